@@ -1,0 +1,93 @@
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/load';
+import { createHttpServer } from './http/server';
+import { createDiskCache } from './images/cache';
+import { createLimiter } from './images/limiter';
+import { createPlaceholder } from './images/placeholder';
+import { createPrecache } from './images/precache';
+import { createResolver, type ResolverFs } from './images/resolve';
+import { createImageService } from './images/service';
+import { normaliseSpec } from './images/spec';
+import { createTransformer, renderPlaceholder } from './images/transform';
+
+/** A problem that stops the server from starting, told to the operator as is. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+const nodeResolverFs: ResolverFs = {
+  stat: (file) => fs.stat(file).catch(() => null),
+  realpath: (file) => fs.realpath(file),
+};
+
+export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+
+/** Builds every service from its slice of the configuration and wires them together. */
+export async function createApp(config: Config, logger: Logger) {
+  const imagesRoot = await fs.realpath(config.imagesDir).catch(() => null);
+  if (!imagesRoot || !(await fs.stat(imagesRoot)).isDirectory()) {
+    throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
+  }
+
+  const cache = createDiskCache({ dir: config.cacheDir });
+  const { removedTemporary } = await cache.scan();
+  logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
+
+  const placeholder = createPlaceholder(cache.root, renderPlaceholder);
+  const resolver = createResolver(
+    {
+      imagesRoot,
+      placeholder,
+      onEscape: (relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored'),
+    },
+    nodeResolverFs,
+  );
+  const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxSourceBytes: config.maxSourceBytes };
+  const service = createImageService({
+    resolver,
+    transformer: createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout }),
+    cache,
+    limiter: createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue }),
+    limits,
+  });
+
+  const systemDefault = await service.prepare(['default'], normaliseSpec({}, limits));
+  if (systemDefault.source.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
+
+  const precache = createPrecache(
+    service,
+    { imagesRoot, workers: config.precacheWorkers, spec: normaliseSpec({}, limits) },
+    logger,
+  );
+
+  const server = createHttpServer({
+    logger,
+    service,
+    allowUnsigned: config.allowUnsigned,
+    version: VERSION,
+    cacheStats: cache.stats,
+    precacheProgress: precache.progress,
+  });
+
+  return {
+    server,
+    service,
+    precache,
+    /** Starts listening; the pre-cache (when on) runs in the background while requests are served. */
+    async listen(): Promise<string> {
+      const address = await server.listen({ port: config.port, host: config.host });
+      if (config.precache) {
+        precache.run().catch((error: unknown) => logger.error({ err: error }, 'pre-cache failed'));
+      }
+      return address;
+    },
+    async close(): Promise<void> {
+      precache.stop();
+      await server.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

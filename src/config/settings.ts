@@ -1,0 +1,86 @@
+/**
+ * Every setting of the server, declared once: its flag, its environment variable, its
+ * default and its documentation. The README's configuration table mirrors this list and a
+ * test keeps the two in step.
+ */
+export interface Settings {
+  port: number;
+  host: string;
+  imagesDir: string;
+  cacheDir: string;
+  precache: boolean;
+  precacheWorkers: number;
+  dump: boolean;
+  allowUnsigned: boolean;
+  minDimension: number;
+  maxDimension: number;
+  maxSourcePixels: number;
+  maxSourceBytes: number;
+  processingTimeout: number;
+  processingConcurrency: number;
+  maxQueue: number;
+  logLevel: string;
+}
+
+export interface SettingDef {
+  key: keyof Settings;
+  /** Command-line flag without the dashes; also gives the variable GOIMGSERVER_<FLAG>. */
+  flag: string;
+  default: string;
+  doc: string;
+  /** Turns the raw text into a value, or returns the "expected ..." phrase on failure. */
+  parse(raw: string): { value: Settings[keyof Settings] } | { expected: string };
+}
+
+const MIB = 1024 * 1024;
+
+function int(min: number, max: number) {
+  return (raw: string) => {
+    const value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      return { expected: `an integer from ${min} to ${max}` };
+    }
+    return { value };
+  };
+}
+
+function bool(raw: string) {
+  const text = raw.trim().toLowerCase();
+  if (text === 'true') return { value: true };
+  if (text === 'false') return { value: false };
+  return { expected: 'true or false' };
+}
+
+function text(raw: string) {
+  return raw.trim() === '' ? { expected: 'a non-empty value' } : { value: raw.trim() };
+}
+
+function oneOf(...choices: string[]) {
+  return (raw: string) =>
+    choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
+}
+
+export const SETTINGS: readonly SettingDef[] = [
+  { key: 'port', flag: 'port', default: '9000', doc: 'TCP port to listen on (0 picks a free one).', parse: int(0, 65535) },
+  { key: 'host', flag: 'host', default: '0.0.0.0', doc: 'Address to listen on.', parse: text },
+  { key: 'imagesDir', flag: 'imagesdir', default: './images', doc: 'Folder of original images (often a git checkout).', parse: text },
+  { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
+  { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
+  { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
+  { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings (secrets redacted) to settings.conf in the working directory, then start.', parse: bool },
+  { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
+  { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
+  { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
+  { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },
+  { key: 'maxSourceBytes', flag: 'max-source-bytes', default: String(50 * MIB), doc: 'Sources larger than this many bytes are refused before decoding.', parse: int(1, 4096 * MIB) },
+  { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
+  { key: 'processingConcurrency', flag: 'processing-concurrency', default: '0', doc: 'Derivatives rendered at once; 0 means the number of CPUs.', parse: int(0, 256) },
+  { key: 'maxQueue', flag: 'max-queue', default: '100', doc: 'Renders allowed to wait for a slot; past that a request is refused with 503 and Retry-After.', parse: int(0, 100000) },
+  { key: 'logLevel', flag: 'log-level', default: 'info', doc: 'Log level (pino).', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+];
+
+export const ENV_PREFIX = 'GOIMGSERVER_';
+
+export function envName(def: SettingDef): string {
+  return ENV_PREFIX + def.flag.toUpperCase().replace(/-/g, '_');
+}

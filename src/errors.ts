@@ -1,0 +1,60 @@
+/**
+ * The error taxonomy: every failure a caller can see has a stable code, an HTTP status
+ * and a public message that never contains a file-system path, tool output or a stack.
+ * The detail stays in `cause`, for the log.
+ */
+export const ERROR_STATUS = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNSUPPORTED_IMAGE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  OVERLOADED: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Seconds a client should wait before retrying (RATE_LIMITED, OVERLOADED). */
+  retryAfter?: number;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const UNEXPECTED_MESSAGE = 'Unexpected error.';
+
+/** Anything that is not already an AppError becomes an opaque INTERNAL_SERVER_ERROR. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError('INTERNAL_SERVER_ERROR', UNEXPECTED_MESSAGE, { cause: error });
+}
+
+/** "Expected <what> for <name> but received <value>": one message shape for bad input. */
+export function badInput(name: string, expected: string, received: unknown): AppError {
+  return new AppError('BAD_USER_INPUT', `Expected ${expected} for ${name} but received ${describe(received)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
+    return JSON.stringify(shown);
+  }
+  return String(value);
+}

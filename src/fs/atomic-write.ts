@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { promises as nodeFs } from 'node:fs';
+import path from 'node:path';
+
+/** The file operations an atomic write uses, so a test can inject a fault it cannot cause for real. */
+export type WriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm' | 'mkdir'>;
+
+export const TEMP_SUFFIX = '.tmp';
+
+/** Temporary files start with a dot, which no requested path segment may, so they never collide. */
+export function temporaryName(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+export function isTemporaryName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
+}
+
+/**
+ * Writes chunks to a temporary file in the target's folder, then renames it over the target:
+ * readers see the old file or the whole new one, never a part. On any failure the temporary
+ * file is removed and the error rethrown.
+ */
+export async function writeFileAtomic(
+  target: string,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  fs: WriteFs = nodeFs,
+): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temporary = temporaryName(target);
+  const handle = await fs.open(temporary, 'wx');
+  try {
+    try {
+      for await (const chunk of chunks) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, target);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { PrecacheProgress } from '../images/precache';
+import type { ImageService } from '../images/service';
+import { sendError } from './errors';
+import { registerImageRoute } from './image-route';
+
+export interface HttpServerOptions {
+  logger: FastifyBaseLogger;
+  service: ImageService;
+  allowUnsigned: boolean;
+  version: string;
+  cacheStats(): { files: number; bytes: number };
+  precacheProgress(): PrecacheProgress;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** One fastify server for every route; request ids come from X-Request-Id when sane. */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const startedAt = Date.now();
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
+  });
+  // One log line per request, after the response is sent.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        cache: reply.getHeader('x-cache-status'),
+      },
+      'request',
+    );
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  registerImageRoute(app, { service: options.service, allowUnsigned: options.allowUnsigned });
+
+  app.get('/health', async (_request, reply) => {
+    const { imagesProcessed, active, queued } = options.service.stats();
+    return reply.header('Cache-Control', 'no-store').send({
+      status: 'ok',
+      version: options.version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      cache: options.cacheStats(),
+      imagesProcessed,
+      processing: { active, queued },
+      precache: options.precacheProgress(),
+    });
+  });
+
+  return app;
+}

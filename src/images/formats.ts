@@ -1,0 +1,31 @@
+/** Output formats the server renders, with their content types and cache file endings. */
+export const OUTPUT_FORMATS = ['webp', 'jpeg', 'png', 'avif'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  avif: 'image/avif',
+};
+
+export const FILE_ENDINGS: Readonly<Record<OutputFormat, string>> = {
+  webp: 'webp',
+  jpeg: 'jpg',
+  png: 'png',
+  avif: 'avif',
+};
+
+/** Source extensions in auto-detection priority: the original's four first, then the rest. */
+export const SOURCE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.avif', '.gif', '.tif', '.tiff'] as const;
+
+export function hasSourceExtension(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && (SOURCE_EXTENSIONS as readonly string[]).includes(name.slice(dot));
+}
+
+export const FITS = ['inside', 'cover', 'contain', 'fill', 'outside'] as const;
+export type Fit = (typeof FITS)[number];
+
+/** How a request was answered: the asked image, a group default, the system default, or the placeholder. */
+export type SourceKind = 'ORIGINAL' | 'GROUP_DEFAULT' | 'DEFAULT' | 'GENERATED';

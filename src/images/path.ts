@@ -1,0 +1,54 @@
+import { AppError, badInput } from '../errors';
+
+/** Longest image path accepted, in characters, and deepest nesting. */
+export const MAX_PATH_LENGTH = 1024;
+export const MAX_PATH_SEGMENTS = 32;
+
+// Control characters, backslashes and '%' (left over from double encoding) have no place in an image name.
+const FORBIDDEN = /[\u0000-\u001f\u007f\\%]/;
+
+/**
+ * Checks one decoded path segment. A leading dot is refused too: it covers `.` and `..`,
+ * and keeps `.git` and other hidden files of a checkout out of reach.
+ */
+export function checkSegment(segment: string, name: string): void {
+  if (segment === '') throw badInput(name, 'a path without empty segments', segment);
+  if (segment.startsWith('.')) throw badInput(name, 'path segments that do not start with "."', segment);
+  if (segment.includes('/') || FORBIDDEN.test(segment)) {
+    throw badInput(name, 'path segments without "/", "\\", "%" or control characters', segment);
+  }
+  if (segment.length > 255) throw badInput(name, 'path segments of at most 255 characters', segment);
+}
+
+/** Splits and checks an image path as given to the API, e.g. `cats/cat_white`. */
+export function parseImagePath(path: string, name = 'path'): string[] {
+  if (path.length === 0) throw badInput(name, 'a non-empty image path', path);
+  if (path.length > MAX_PATH_LENGTH) throw badInput(name, `a path of at most ${MAX_PATH_LENGTH} characters`, path);
+  if (path.startsWith('/')) throw badInput(name, 'a relative path inside the images directory', path);
+  const segments = path.split('/');
+  if (segments.length > MAX_PATH_SEGMENTS) throw badInput(name, `at most ${MAX_PATH_SEGMENTS} path segments`, path);
+  for (const segment of segments) checkSegment(segment, name);
+  return segments;
+}
+
+/**
+ * Splits the raw (still percent-encoded) part of a URL after `/img/` into decoded segments.
+ * Decoding happens once per segment, after splitting, so an encoded `/` can never add a level.
+ * A single trailing slash is tolerated.
+ */
+export function parseUrlSegments(rawPath: string): string[] {
+  if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} characters`, rawPath);
+  const parts = rawPath.split('/');
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length > MAX_PATH_SEGMENTS * 2) throw badInput('path', 'fewer path segments', rawPath);
+  return parts.map((part) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(part);
+    } catch {
+      throw new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path');
+    }
+    checkSegment(decoded, 'path');
+    return decoded;
+  });
+}

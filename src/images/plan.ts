@@ -1,0 +1,51 @@
+import type { DerivativeSpec } from './spec';
+
+/** What planning needs to know of a source: its size as displayed (after EXIF orientation). */
+export interface SourceSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface OutputSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+const side = (n: number) => Math.max(1, Math.round(n));
+
+/**
+ * The exact output size of a derivative, computed without rendering. The renderer resizes
+ * to this size, so what it returns always matches what the API reports.
+ *
+ * - one side given: scale to it, keep the aspect ratio;
+ * - INSIDE / OUTSIDE: the largest / smallest scaled source that fits in / covers the box;
+ * - COVER, CONTAIN, FILL: exactly the box;
+ * - unless `enlarge`, nothing is scaled up: INSIDE/OUTSIDE stop at the source size, and the
+ *   boxes of COVER/CONTAIN shrink (keeping their aspect ratio) until they fit in the source,
+ *   FILL clamps each side.
+ */
+export function planOutput(source: SourceSize, spec: DerivativeSpec): OutputSize {
+  const { width: sw, height: sh } = source;
+  const { width: bw, height: bh, enlarge } = spec;
+  const limit = (scale: number) => (enlarge ? scale : Math.min(scale, 1));
+
+  if (bw === null || bh === null) {
+    const scale = limit(bw !== null ? bw / sw : (bh as number) / sh);
+    return { width: side(sw * scale), height: side(sh * scale) };
+  }
+  switch (spec.fit) {
+    case 'inside':
+    case 'outside': {
+      const pick = spec.fit === 'inside' ? Math.min : Math.max;
+      const scale = limit(pick(bw / sw, bh / sh));
+      return { width: side(sw * scale), height: side(sh * scale) };
+    }
+    case 'cover':
+    case 'contain': {
+      const shrink = enlarge ? 1 : Math.min(1, sw / bw, sh / bh);
+      return { width: side(bw * shrink), height: side(bh * shrink) };
+    }
+    case 'fill':
+      return enlarge ? { width: bw, height: bh } : { width: Math.min(bw, sw), height: Math.min(bh, sh) };
+  }
+}

@@ -1,0 +1,111 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { hasSourceExtension } from './formats';
+import type { ImageService, Log } from './service';
+import type { DerivativeSpec } from './spec';
+
+export interface PrecacheOptions {
+  imagesRoot: string;
+  workers: number;
+  spec: DerivativeSpec;
+  /** How often a progress line is logged, in milliseconds. @default 5000 */
+  progressIntervalMs?: number;
+}
+
+export interface PrecacheProgress {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  total: number;
+  generated: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Relative paths of every source file below the images directory; hidden entries (.git) are never walked. */
+async function listSources(root: string, dir: string[] = []): Promise<string[]> {
+  const entries = await fs.readdir(path.join(root, ...dir), { withFileTypes: true });
+  const found: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory()) found.push(...(await listSources(root, [...dir, entry.name])));
+    else if (hasSourceExtension(entry.name) && !(dir.length === 0 && /^default\./.test(entry.name))) {
+      found.push([...dir, entry.name].join('/'));
+    }
+  }
+  return found;
+}
+
+/**
+ * The name a client most likely asks for: the group for a group default, the name without
+ * extension when that resolves to this very file, else the full file name.
+ */
+async function requestedPathOf(service: ImageService, relative: string, spec: DerivativeSpec) {
+  const segments = relative.split('/');
+  const stem = (segments.pop() as string).replace(/\.[^.]+$/, '');
+  const short = stem === 'default' && segments.length > 0 ? segments : [...segments, stem];
+  const byShortName = await service.prepare(short, spec);
+  if (byShortName.source.kind === 'ORIGINAL' && byShortName.source.relative === relative) return byShortName;
+  const byFullName = await service.prepare(relative.split('/'), spec);
+  return byFullName.source.kind === 'ORIGINAL' ? byFullName : null;
+}
+
+/**
+ * Renders the default variant of every image with a pool of workers, skipping what is
+ * already cached and logging (then skipping) sources that fail. Progress is readable at
+ * any time through `progress`.
+ */
+export function createPrecache(service: ImageService, options: PrecacheOptions, log: Log) {
+  const progress: PrecacheProgress = { state: 'idle', total: 0, generated: 0, skipped: 0, failed: 0 };
+  let stopped = false;
+
+  async function work(sources: readonly string[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (!stopped && next < sources.length) {
+        const relative = sources[next++] as string;
+        try {
+          const variant = await requestedPathOf(service, relative, options.spec);
+          if (!variant || (await service.isCached(variant))) {
+            progress.skipped++;
+            continue;
+          }
+          await service.load(variant, log, { bounded: false });
+          progress.generated++;
+        } catch (error) {
+          progress.failed++;
+          log.warn({ err: error, source: relative }, 'pre-cache skipped a source');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.workers) }, worker));
+  }
+
+  async function run(): Promise<PrecacheProgress> {
+    const started = Date.now();
+    progress.state = 'running';
+    const ticker = setInterval(() => log.info({ ...progress }, 'pre-cache progress'), options.progressIntervalMs ?? 5000);
+    ticker.unref();
+    try {
+      const sources = await listSources(options.imagesRoot);
+      progress.total = sources.length;
+      log.info({ total: sources.length, workers: options.workers }, 'pre-cache started');
+      await work(sources);
+      progress.state = 'done';
+    } catch (error) {
+      progress.state = 'failed';
+      throw error;
+    } finally {
+      clearInterval(ticker);
+    }
+    log.info({ ...progress, durationMs: Date.now() - started }, 'pre-cache finished');
+    return { ...progress };
+  }
+
+  return {
+    run,
+    /** Lets the running jobs finish and starts no more. */
+    stop: () => {
+      stopped = true;
+    },
+    progress: (): PrecacheProgress => ({ ...progress }),
+  };
+}

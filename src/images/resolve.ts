@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
+import { fileVersion, type SourceIdentity } from './key';
+import { looksLikeParameter } from './spec';
+
+/** The little of the file system that resolution needs; `stat` follows symlinks. */
+export interface ResolverFs {
+  stat(file: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number; mtimeMs: number } | null>;
+  realpath(file: string): Promise<string>;
+}
+
+export interface ResolvedSource extends SourceIdentity {
+  /** The path that was asked for, as used for the cache folder. */
+  readonly requestPath: string;
+  readonly kind: SourceKind;
+  /** Absolute real path of the file to read. */
+  readonly file: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface Placeholder {
+  readonly file: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface ResolverOptions {
+  /** Real (symlink-free) absolute path of the images directory. */
+  imagesRoot: string;
+  /** Makes (once) and returns the generated placeholder, the last link of the fallback chain. */
+  placeholder(): Promise<Placeholder>;
+  /** Told when a symlink points outside the images directory; such a link is treated as absent. */
+  onEscape?(relative: string): void;
+}
+
+export const PLACEHOLDER_NAME = 'generated:placeholder';
+
+/**
+ * Resolves requested paths to source files: explicit extensions, extension priority,
+ * groups (folders) and their defaults, the system default and the placeholder.
+ * Nothing outside the images directory is ever returned, whatever symlinks say.
+ */
+export function createResolver(options: ResolverOptions, fs: ResolverFs) {
+  const { imagesRoot } = options;
+
+  async function confined(absolute: string, relative: string): Promise<string | null> {
+    const real = await fs.realpath(absolute).catch(() => null);
+    if (real === null) return null;
+    if (real === imagesRoot || real.startsWith(imagesRoot + path.sep)) return real;
+    options.onEscape?.(relative);
+    return null;
+  }
+
+  async function isGroup(segments: readonly string[]): Promise<boolean> {
+    const absolute = path.join(imagesRoot, ...segments);
+    const stat = await fs.stat(absolute);
+    return stat !== null && stat.isDirectory() && (await confined(absolute, segments.join('/'))) !== null;
+  }
+
+  /** `name` with a source extension is taken as is; otherwise each extension is tried in order. */
+  async function findFile(dir: readonly string[], name: string) {
+    const candidates = hasSourceExtension(name) ? [name] : SOURCE_EXTENSIONS.map((ext) => name + ext);
+    for (const candidate of candidates) {
+      const relative = [...dir, candidate].join('/');
+      const absolute = path.join(imagesRoot, relative);
+      const stat = await fs.stat(absolute);
+      if (!stat || !stat.isFile()) continue;
+      const real = await confined(absolute, relative);
+      if (real) return { relative, file: real, size: stat.size, mtimeMs: stat.mtimeMs };
+    }
+    return null;
+  }
+
+  async function nearestGroupDefault(segments: readonly string[], from: number) {
+    for (let depth = from; depth >= 1; depth--) {
+      const group = segments.slice(0, depth);
+      if (!(await isGroup(group))) continue;
+      const found = await findFile(group, 'default');
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /**
+   * Resolves checked path segments. A folder asked for by name is answered by its
+   * `default.*` (ORIGINAL); a missing image falls back to the nearest group default
+   * (GROUP_DEFAULT), then `<images>/default.*` (DEFAULT), then the placeholder (GENERATED).
+   */
+  async function resolve(segments: readonly string[]): Promise<ResolvedSource> {
+    const requestPath = segments.join('/');
+    const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number }): ResolvedSource => ({
+      requestPath,
+      kind,
+      ...found,
+      version: fileVersion(found.size, found.mtimeMs),
+    });
+
+    const last = segments.length - 1;
+    const asGroup = await isGroup(segments);
+    const original = asGroup ? await findFile(segments, 'default') : await findFile(segments.slice(0, last), segments[last] as string);
+    if (original) return source('ORIGINAL', original);
+
+    const groupDefault = await nearestGroupDefault(segments, last);
+    if (groupDefault) return source('GROUP_DEFAULT', groupDefault);
+
+    const systemDefault = await findFile([], 'default');
+    if (systemDefault) return source('DEFAULT', systemDefault);
+
+    return source('GENERATED', { relative: PLACEHOLDER_NAME, ...(await options.placeholder()) });
+  }
+
+  /**
+   * Splits URL segments into the image path and the parameter segments: existing folders
+   * are descended first, an existing file ends the path; otherwise the path runs up to the
+   * first segment written like a parameter. The first segment always belongs to the path.
+   */
+  async function splitRoute(segments: readonly string[]): Promise<{ path: string[]; params: string[] }> {
+    let length = 0;
+    while (length < segments.length && (await isGroup(segments.slice(0, length + 1)))) length++;
+
+    const next = segments[length];
+    const isFile = next !== undefined && !looksLikeParameter(next) && (await findFile(segments.slice(0, length), next)) !== null;
+    if (isFile) {
+      length++;
+    } else {
+      while (length < segments.length && !looksLikeParameter(segments[length] as string)) length++;
+    }
+    length = Math.max(length, 1);
+    return { path: segments.slice(0, length), params: segments.slice(length) };
+  }
+
+  return { resolve, splitRoute };
+}
+
+export type Resolver = ReturnType<typeof createResolver>;
