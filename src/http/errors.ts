@@ -1,5 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toAppError } from '../errors';
+import { AppError, toAppError, type ErrorCode } from '../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The error code a request was answered with, for its log line. */
+    errorCode: ErrorCode | undefined;
+  }
+}
 
 /** Fastify's own 4xx errors (bad URL, body too large) keep their status and safe message. */
 function fromTransport(error: unknown): AppError {
@@ -19,8 +26,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const appError = fromTransport(error);
   const transportStatus = (error as { statusCode?: number }).statusCode;
   const status = appError.code === 'BAD_USER_INPUT' && transportStatus && transportStatus >= 400 && transportStatus < 500 ? transportStatus : appError.status;
+  request.errorCode = appError.code;
   if (status >= 500) request.log.error({ err: appError.cause ?? appError, code: appError.code }, 'request failed');
-  else request.log.info({ code: appError.code, reason: appError.message }, 'request refused');
   if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));
   return reply
     .code(status)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { sendError } from './errors';
@@ -21,7 +21,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const startedAt = Date.now();
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -29,6 +29,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     },
   });
 
+  app.decorateRequest('errorCode', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
   });
@@ -41,6 +42,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         cache: reply.getHeader('x-cache-status'),
+        code: request.errorCode,
       },
       'request',
     );
