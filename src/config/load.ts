@@ -82,6 +82,7 @@ function parseFlags(argv: readonly string[], problems: string[]): Map<string, st
     const def: SettingDef | undefined = BY_FLAG.get(name);
     if (!def) {
       problems.push(`Unknown flag --${name}; known flags: ${SETTINGS.map((d) => `--${d.flag}`).join(', ')}`);
+      if (match[2] === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) i++;
       continue;
     }
     let value = match[2];

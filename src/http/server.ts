@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
+import { AppError } from '../errors';
 import { sendError } from './errors';
 import { registerImageRoute } from './image-route';
 
@@ -23,6 +24,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // A malformed URL (bad percent-encoding) is refused by the router before any route runs.
+    frameworkErrors: (error, request, reply) => {
+      sendError(new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path', { cause: error }), request, reply);
+    },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

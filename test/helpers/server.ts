@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
@@ -34,4 +35,19 @@ export async function fetchBody(url: string, init?: RequestInit) {
   const response = await fetch(url, init);
   const body = Buffer.from(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body, json: () => JSON.parse(body.toString('utf8')) };
+}
+
+/** A request with the path sent exactly as written (fetch would normalise `..` away). */
+export function rawGet(base: string, rawPath: string, headers: Record<string, string> = {}) {
+  const { hostname, port } = new URL(base);
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const request = http.request({ host: hostname, port, path: rawPath, method: 'GET', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
 }
