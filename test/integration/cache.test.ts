@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createDiskCache } from '../../src/images/cache';
+import { createLimiter } from '../../src/images/limiter';
+import { createResolver } from '../../src/images/resolve';
+import { createImageService } from '../../src/images/service';
+import { normaliseSpec } from '../../src/images/spec';
+import { createTransformer } from '../../src/images/transform';
+import { inspect, makeSource } from '../helpers/images';
+import { fetchBody, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+const cacheDir = path.join(root, 'cache');
+let server: TestServer;
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'photo.jpg', { width: 2000, height: 1500 });
+  await makeSource(imagesDir, 'other.jpg', { width: 800, height: 600 });
+  await makeSource(imagesDir, 'default.jpg', { width: 100, height: 100 });
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--allow-unsigned']);
+});
+afterAll(() => server.close());
+
+const processed = () => server.app.service.stats().imagesProcessed;
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('single flight', () => {
+  it('renders once for 20 concurrent identical misses, and every request gets the image', async () => {
+    const before = processed();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => fetchBody(`${server.url}/img/photo/640/jpeg`)));
+    expect(processed() - before).toBe(1);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.body.equals(responses[0]?.body as Buffer)).toBe(true);
+    }
+    expect(await inspect(responses[0]?.body as Buffer)).toMatchObject({ width: 640, height: 480 });
+  });
+
+  it('renders each distinct variant once', async () => {
+    const before = processed();
+    await Promise.all([300, 301, 302, 300, 301, 302].map((w) => fetchBody(`${server.url}/img/photo/${w}`)));
+    expect(processed() - before).toBe(3);
+  });
+});
+
+describe('cache hits', () => {
+  it('never open the source: a hit survives the source turning to garbage of the same size and time', async () => {
+    const source = path.join(imagesDir, 'other.jpg');
+    // A whole second, so that restoring it below is exact.
+    const mtime = new Date('2026-01-01T00:00:00Z');
+    await fs.utimes(source, mtime, mtime);
+    const miss = await fetchBody(`${server.url}/img/other/200`);
+    expect(miss.headers.get('x-cache-status')).toBe('MISS');
+
+    const { size } = await fs.stat(source);
+    const original = await fs.readFile(source);
+    await fs.writeFile(source, Buffer.alloc(size, 0x41));
+    await fs.utimes(source, mtime, mtime);
+    try {
+      const before = processed();
+      const hit = await fetchBody(`${server.url}/img/other/200`);
+      expect(hit.status).toBe(200);
+      expect(hit.headers.get('x-cache-status')).toBe('HIT');
+      expect(hit.body.equals(miss.body)).toBe(true);
+      expect(processed()).toBe(before);
+      // The same source is unreadable for any variant that is not cached, so the hit above was real.
+      expect((await fetchBody(`${server.url}/img/other/201`)).status).toBe(422);
+    } finally {
+      await fs.writeFile(source, original);
+    }
+  });
+
+  it('are keyed by the source version: a changed source gets a new ETag and is rendered again', async () => {
+    const first = await fetchBody(`${server.url}/img/other/150`);
+    const later = new Date(Date.now() + 5000);
+    await fs.utimes(path.join(imagesDir, 'other.jpg'), later, later);
+    const second = await fetchBody(`${server.url}/img/other/150`);
+    expect(second.headers.get('x-cache-status')).toBe('MISS');
+    expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
+  });
+
+  it('are stored under the requested path, fallbacks included', async () => {
+    await fetchBody(`${server.url}/img/missing/thing/100`);
+    expect(filesUnder(path.join(cacheDir, 'missing', 'thing'))).toHaveLength(1);
+  });
+});
+
+describe('a failing cache write', () => {
+  it('still serves the bytes when the disk is full (simulated ENOSPC)', async () => {
+    const dir = path.join(root, 'full-cache');
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const fullDisk = {
+      mkdir: fs.mkdir,
+      rename: fs.rename,
+      rm: fs.rm,
+      open: async (...args: Parameters<typeof fs.open>) => {
+        const handle = await fs.open(...args);
+        return Object.assign(Object.create(handle), { write: async () => Promise.reject(enospc), close: () => handle.close() });
+      },
+    } as unknown as typeof fs;
+    const limits = { minDimension: 10, maxDimension: 4000, maxSourceBytes: 1e9 };
+    const service = createImageService({
+      resolver: createResolver(
+        { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
+        { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath },
+      ),
+      transformer: createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 }),
+      cache: createDiskCache({ dir }, fullDisk),
+      limiter: createLimiter({ concurrency: 1, maxQueue: 10 }),
+      limits,
+    });
+    const warnings: object[] = [];
+    const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj) };
+    const variant = await service.prepare(['photo'], normaliseSpec({ width: 100 }, limits));
+    const loaded = await service.load(variant, log);
+    expect(loaded.cacheStatus).toBe('MISS');
+    expect(await inspect(loaded.data)).toMatchObject({ width: 100, height: 75 });
+    expect(warnings).toEqual([expect.objectContaining({ err: enospc })]);
+    expect(filesUnder(dir)).toEqual([]);
+  });
+});
+
+describe('crash safety', () => {
+  it('a write killed before its rename leaves nothing that is served, and the leftover is swept at start-up', async () => {
+    const crashRoot = path.join(root, 'crash');
+    const crashCache = path.join(crashRoot, 'cache');
+    const first = await startServer(['--imagesdir', imagesDir, '--cachedir', crashCache, '--allow-unsigned']);
+    const good = await fetchBody(`${first.url}/img/photo/500`);
+    await first.close();
+    const [entry] = filesUnder(path.join(crashCache, 'photo'));
+    expect(entry).toBeDefined();
+    await fs.rm(entry as string);
+
+    // A real process starts the atomic write of that entry and is killed half-way through.
+    const atomicWrite = path.resolve(__dirname, '../../dist/fs/atomic-write.js');
+    expect(existsSync(atomicWrite)).toBe(true);
+    const script = `
+      const { writeFileAtomic } = require(${JSON.stringify(atomicWrite)});
+      async function* halfThenDie() {
+        yield Buffer.alloc(4096, 1);
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => {});
+      }
+      writeFileAtomic(${JSON.stringify(entry)}, halfThenDie());
+    `;
+    const child = spawnSync(process.execPath, ['-e', script]);
+    expect(child.signal).toBe('SIGKILL');
+    const leftovers = filesUnder(path.join(crashCache, 'photo'));
+    expect(leftovers).toHaveLength(1);
+    expect(path.basename(leftovers[0] as string)).toMatch(/^\..*\.tmp$/);
+
+    const second = await startServer(['--imagesdir', imagesDir, '--cachedir', crashCache, '--allow-unsigned']);
+    try {
+      expect(second.logs).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'cache scanned', removedTemporary: 1 })]));
+      const response = await fetchBody(`${second.url}/img/photo/500`);
+      expect(response.headers.get('x-cache-status')).toBe('MISS');
+      expect(response.body.equals(good.body)).toBe(true);
+      expect(filesUnder(path.join(crashCache, 'photo')).map((f) => path.basename(f))).toEqual([path.basename(entry as string)]);
+    } finally {
+      await second.close();
+    }
+  });
+});
