@@ -67,7 +67,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
-  { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings (secrets redacted) to settings.conf in the working directory, then start.', parse: bool },
+  { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },
   { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },

@@ -5,6 +5,7 @@ export const MAX_PATH_LENGTH = 1024;
 export const MAX_PATH_SEGMENTS = 32;
 
 // Control characters, backslashes and '%' (left over from double encoding) have no place in an image name.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN = /[\u0000-\u001f\u007f\\%]/;
 
 /**

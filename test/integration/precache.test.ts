@@ -1,0 +1,99 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createPrecache } from '../../src/images/precache';
+import { normaliseSpec } from '../../src/images/spec';
+import { makeSource, writeFile } from '../helpers/images';
+import { fetchBody, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'a.jpg', { width: 1200, height: 900 });
+  await makeSource(imagesDir, 'logo.jpg', { width: 300, height: 100 });
+  await makeSource(imagesDir, 'logo.png', { width: 300, height: 100, format: 'png' });
+  await makeSource(imagesDir, 'cats/default.jpg', { width: 400, height: 300 });
+  await makeSource(imagesDir, 'cats/white.webp', { width: 400, height: 300, format: 'webp' });
+  await makeSource(imagesDir, 'default.jpg', { width: 100, height: 100 });
+  await makeSource(imagesDir, '.git/objects/hidden.jpg', { width: 100, height: 100 });
+  writeFile(imagesDir, 'broken.jpg', 'not an image');
+  writeFile(imagesDir, 'README.md', '# images\n');
+});
+
+async function waitForPrecache(server: TestServer) {
+  for (let i = 0; i < 200; i++) {
+    const { precache } = (await fetchBody(`${server.url}/health`)).json();
+    if (precache.state === 'done') return precache;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('pre-cache did not finish');
+}
+
+const cachedPaths = (cacheDir: string) =>
+  readdirSync(cacheDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !path.relative(cacheDir, e.parentPath).startsWith('.'))
+    .map((e) => path.relative(cacheDir, e.parentPath))
+    .sort();
+
+describe('pre-cache', () => {
+  it('renders the default variant under the names clients ask for, skips hidden folders and the system default, and logs broken files', async () => {
+    const cacheDir = path.join(root, 'cache-1');
+    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--allow-unsigned', '--precache', '--precache-workers', '2']);
+    try {
+      expect(await waitForPrecache(server)).toEqual({ state: 'done', total: 6, generated: 5, skipped: 0, failed: 1 });
+      expect(cachedPaths(cacheDir)).toEqual(['a', 'cats', 'cats/white', 'logo', 'logo.png']);
+      expect(server.logs).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ msg: 'pre-cache started', total: 6, workers: 2 }),
+          expect.objectContaining({ msg: 'pre-cache skipped a source', source: 'broken.jpg' }),
+          expect.objectContaining({ msg: 'pre-cache finished', generated: 5, failed: 1 }),
+        ]),
+      );
+      const plain = await fetchBody(`${server.url}/img/a`);
+      expect(plain.headers.get('x-cache-status')).toBe('HIT');
+    } finally {
+      await server.close();
+    }
+
+    const again = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--precache']);
+    try {
+      expect(await waitForPrecache(again)).toEqual({ state: 'done', total: 6, generated: 0, skipped: 5, failed: 1 });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('does not hold up requests: the server answers while it runs', async () => {
+    const many = path.join(root, 'many');
+    for (let i = 0; i < 12; i++) await makeSource(many, `big-${i}.jpg`, { width: 3000, height: 2000 });
+    const server = await startServer(['--imagesdir', many, '--cachedir', path.join(root, 'cache-2'), '--allow-unsigned', '--precache', '--precache-workers', '1']);
+    try {
+      const health = (await fetchBody(`${server.url}/health`)).json();
+      expect(health.precache.state).toBe('running');
+      expect(health.precache.generated).toBeLessThan(12);
+      expect((await fetchBody(`${server.url}/img/big-11/50`)).status).toBe(200);
+      expect(await waitForPrecache(server)).toMatchObject({ generated: expect.any(Number), failed: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('logs a progress line at its interval', async () => {
+    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-3')]);
+    const lines: object[] = [];
+    const log = { info: (obj: object, msg?: string) => lines.push({ ...obj, msg }), warn: () => undefined };
+    try {
+      const precache = createPrecache(
+        server.app.service,
+        { imagesRoot: imagesDir, workers: 1, spec: normaliseSpec({ width: 1500, format: 'png' }, { minDimension: 10, maxDimension: 4000 }), progressIntervalMs: 5 },
+        log,
+      );
+      await precache.run();
+      expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'pre-cache progress', state: 'running', total: 6 })]));
+      expect(existsSync(path.join(root, 'cache-3', 'a'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
