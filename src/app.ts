@@ -53,12 +53,13 @@ export async function createApp(config: Config, logger: Logger) {
     limits,
   });
 
-  const systemDefault = await service.prepare(['default'], normaliseSpec({}, limits));
+  const defaultSpec = normaliseSpec({}, limits);
+  const systemDefault = await service.prepare(['default'], defaultSpec);
   if (systemDefault.source.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
 
   const precache = createPrecache(
     service,
-    { imagesRoot, workers: config.precacheWorkers, spec: normaliseSpec({}, limits) },
+    { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec },
     logger,
   );
 

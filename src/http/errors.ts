@@ -8,13 +8,14 @@ declare module 'fastify' {
   }
 }
 
-/** Fastify's own 4xx errors (bad URL, body too large) keep their status and safe message. */
-function fromTransport(error: unknown): AppError {
-  const status = (error as { statusCode?: number }).statusCode;
+/** Fastify's own 4xx errors (body too large, say) keep their status and safe message. */
+function fromTransport(error: unknown): { appError: AppError; status: number } {
+  const status = (error as { statusCode?: unknown }).statusCode;
   if (!(error instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError('BAD_USER_INPUT', (error as Error).message, { cause: error });
+    return { appError: new AppError('BAD_USER_INPUT', (error as Error).message, { cause: error }), status };
   }
-  return toAppError(error);
+  const appError = toAppError(error);
+  return { appError, status: appError.status };
 }
 
 /**
@@ -23,9 +24,7 @@ function fromTransport(error: unknown): AppError {
  * and answered with nothing but "Unexpected error.".
  */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const appError = fromTransport(error);
-  const transportStatus = (error as { statusCode?: number }).statusCode;
-  const status = appError.code === 'BAD_USER_INPUT' && transportStatus && transportStatus >= 400 && transportStatus < 500 ? transportStatus : appError.status;
+  const { appError, status } = fromTransport(error);
   request.errorCode = appError.code;
   if (status >= 500) request.log.error({ err: appError.cause ?? appError, code: appError.code }, 'request failed');
   if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));

@@ -152,6 +152,23 @@ describe('bad sources and bad requests', () => {
     expect(JSON.parse(response.body.toString())).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
+  it('masks an unexpected failure as 500 "Unexpected error." and logs its cause under the request id', async () => {
+    const first = await get('/img/landscape/160');
+    const key = (first.headers.get('etag') as string).slice(1, -1);
+    const entry = path.join(cacheDir, 'landscape', `${key}.webp`);
+    await fs.rm(entry);
+    await fs.mkdir(entry);
+    try {
+      const response = await get('/img/landscape/160', { headers: { 'X-Request-Id': 'trace-500' } });
+      expect(response.status).toBe(500);
+      expect(response.json()).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' });
+      const failure = server.logs.find((line) => line.reqId === 'trace-500' && line.msg === 'request failed');
+      expect(failure).toMatchObject({ level: 50, err: expect.objectContaining({ code: 'EISDIR' }) });
+    } finally {
+      await fs.rmdir(entry);
+    }
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await get('/nothing-here');
     expect(response.status).toBe(404);
