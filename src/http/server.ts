@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
-import { AppError } from '../errors';
+import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerImageRoute } from './image-route';
 
@@ -26,7 +26,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // A malformed URL (bad percent-encoding) is refused by the router before any route runs.
     frameworkErrors: (error, request, reply) => {
-      sendError(new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path', { cause: error }), request, reply);
+      sendError(malformedEncoding(error), request, reply);
     },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

@@ -21,6 +21,11 @@ export function checkSegment(segment: string, name: string): void {
   if (segment.length > 255) throw badInput(name, 'path segments of at most 255 characters', segment);
 }
 
+/** The error for a URL path whose percent-encoding cannot be decoded. */
+export function malformedEncoding(cause?: unknown): AppError {
+  return new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path', { cause });
+}
+
 /** Splits and checks an image path as given to the API, e.g. `cats/cat_white`. */
 export function parseImagePath(path: string, name = 'path'): string[] {
   if (path.length === 0) throw badInput(name, 'a non-empty image path', path);
@@ -46,8 +51,8 @@ export function parseUrlSegments(rawPath: string): string[] {
     let decoded: string;
     try {
       decoded = decodeURIComponent(part);
-    } catch {
-      throw new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path');
+    } catch (error) {
+      throw malformedEncoding(error);
     }
     checkSegment(decoded, 'path');
     return decoded;
