@@ -1,16 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/load';
+import { createImageDescriber } from './graphql/image-describer';
+import { buildGraphQLSchema } from './graphql/schema';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
+import { createMetadataCache } from './images/metadata';
 import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
 import { createResolver, type ResolverFs } from './images/resolve';
 import { createImageService } from './images/service';
-import { normaliseSpec } from './images/spec';
+import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
+import { createUrlSigner } from './signing/url-signer';
 
 /** A problem that stops the server from starting, told to the operator as is. */
 export class StartupError extends Error {
@@ -44,29 +49,41 @@ export async function createApp(config: Config, logger: Logger) {
     },
     nodeResolverFs,
   );
-  const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxSourceBytes: config.maxSourceBytes };
+  const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension };
+  const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
   const service = createImageService({
     resolver,
-    transformer: createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout }),
+    transformer,
+    metadata: createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes }),
     cache,
     limiter: createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue }),
-    limits,
   });
 
-  const defaultSpec = normaliseSpec({}, limits);
-  const systemDefault = await service.prepare(['default'], defaultSpec);
+  let secret = config.signingSecret;
+  if (secret === '') {
+    secret = randomBytes(32).toString('base64url');
+    logger.warn('no GOIMGSERVER_SIGNING_SECRET: generated an ephemeral one; image URLs stop verifying when the server restarts');
+  }
+  const signer = createUrlSigner({ secret, previousSecret: config.signingSecretPrevious || undefined, publicUrl: config.publicUrl || undefined, limits });
+
+  const systemDefault = await service.prepare(['default'], defaultSpec());
   if (systemDefault.source.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
 
   const precache = createPrecache(
     service,
-    { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec },
+    { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec() },
     logger,
   );
 
-  const server = createHttpServer({
+  const server = await createHttpServer({
     logger,
     service,
-    allowUnsigned: config.allowUnsigned,
+    imageRoute: { signer, limits, allowUnsigned: config.allowUnsigned, staleMaxAge: config.staleMaxAge },
+    graphql: {
+      schema: await buildGraphQLSchema(),
+      introspection: config.introspection === 'auto' ? !config.production : config.introspection === 'true',
+      describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),
+    },
     version: VERSION,
     cacheStats: cache.stats,
     precacheProgress: precache.progress,

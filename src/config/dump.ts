@@ -5,7 +5,8 @@ import type { Config } from './load';
 export function formatSettings(config: Config): string {
   const lines = ['# goimgserver effective settings'];
   for (const def of SETTINGS) {
-    lines.push(`${def.flag} = ${String(config[def.key])}  # ${config.origins[def.key]}`);
+    const value = def.secret ? (config[def.key] === '' ? '(unset)' : '(set, not shown)') : String(config[def.key]);
+    lines.push(`${def.flag} = ${value}  # ${config.origins[def.key]}`);
   }
   lines.push(`production = ${config.production}  # NODE_ENV`);
   return `${lines.join('\n')}\n`;

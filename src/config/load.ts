@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SETTINGS, envName, type SettingDef, type Settings } from './settings';
 
 /** The effective configuration: the settings plus what follows from the environment. */
 export interface Config extends Settings {
-  /** `NODE_ENV=production`: stricter defaults, masked errors. */
+  /** `NODE_ENV=production`: a signing secret is required, introspection is off by default. */
   production: boolean;
   /** Where each value came from, for the dump and the start-up log. */
-  origins: Readonly<Record<keyof Settings, 'default' | 'environment' | 'flag'>>;
+  origins: Readonly<Record<keyof Settings, Origin>>;
 }
+
+export type Origin = 'default' | 'environment' | 'file' | 'flag';
 
 /** Every problem found in the configuration, reported together so one run shows them all. */
 export class ConfigError extends Error {
@@ -28,21 +31,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
   const problems: string[] = [];
   const flags = parseFlags(argv, problems);
   const values: Partial<Record<keyof Settings, unknown>> = {};
-  const origins: Partial<Record<keyof Settings, 'default' | 'environment' | 'flag'>> = {};
+  const origins: Partial<Record<keyof Settings, Origin>> = {};
 
   for (const def of SETTINGS) {
-    const variable = envName(def);
-    const fromFlag = flags.get(def.flag);
-    const fromEnv = env[variable];
-    const [raw, origin, label] =
-      fromFlag !== undefined
-        ? [fromFlag, 'flag' as const, `--${def.flag}`]
-        : fromEnv !== undefined
-          ? [fromEnv, 'environment' as const, variable]
-          : [def.default, 'default' as const, `--${def.flag}`];
+    const found = def.secret ? readSecret(def, flags, env, problems) : readSetting(def, flags, env);
+    if (!found) continue;
+    const [raw, origin, label] = found;
     const parsed = def.parse(raw);
     if ('expected' in parsed) {
-      problems.push(`Expected ${parsed.expected} for ${label} but received ${JSON.stringify(raw)}`);
+      // A secret's value is never echoed, not even a wrong one.
+      const received = def.secret ? `${raw.length} characters` : JSON.stringify(raw);
+      problems.push(`Expected ${parsed.expected} for ${label} but received ${received}`);
       continue;
     }
     values[def.key] = parsed.value;
@@ -50,11 +49,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
   }
 
   const settings = values as Settings;
-  if (problems.length === 0 && settings.minDimension > settings.maxDimension) {
-    problems.push(
-      `Expected --min-dimension (${settings.minDimension}) to be at most --max-dimension (${settings.maxDimension})`,
-    );
-  }
+  const production = env.NODE_ENV === 'production';
+  if (problems.length === 0) problems.push(...crossChecks(settings, production));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const cpus = os.availableParallelism();
@@ -64,9 +60,59 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     cacheDir: path.resolve(cwd, settings.cacheDir),
     precacheWorkers: settings.precacheWorkers || cpus,
     processingConcurrency: settings.processingConcurrency || cpus,
-    production: env.NODE_ENV === 'production',
+    production,
     origins: origins as Config['origins'],
   };
+}
+
+type Found = [raw: string, origin: Origin, label: string];
+
+function readSetting(def: SettingDef, flags: Map<string, string>, env: NodeJS.ProcessEnv): Found {
+  const variable = envName(def);
+  const fromFlag = flags.get(def.flag);
+  const fromEnv = env[variable];
+  if (fromFlag !== undefined) return [fromFlag, 'flag', `--${def.flag}`];
+  if (fromEnv !== undefined) return [fromEnv, 'environment', variable];
+  return [def.default, 'default', `--${def.flag}`];
+}
+
+/** Secrets come from `GOIMGSERVER_X` or the file named by `GOIMGSERVER_X_FILE`; a flag would show in `ps`. */
+function readSecret(def: SettingDef, flags: Map<string, string>, env: NodeJS.ProcessEnv, problems: string[]): Found | null {
+  const variable = envName(def);
+  const fileVariable = `${variable}_FILE`;
+  if (flags.has(def.flag)) {
+    problems.push(`--${def.flag} is a secret: set ${variable} or ${fileVariable} instead of a flag`);
+    return null;
+  }
+  const fromEnv = env[variable];
+  const file = env[fileVariable];
+  if (fromEnv !== undefined && file !== undefined) {
+    problems.push(`Expected only one of ${variable} and ${fileVariable}`);
+    return null;
+  }
+  if (fromEnv !== undefined) return [fromEnv, 'environment', variable];
+  if (file === undefined) return [def.default, 'default', variable];
+  try {
+    return [readFileSync(file, 'utf8').replace(/\r?\n$/, ''), 'file', fileVariable];
+  } catch (error) {
+    problems.push(`Expected a readable file for ${fileVariable} but received ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    return null;
+  }
+}
+
+/** Rules that involve more than one setting. */
+function crossChecks(settings: Settings, production: boolean): string[] {
+  const problems: string[] = [];
+  if (settings.minDimension > settings.maxDimension) {
+    problems.push(`Expected --min-dimension (${settings.minDimension}) to be at most --max-dimension (${settings.maxDimension})`);
+  }
+  if (production && settings.signingSecret === '') {
+    problems.push('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
+  }
+  if (settings.signingSecretPrevious !== '' && settings.signingSecret === '') {
+    problems.push('GOIMGSERVER_SIGNING_SECRET_PREVIOUS needs GOIMGSERVER_SIGNING_SECRET, the key that replaced it');
+  }
+  return problems;
 }
 
 function parseFlags(argv: readonly string[], problems: string[]): Map<string, string> {
@@ -81,7 +127,8 @@ function parseFlags(argv: readonly string[], problems: string[]): Map<string, st
     const name = match[1] as string;
     const def: SettingDef | undefined = BY_FLAG.get(name);
     if (!def) {
-      problems.push(`Unknown flag --${name}; known flags: ${SETTINGS.map((d) => `--${d.flag}`).join(', ')}`);
+      const known = SETTINGS.filter((d) => !d.secret).map((d) => `--${d.flag}`);
+      problems.push(`Unknown flag --${name}; known flags: ${known.join(', ')}`);
       if (match[2] === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) i++;
       continue;
     }

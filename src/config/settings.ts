@@ -12,6 +12,12 @@ export interface Settings {
   precacheWorkers: number;
   dump: boolean;
   allowUnsigned: boolean;
+  signingSecret: string;
+  signingSecretPrevious: string;
+  publicUrl: string;
+  staleMaxAge: number;
+  maxBatch: number;
+  introspection: string;
   minDimension: number;
   maxDimension: number;
   maxSourcePixels: number;
@@ -28,6 +34,8 @@ export interface SettingDef {
   flag: string;
   default: string;
   doc: string;
+  /** Read only from the environment (or the file named by `<VARIABLE>_FILE`), never a flag, and never shown. */
+  secret?: true;
   /** Turns the raw text into a value, or returns the "expected ..." phrase on failure. */
   parse(raw: string): { value: Settings[keyof Settings] } | { expected: string };
 }
@@ -55,6 +63,24 @@ function text(raw: string) {
   return raw.trim() === '' ? { expected: 'a non-empty value' } : { value: raw.trim() };
 }
 
+function secret(raw: string) {
+  if (raw === '') return { value: '' };
+  return raw.length >= 32 ? { value: raw } : { expected: 'at least 32 characters' };
+}
+
+function baseUrl(raw: string) {
+  const text = raw.trim();
+  if (text === '') return { value: '' };
+  const expected = { expected: 'an absolute http(s) URL without query or fragment' };
+  try {
+    const url = new URL(text);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) return expected;
+  } catch {
+    return expected;
+  }
+  return { value: text.replace(/\/+$/, '') };
+}
+
 function oneOf(...choices: string[]) {
   return (raw: string) =>
     choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
@@ -69,6 +95,12 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
   { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },
   { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
+  { key: 'signingSecret', flag: 'signing-secret', default: '', secret: true, doc: 'HMAC-SHA256 key of image URLs, at least 32 characters. Required in production; elsewhere an ephemeral one is generated (URLs then stop verifying at restart).', parse: secret },
+  { key: 'signingSecretPrevious', flag: 'signing-secret-previous', default: '', secret: true, doc: 'The key before a rotation: URLs signed with it keep verifying; new URLs use the current key.', parse: secret },
+  { key: 'publicUrl', flag: 'public-url', default: '', doc: 'Origin (and path prefix) that makes image URLs absolute, such as a CDN; unset: URLs are relative (/img/...).', parse: baseUrl },
+  { key: 'staleMaxAge', flag: 'stale-max-age', default: '60', doc: 'Seconds a URL minted for an older version of its source may be cached (current URLs are immutable).', parse: int(0, 31536000) },
+  { key: 'maxBatch', flag: 'max-batch', default: '100', doc: 'Most paths one images query may ask for.', parse: int(1, 10000) },
+  { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },

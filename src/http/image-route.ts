@@ -1,14 +1,22 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
-import type { ImageService, Variant } from '../images/service';
+import { chooseFormat } from '../images/negotiate';
+import { parseUrlSegments } from '../images/path';
+import type { ResolvedSource } from '../images/resolve';
+import { variantOf, type ImageService, type Variant } from '../images/service';
+import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from '../images/spec';
+import { IMAGE_PREFIX, type UrlSigner } from '../signing/url-signer';
 
-export const IMAGE_PREFIX = '/img/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export interface ImageRouteOptions {
   service: ImageService;
+  signer: UrlSigner;
+  limits: SpecLimits;
   /** Answer unsigned URLs in the original's graceful grammar. @default false */
   allowUnsigned: boolean;
+  /** Seconds a URL minted for an older version of its source may be cached. @default 60 */
+  staleMaxAge: number;
 }
 
 /** True when an If-None-Match header lists this ETag (weak or strong) or is `*`. */
@@ -20,35 +28,69 @@ export function matchesETag(header: string | undefined, etag: string): boolean {
   });
 }
 
-function describeVariant(reply: FastifyReply, variant: Variant): void {
+interface Answer {
+  variant: Variant;
+  cacheControl: string;
+  negotiated: boolean;
+}
+
+function describeVariant(reply: FastifyReply, { variant, cacheControl, negotiated }: Answer): void {
   reply
     .header('ETag', `"${variant.key}"`)
     .header('Last-Modified', new Date(variant.source.mtimeMs).toUTCString())
-    .header('Cache-Control', IMMUTABLE)
+    .header('Cache-Control', cacheControl)
     .header('X-Image-Source', variant.source.kind)
     .header('Access-Control-Allow-Origin', '*')
     .header('Access-Control-Expose-Headers', 'ETag, X-Cache-Status, X-Image-Source')
     .header('Cross-Origin-Resource-Policy', 'cross-origin');
+  if (negotiated) reply.header('Vary', 'Accept');
 }
 
 /**
- * `GET|HEAD /img/{path}/{params...}`. A matching If-None-Match is answered 304 from the
- * source's stat alone; a cache hit reads one file; only a miss renders.
+ * `GET|HEAD /img/{path}/{params...}`. Signed URLs are verified before any file is looked at;
+ * unsigned ones are answered in the graceful grammar only when allowed. A matching
+ * If-None-Match is answered 304 from the source's stat alone; a cache hit reads one file;
+ * only a miss renders.
  */
 export function registerImageRoute(app: FastifyInstance, options: ImageRouteOptions): void {
-  app.get(`${IMAGE_PREFIX}*`, async (request, reply) => {
+  const { service, signer } = options;
+
+  async function answer(request: FastifyRequest): Promise<Answer> {
     const url = request.raw.url ?? '';
-    const query = url.indexOf('?');
-    const rawPath = (query === -1 ? url : url.slice(0, query)).slice(IMAGE_PREFIX.length);
-    if (!options.allowUnsigned) {
+    const queryStart = url.indexOf('?');
+    const rawPath = (queryStart === -1 ? url : url.slice(0, queryStart)).slice(IMAGE_PREFIX.length);
+    const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+    const segments = parseUrlSegments(rawPath);
+
+    let source: ResolvedSource;
+    let spec: RequestedSpec;
+    let cacheControl = IMMUTABLE;
+    if (query.has('s') || query.has('v')) {
+      const signed = signer.verify(segments, query);
+      source = await service.resolve(signed.path);
+      spec = signed.spec;
+      // An older URL of a changed source still works, but only briefly cacheable.
+      if (source.version !== signed.version) cacheControl = `public, max-age=${options.staleMaxAge}`;
+    } else if (options.allowUnsigned) {
+      const split = await service.splitRoute(segments);
+      source = await service.resolve(split.path);
+      spec = parseGrammar(split.params, options.limits);
+    } else {
       throw new AppError('FORBIDDEN', 'Unsigned image URLs are not accepted; ask the GraphQL API for a signed URL.');
     }
-    const variant = await options.service.prepareFromUrl(rawPath);
-    describeVariant(reply, variant);
+
+    const format = spec.format === 'auto' ? chooseFormat(request.headers.accept, (await service.metadata(source)).hasAlpha) : spec.format;
+    return { variant: variantOf(source, withFormat(spec, format)), cacheControl, negotiated: spec.format === 'auto' };
+  }
+
+  app.get(`${IMAGE_PREFIX}*`, async (request, reply) => {
+    const found = await answer(request);
+    describeVariant(reply, found);
+    const { variant } = found;
     if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
       return reply.code(304).send();
     }
-    const loaded = await options.service.load(variant, request.log);
+    const loaded = await service.load(variant, request.log);
     return reply
       .header('Content-Type', variant.contentType)
       .header('Content-Length', loaded.data.length)

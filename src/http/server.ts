@@ -4,12 +4,14 @@ import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
-import { registerImageRoute } from './image-route';
+import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
+import { registerImageRoute, type ImageRouteOptions } from './image-route';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   service: ImageService;
-  allowUnsigned: boolean;
+  imageRoute: Omit<ImageRouteOptions, 'service'>;
+  graphql: GraphQLRouteOptions;
   version: string;
   cacheStats(): { files: number; bytes: number };
   precacheProgress(): PrecacheProgress;
@@ -18,7 +20,7 @@ export interface HttpServerOptions {
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
-export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
   const app = Fastify({
     loggerInstance: options.logger,
@@ -57,7 +59,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  registerImageRoute(app, { service: options.service, allowUnsigned: options.allowUnsigned });
+  registerImageRoute(app, { service: options.service, ...options.imageRoute });
+  await registerGraphQLRoute(app, options.graphql);
 
   app.get('/health', async (_request, reply) => {
     const { imagesProcessed, active, queued } = options.service.stats();

@@ -1,6 +1,8 @@
 /** Output formats the server renders, with their content types and cache file endings. */
 export const OUTPUT_FORMATS = ['webp', 'jpeg', 'png', 'avif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** A format as asked for: `auto` is decided per request from the client's `Accept` header. */
+export type FormatChoice = OutputFormat | 'auto';
 
 export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
   webp: 'image/webp',

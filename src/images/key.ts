@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DerivativeSpec } from './spec';
+import { canonicalParams, type DerivativeSpec } from './spec';
 
 /** The identity of a source file at one point in time. */
 export interface SourceIdentity {
@@ -9,23 +9,22 @@ export interface SourceIdentity {
   readonly version: string;
 }
 
-/** The one canonical text of "this source, rendered this way". */
-export function canonicalSpec(spec: DerivativeSpec): string {
-  return `${spec.width ?? ''}x${spec.height ?? ''}/${spec.fit}/${spec.format}/q${spec.quality}${spec.enlarge ? '/enlarge' : ''}`;
-}
-
 /**
- * The derivative key: one name for a derivative, used as the cache file name, the ETag and
- * (with the signing issue) the URL's identity. 128 bits of SHA-256, hex.
+ * The derivative key: one name for a derivative, used as the cache file name and the ETag.
+ * It hashes the same canonical parameters that signed URLs carry. 128 bits of SHA-256, hex.
  */
 export function derivativeKey(source: SourceIdentity, spec: DerivativeSpec): string {
   return createHash('sha256')
-    .update(`v1\0${source.relative}\0${source.version}\0${canonicalSpec(spec)}`)
+    .update(`v1\0${source.relative}\0${source.version}\0${canonicalParams(spec).join('/')}`)
     .digest('hex')
     .slice(0, 32);
 }
 
-/** A short version of a file from its size and modification time. */
-export function fileVersion(size: number, mtimeMs: number): string {
-  return createHash('sha256').update(`${size}:${mtimeMs}`).digest('base64url').slice(0, 12);
+/**
+ * A short version of a source: which file answered, its size and its modification time.
+ * Signed URLs carry it, so it changes when the bytes may have changed or another file
+ * (a newly added image instead of its fallback, say) answers the same path.
+ */
+export function fileVersion(relative: string, size: number, mtimeMs: number): string {
+  return createHash('sha256').update(`${relative}\0${size}:${mtimeMs}`).digest('base64url').slice(0, 12);
 }

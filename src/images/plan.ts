@@ -24,7 +24,7 @@ const side = (n: number) => Math.max(1, Math.round(n));
  *   boxes of COVER/CONTAIN shrink (keeping their aspect ratio) until they fit in the source,
  *   FILL clamps each side.
  */
-export function planOutput(source: SourceSize, spec: DerivativeSpec): OutputSize {
+export function planOutput(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>): OutputSize {
   const { width: sw, height: sh } = source;
   const { width: bw, height: bh, enlarge } = spec;
   const limit = (scale: number) => (enlarge ? scale : Math.min(scale, 1));

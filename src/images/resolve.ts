@@ -93,7 +93,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
       requestPath,
       kind,
       ...found,
-      version: fileVersion(found.size, found.mtimeMs),
+      version: fileVersion(found.relative, found.size, found.mtimeMs),
     });
 
     const last = segments.length - 1;

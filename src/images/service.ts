@@ -1,12 +1,11 @@
-import { AppError } from '../errors';
 import type { DiskCache } from './cache';
 import { CONTENT_TYPES, FILE_ENDINGS } from './formats';
 import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
-import { parseUrlSegments } from './path';
+import type { MetadataCache } from './metadata';
 import { planOutput } from './plan';
 import type { ResolvedSource, Resolver } from './resolve';
-import { parseGrammar, type DerivativeSpec, type SpecLimits } from './spec';
+import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 
 /** The part of a pino logger the domain uses. */
@@ -33,12 +32,15 @@ export interface LoadedVariant {
 export interface ImageServiceOptions {
   resolver: Resolver;
   transformer: Transformer;
+  metadata: MetadataCache;
   cache: DiskCache;
   limiter: Limiter;
-  limits: SpecLimits & {
-    /** Sources larger than this, in bytes, are refused before decoding. */
-    maxSourceBytes: number;
-  };
+}
+
+/** The variant of a source rendered with a spec: its key, content type and cache file name. */
+export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant {
+  const key = derivativeKey(source, spec);
+  return { source, spec, key, contentType: CONTENT_TYPES[spec.format], cacheName: `${key}.${FILE_ENDINGS[spec.format]}` };
 }
 
 /**
@@ -46,29 +48,18 @@ export interface ImageServiceOptions {
  * a miss renders once however many requests ask for it at the same time (single flight).
  */
 export function createImageService(options: ImageServiceOptions) {
-  const { resolver, transformer, cache, limiter, limits } = options;
+  const { resolver, transformer, metadata, cache, limiter } = options;
   const flights = new Map<string, Promise<Buffer>>();
   let processed = 0;
 
   async function prepare(segments: readonly string[], spec: DerivativeSpec): Promise<Variant> {
-    const source = await resolver.resolve(segments);
-    const key = derivativeKey(source, spec);
-    return { source, spec, key, contentType: CONTENT_TYPES[spec.format], cacheName: `${key}.${FILE_ENDINGS[spec.format]}` };
-  }
-
-  /** A variant from the raw, still-encoded URL path after `/img/`, in the graceful grammar. */
-  async function prepareFromUrl(rawPath: string): Promise<Variant> {
-    const { path, params } = await resolver.splitRoute(parseUrlSegments(rawPath));
-    return prepare(path, parseGrammar(params, limits));
+    return variantOf(await resolver.resolve(segments), spec);
   }
 
   async function render(variant: Variant): Promise<Buffer> {
     const { source, spec } = variant;
-    if (source.size > limits.maxSourceBytes) {
-      throw new AppError('UNSUPPORTED_IMAGE', `The source is larger than ${limits.maxSourceBytes} bytes.`);
-    }
-    const metadata = await transformer.readMetadata(source.file);
-    const data = await transformer.render(source.file, spec, planOutput(metadata, spec), metadata);
+    const header = await metadata.get(source);
+    const data = await transformer.render(source.file, spec, planOutput(header, spec), header);
     processed++;
     return data;
   }
@@ -95,11 +86,13 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   return {
+    resolve: resolver.resolve,
+    splitRoute: resolver.splitRoute,
+    metadata: metadata.get,
     prepare,
-    prepareFromUrl,
     load,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
-    stats: () => ({ imagesProcessed: processed, ...limiter.stats() }),
+    stats: () => ({ imagesProcessed: processed, metadataReads: metadata.reads(), ...limiter.stats() }),
   };
 }
 

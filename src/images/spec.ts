@@ -1,5 +1,5 @@
 import { badInput } from '../errors';
-import { FITS, OUTPUT_FORMATS, type Fit, type OutputFormat } from './formats';
+import { FITS, OUTPUT_FORMATS, type Fit, type FormatChoice, type OutputFormat } from './formats';
 
 /**
  * A normalised request for a derivative. Two requests for the same bytes normalise to the
@@ -17,6 +17,9 @@ export interface DerivativeSpec {
   /** Whether the output may be larger than the source. @default false */
   readonly enlarge: boolean;
 }
+
+/** A spec as asked for: its format may still be `auto`, decided when the URL is fetched. */
+export type RequestedSpec = Omit<DerivativeSpec, 'format'> & { readonly format: FormatChoice };
 
 export interface SpecLimits {
   /** @default 10 */
@@ -61,6 +64,23 @@ function normalise(width: number | null, height: number | null, format: OutputFo
   });
 }
 
+/** The plain request's variant: 1000×1000 box, WebP, quality 75, INSIDE. */
+export function defaultSpec(): DerivativeSpec {
+  return normalise(null, null, DEFAULT_FORMAT, DEFAULT_QUALITY, DEFAULT_FIT, false);
+}
+
+/** Like normaliseSpec, and `format` may also be `auto`. */
+export function normaliseRequest(input: SpecInput, limits: SpecLimits): RequestedSpec {
+  const auto = input.format?.toLowerCase() === 'auto';
+  const spec = normaliseSpec(auto ? { ...input, format: null } : input, limits);
+  return auto ? Object.freeze({ ...spec, format: 'auto' }) : spec;
+}
+
+/** A requested spec made renderable with the format chosen for it. */
+export function withFormat(spec: RequestedSpec, format: OutputFormat): DerivativeSpec {
+  return normalise(spec.width, spec.height, format, spec.quality, spec.fit, spec.enlarge);
+}
+
 /** Strict validation for API arguments: anything out of range is a BAD_USER_INPUT naming the argument. */
 export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeSpec {
   const dimension = (name: 'width' | 'height'): number | null => {
@@ -93,35 +113,38 @@ export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeS
   return normalise(width, height, format, quality, fit, input.enlarge ?? false);
 }
 
-const DIMENSIONS = /^(\d{1,9})(?:x(\d{1,9}))?$/;
+const DIMENSIONS = /^(?:(\d{1,9})(?:x(\d{1,9}))?|x(\d{1,9}))$/;
 const QUALITY = /^q(\d{1,9})$/;
 // Shapes that are read as parameters even when their value is invalid, such as "800x" or "q0".
 const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+)$/;
+const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WORDS, ['auto', 'auto']]);
 
 /** Whether a URL segment is written like a parameter (valid or not) rather than like a name. */
 export function looksLikeParameter(segment: string): boolean {
-  return PARAMETER_SHAPE.test(segment) || FORMAT_WORDS.has(segment) || (FITS as readonly string[]).includes(segment) || segment === 'enlarge';
+  return PARAMETER_SHAPE.test(segment) || GRAMMAR_FORMATS.has(segment) || (FITS as readonly string[]).includes(segment) || segment === 'enlarge';
 }
 
 /**
- * The original goimgserver's graceful grammar: segments in any order, `{w}x{h}` or `{w}`,
- * a format word, `q{n}`, plus a fit word and `enlarge`. The first valid value of each kind
- * wins; unknown or invalid segments are ignored, so missing values take their defaults.
+ * The original goimgserver's graceful grammar: segments in any order, `{w}x{h}`, `{w}` or
+ * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word and `enlarge`. The first valid
+ * value of each kind wins; unknown or invalid segments are ignored, so missing values take
+ * their defaults.
  */
-export function parseGrammar(segments: readonly string[], limits: SpecLimits): DerivativeSpec {
-  let size: [number, number | null] | undefined;
-  let format: OutputFormat | undefined;
+export function parseGrammar(segments: readonly string[], limits: SpecLimits): RequestedSpec {
+  let size: [number | null, number | null] | undefined;
+  let format: FormatChoice | undefined;
   let quality: number | undefined;
   let fit: Fit | undefined;
   let enlarge = false;
-  const inRange = (n: number) => n >= limits.minDimension && n <= limits.maxDimension;
+  const inRange = (n: number | null) => n === null || (n >= limits.minDimension && n <= limits.maxDimension);
 
   for (const segment of segments) {
     const dims = DIMENSIONS.exec(segment);
     if (dims) {
-      const w = Number(dims[1]);
-      const h = dims[2] === undefined ? null : Number(dims[2]);
-      if (!size && inRange(w) && (h === null || inRange(h))) size = [w, h];
+      const w = dims[1] === undefined ? null : Number(dims[1]);
+      const h = dims[2] ?? dims[3];
+      const height = h === undefined ? null : Number(h);
+      if (!size && inRange(w) && inRange(height)) size = [w, height];
       continue;
     }
     const q = QUALITY.exec(segment);
@@ -130,13 +153,31 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): D
       if (quality === undefined && n >= 1 && n <= 100) quality = n;
       continue;
     }
-    if (FORMAT_WORDS.has(segment)) {
-      format ??= FORMAT_WORDS.get(segment);
+    if (GRAMMAR_FORMATS.has(segment)) {
+      format ??= GRAMMAR_FORMATS.get(segment);
     } else if ((FITS as readonly string[]).includes(segment)) {
       fit ??= segment as Fit;
     } else if (segment === 'enlarge') {
       enlarge = true;
     }
   }
-  return normalise(size?.[0] ?? null, size?.[1] ?? null, format ?? DEFAULT_FORMAT, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, enlarge);
+  const concrete = format === undefined || format === 'auto' ? DEFAULT_FORMAT : format;
+  const spec = normalise(size?.[0] ?? null, size?.[1] ?? null, concrete, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, enlarge);
+  return format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
+}
+
+/**
+ * The one way a spec is written as URL segments, used by signed URLs and derivative keys:
+ * size (`{w}x{h}`, `{w}` or `x{h}`), fit, format, `q{n}`, then `enlarge` when set.
+ * Every value is present, so the form has a fixed shape and ends in `q{n}` or `enlarge`.
+ */
+export function canonicalParams(spec: RequestedSpec): string[] {
+  const size = spec.height === null ? `${spec.width}` : spec.width === null ? `x${spec.height}` : `${spec.width}x${spec.height}`;
+  return [size, spec.fit, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : [])];
+}
+
+/** Reads segments written by canonicalParams; null unless they are exactly that form and in range. */
+export function parseCanonicalParams(segments: readonly string[], limits: SpecLimits): RequestedSpec | null {
+  const spec = parseGrammar(segments, limits);
+  return canonicalParams(spec).join('/') === segments.join('/') ? spec : null;
 }

@@ -3,6 +3,7 @@ import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createDiskCache } from '../../src/images/cache';
 import { createLimiter } from '../../src/images/limiter';
+import { createMetadataCache } from '../../src/images/metadata';
 import { createResolver } from '../../src/images/resolve';
 import { createImageService } from '../../src/images/service';
 import { normaliseSpec } from '../../src/images/spec';
@@ -105,16 +106,17 @@ describe('a failing cache write', () => {
         return Object.assign(Object.create(handle), { write: async () => Promise.reject(enospc), close: () => handle.close() });
       },
     } as unknown as typeof fs;
-    const limits = { minDimension: 10, maxDimension: 4000, maxSourceBytes: 1e9 };
+    const limits = { minDimension: 10, maxDimension: 4000 };
+    const transformer = createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 });
     const service = createImageService({
       resolver: createResolver(
         { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
         { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath },
       ),
-      transformer: createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 }),
+      transformer,
+      metadata: createMetadataCache(transformer, { maxSourceBytes: 1e9 }),
       cache: createDiskCache({ dir }, fullDisk),
       limiter: createLimiter({ concurrency: 1, maxQueue: 10 }),
-      limits,
     });
     const warnings: object[] = [];
     const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj) };

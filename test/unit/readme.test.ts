@@ -7,8 +7,10 @@ const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
 
 describe('the README', () => {
   it('lists every setting with its variable, default and meaning, and nothing else', () => {
-    const rows = [...readme.matchAll(/^\| `--([a-z-]+)` \| `([A-Z_]+)` \| `([^`]*)` \| (.+) \|$/gm)].map((m) => m.slice(1, 5));
-    expect(rows).toEqual(SETTINGS.map((def) => [def.flag, envName(def), def.default, def.doc]));
+    const rows = [...readme.matchAll(/^\| (?:`--([a-z-]+)`|—) \| `(GOIMGSERVER_[A-Z_]+)`(?: or `GOIMGSERVER_[A-Z_]+_FILE`)? \| (`[^`]*`|unset) \| (.+) \|$/gm)].map((m) => m.slice(1, 5));
+    expect(rows).toEqual(
+      SETTINGS.map((def) => [def.secret ? undefined : def.flag, envName(def), def.default === '' ? 'unset' : `\`${def.default}\``, def.doc]),
+    );
   });
 
   it('lists every error code with its HTTP status', () => {

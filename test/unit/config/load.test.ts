@@ -1,8 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatSettings } from '../../../src/config/dump';
 import { ConfigError, loadConfig } from '../../../src/config/load';
+import { tempDir } from '../../helpers/temp';
 
 const CWD = '/srv/app';
+const SECRET = 'correct-horse-battery-staple-0123456789';
 
 function problemsOf(argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] {
   try {
@@ -47,13 +50,13 @@ describe('configuration', () => {
   });
 
   it('knows production mode from NODE_ENV', () => {
-    expect(loadConfig([], { NODE_ENV: 'production' }, CWD).production).toBe(true);
+    expect(loadConfig([], { NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: SECRET }, CWD).production).toBe(true);
   });
 
   it('reports every problem at once, each with the setting it concerns', () => {
     const problems = problemsOf(['--port', 'eighty', '--precache', 'maybe', '--bogus', '1', 'stray'], { GOIMGSERVER_MAX_DIMENSION: '-5' });
     expect(problems).toEqual([
-      'Unknown flag --bogus; known flags: --port, --host, --imagesdir, --cachedir, --precache, --precache-workers, --dump, --allow-unsigned, --min-dimension, --max-dimension, --max-source-pixels, --max-source-bytes, --processing-timeout, --processing-concurrency, --max-queue, --log-level',
+      'Unknown flag --bogus; known flags: --port, --host, --imagesdir, --cachedir, --precache, --precache-workers, --dump, --allow-unsigned, --public-url, --stale-max-age, --max-batch, --introspection, --min-dimension, --max-dimension, --max-source-pixels, --max-source-bytes, --processing-timeout, --processing-concurrency, --max-queue, --log-level',
       'Expected a flag like --name value but received "stray"',
       'Expected an integer from 0 to 65535 for --port but received "eighty"',
       'Expected true or false for --precache but received "maybe"',
@@ -76,5 +79,56 @@ describe('configuration', () => {
     expect(text).toContain('port = 1234  # flag');
     expect(text).toContain('max-queue = 5  # environment');
     expect(text).toContain('imagesdir = /srv/app/images  # default');
+  });
+
+  describe('secrets', () => {
+    const folder = tempDir('goimgserver-secret-');
+
+    it('reads the signing secrets from the environment', () => {
+      const config = loadConfig([], { GOIMGSERVER_SIGNING_SECRET: SECRET, GOIMGSERVER_SIGNING_SECRET_PREVIOUS: `old-${SECRET}` }, CWD);
+      expect(config).toMatchObject({ signingSecret: SECRET, signingSecretPrevious: `old-${SECRET}` });
+      expect(config.origins.signingSecret).toBe('environment');
+    });
+
+    it('reads a secret from the file named by <VARIABLE>_FILE, without its final newline', () => {
+      const file = path.join(folder, 'signing.key');
+      writeFileSync(file, `${SECRET}\n`);
+      const config = loadConfig([], { GOIMGSERVER_SIGNING_SECRET_FILE: file }, CWD);
+      expect(config.signingSecret).toBe(SECRET);
+      expect(config.origins.signingSecret).toBe('file');
+    });
+
+    it.each([
+      [['--signing-secret', SECRET], {}, '--signing-secret is a secret: set GOIMGSERVER_SIGNING_SECRET or GOIMGSERVER_SIGNING_SECRET_FILE instead of a flag'],
+      [[], { GOIMGSERVER_SIGNING_SECRET: 'short' }, 'Expected at least 32 characters for GOIMGSERVER_SIGNING_SECRET but received 5 characters'],
+      [[], { GOIMGSERVER_SIGNING_SECRET: SECRET, GOIMGSERVER_SIGNING_SECRET_FILE: '/x' }, 'Expected only one of GOIMGSERVER_SIGNING_SECRET and GOIMGSERVER_SIGNING_SECRET_FILE'],
+      [[], { GOIMGSERVER_SIGNING_SECRET_FILE: '/nonexistent/key' }, 'Expected a readable file for GOIMGSERVER_SIGNING_SECRET_FILE but received "/nonexistent/key" (ENOENT)'],
+      [[], { NODE_ENV: 'production' }, 'GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)'],
+      [[], { GOIMGSERVER_SIGNING_SECRET_PREVIOUS: SECRET }, 'GOIMGSERVER_SIGNING_SECRET_PREVIOUS needs GOIMGSERVER_SIGNING_SECRET, the key that replaced it'],
+    ])('refuses %j with %j', (argv, env, problem) => {
+      const problems = problemsOf(argv, env);
+      expect(problems).toEqual([problem]);
+      expect(problems.join()).not.toContain(SECRET);
+    });
+
+    it('never writes a secret into the settings dump', () => {
+      const text = formatSettings(loadConfig([], { GOIMGSERVER_SIGNING_SECRET: SECRET }, CWD));
+      expect(text).toContain('signing-secret = (set, not shown)  # environment');
+      expect(text).toContain('signing-secret-previous = (unset)  # default');
+      expect(text).not.toContain(SECRET);
+    });
+  });
+
+  it.each([
+    ['https://cdn.example.com/', 'https://cdn.example.com'],
+    ['https://example.com/images', 'https://example.com/images'],
+  ])('takes the public URL %j as %j', (given, expected) => {
+    expect(loadConfig(['--public-url', given], {}, CWD).publicUrl).toBe(expected);
+  });
+
+  it.each(['cdn.example.com', 'ftp://example.com', 'https://example.com/?a=1', 'https://example.com/#top'])('refuses the public URL %j', (given) => {
+    expect(problemsOf(['--public-url', given])).toEqual([
+      `Expected an absolute http(s) URL without query or fragment for --public-url but received ${JSON.stringify(given)}`,
+    ]);
   });
 });

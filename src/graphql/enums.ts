@@ -1,0 +1,58 @@
+import { registerEnumType } from 'type-graphql';
+
+/** Output formats; the values are the domain's format names. */
+export enum ImageFormat {
+  WEBP = 'webp',
+  JPEG = 'jpeg',
+  PNG = 'png',
+  AVIF = 'avif',
+  AUTO = 'auto',
+}
+
+export enum ImageFit {
+  INSIDE = 'inside',
+  COVER = 'cover',
+  CONTAIN = 'contain',
+  FILL = 'fill',
+  OUTSIDE = 'outside',
+}
+
+export enum ImageSource {
+  ORIGINAL = 'ORIGINAL',
+  GROUP_DEFAULT = 'GROUP_DEFAULT',
+  DEFAULT = 'DEFAULT',
+  GENERATED = 'GENERATED',
+}
+
+registerEnumType(ImageFormat, {
+  name: 'ImageFormat',
+  description: 'Output format of a derivative.',
+  valuesConfig: {
+    PNG: { description: 'Lossless; quality is always 100.' },
+    AVIF: { description: 'Smallest files; slower to render the first time.' },
+    AUTO: { description: 'Chosen when the URL is fetched, from its Accept header: AVIF, then WebP, then PNG for sources with transparency and JPEG otherwise.' },
+  },
+});
+
+registerEnumType(ImageFit, {
+  name: 'ImageFit',
+  description: 'How the source fills a box given by both width and height.',
+  valuesConfig: {
+    INSIDE: { description: 'Fit inside the box, keeping the aspect ratio; never crops (the default).' },
+    COVER: { description: 'Cover the box exactly, cropping the overflow from the centre.' },
+    CONTAIN: { description: 'Fit inside the box and pad it to exactly the box (transparent, or white for JPEG).' },
+    FILL: { description: 'Stretch to exactly the box, ignoring the aspect ratio.' },
+    OUTSIDE: { description: 'Cover the box, keeping the aspect ratio; never crops, so one side may exceed the box.' },
+  },
+});
+
+registerEnumType(ImageSource, {
+  name: 'ImageSource',
+  description: 'Which source answered a path.',
+  valuesConfig: {
+    ORIGINAL: { description: 'The image that was asked for (for a group: its default image).' },
+    GROUP_DEFAULT: { description: 'The asked image is missing; the nearest group default stands in.' },
+    DEFAULT: { description: 'Neither the image nor a group default exists; the images folder default.jpg stands in.' },
+    GENERATED: { description: 'No default image exists; a generated placeholder stands in.' },
+  },
+});

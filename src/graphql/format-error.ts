@@ -1,0 +1,55 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { AppError, UNEXPECTED_MESSAGE } from '../errors';
+import type { GraphQLContext } from './context';
+
+interface PublicError {
+  code: string;
+  message: string;
+  retryAfter?: number | undefined;
+  /** Not a failure the caller can act on: masked in the response, logged with its cause. */
+  unexpected: boolean;
+}
+
+/**
+ * What the caller may learn of an error: our AppErrors keep their code and safe message,
+ * GraphQL's own coded errors (parse, validation, variable coercion) pass as they are, and
+ * anything else is "Unexpected error." with the code INTERNAL_SERVER_ERROR.
+ */
+export function publicError(error: unknown): PublicError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (original instanceof AppError) {
+    return { code: original.code, message: original.message, retryAfter: original.retryAfter, unexpected: original.code === 'INTERNAL_SERVER_ERROR' };
+  }
+  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  if (error instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    return { code, message: error.message, unexpected: false };
+  }
+  return { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_MESSAGE, unexpected: true };
+}
+
+/** Apollo's `formatError`: the one place where errors become GraphQL responses. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const { code, message, retryAfter } = publicError(error);
+  return {
+    message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code, ...(retryAfter !== undefined ? { retryAfter } : {}) },
+  };
+}
+
+/** Logs each unexpected error with its cause under the request id; the response only says "Unexpected error.". */
+export const logUnexpectedErrors: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) {
+          if (!publicError(error).unexpected) continue;
+          const original = error.originalError ?? error;
+          contextValue.log.error({ err: original instanceof AppError && original.cause ? original.cause : original, path: error.path }, 'graphql request failed');
+        }
+      },
+    };
+  },
+};

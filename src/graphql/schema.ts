@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { ImageResolver } from './image.resolver';
+
+/** The executable schema, built from the type-graphql classes. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [ImageResolver], validate: false });
+}
+
+/** The text committed as `schema/schema.graphql`, from which client SDKs are generated. */
+export async function schemaText(): Promise<string> {
+  const header = '# Generated from the code by `npm run schema`. Do not edit: change src/graphql/ instead.\n\n';
+  return `${header}${printSchema(await buildGraphQLSchema())}\n`;
+}

@@ -1,0 +1,32 @@
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { createApollo } from '../graphql/apollo';
+import type { GraphQLContext } from '../graphql/context';
+import type { ImageDescriber } from '../graphql/image-describer';
+
+export interface GraphQLRouteOptions {
+  schema: GraphQLSchema;
+  introspection: boolean;
+  /** Makes the per-request image loaders. */
+  describer(): ImageDescriber;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** `GET|POST /graphql`: Apollo on the same fastify server as the bytes route. */
+export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRouteOptions): Promise<void> {
+  const apollo = createApollo({
+    schema: options.schema,
+    introspection: options.introspection,
+    plugins: [fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: GRAPHQL_PATH,
+    handler: fastifyApolloHandler<GraphQLContext>(apollo, {
+      context: async (request) => ({ requestId: request.id, log: request.log, images: options.describer() }),
+    }),
+  });
+}
