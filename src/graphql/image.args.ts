@@ -1,38 +1,24 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import { ImageFit, ImageFormat } from './enums';
 
-// type-graphql prints arguments in reverse declaration order: declared last to first here,
-// so the schema reads path, width, height, format, quality, fit, enlarge.
-
+/** The arguments that choose a derivative, shared by `image` and `images`. */
 @ArgsType()
 export class VariantArgs {
-  @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
-  enlarge?: boolean | null;
-
-  @Field(() => ImageFit, { nullable: true, description: 'How the source fills a box given by both width and height. Default INSIDE.' })
-  fit?: ImageFit | null;
-
-  @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
-  quality?: number | null;
-
-  @Field(() => ImageFormat, { nullable: true, description: 'Output format. Default WEBP.' })
-  format?: ImageFormat | null;
+  @Field(() => Int, { nullable: true, description: 'Box width in pixels (within the server limits, 10-4000 by default). Alone, it keeps the aspect ratio.' })
+  width?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Box height in pixels (within the server limits, 10-4000 by default). With neither width nor height the box is 1000×1000.' })
   height?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Box width in pixels (within the server limits, 10-4000 by default). Alone, it keeps the aspect ratio.' })
-  width?: number | null;
-}
+  @Field(() => ImageFormat, { nullable: true, description: 'Output format. Default WEBP.' })
+  format?: ImageFormat | null;
 
-@ArgsType()
-export class ImageArgs extends VariantArgs {
-  @Field(() => String, { description: 'Image path inside the images folder, with or without extension: `cats`, `cats/cat_white`, `cats/cat_white.jpg`.' })
-  path!: string;
-}
+  @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
+  quality?: number | null;
 
-@ArgsType()
-export class ImagesArgs extends VariantArgs {
-  @Field(() => [String], { description: 'Image paths, answered in this order (at most the server limit, 100 by default).' })
-  paths!: string[];
+  @Field(() => ImageFit, { nullable: true, description: 'How the source fills a box given by both width and height. Default INSIDE.' })
+  fit?: ImageFit | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
+  enlarge?: boolean | null;
 }

@@ -1,17 +1,29 @@
-import { Args, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
-import { ImageArgs, ImagesArgs } from './image.args';
+import { VariantArgs } from './image.args';
 import { Image } from './image.type';
 
+// type-graphql prints a field's arguments from its last parameter to its first: the variant
+// arguments come first here so that the schema reads `path` (or `paths`) first.
 @Resolver(() => Image)
 export class ImageResolver {
   @Query(() => Image, { description: 'A derivative of one image: its signed URL and its real output size, computed without rendering.' })
-  image(@Args(() => ImageArgs) { path, ...variant }: ImageArgs, @Ctx() context: GraphQLContext): Promise<Image> {
+  image(
+    @Args(() => VariantArgs) variant: VariantArgs,
+    @Arg('path', () => String, { description: 'Image path inside the images folder, with or without extension: `cats`, `cats/cat_white`, `cats/cat_white.jpg`.' })
+    path: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Image> {
     return context.images.image(path, variant);
   }
 
   @Query(() => [Image], { description: 'The same derivative of many images, in the order asked; each source header is read once.' })
-  images(@Args(() => ImagesArgs) { paths, ...variant }: ImagesArgs, @Ctx() context: GraphQLContext): Array<Promise<Image>> {
+  images(
+    @Args(() => VariantArgs) variant: VariantArgs,
+    @Arg('paths', () => [String], { description: 'Image paths, answered in this order (at most the server limit, 100 by default).' })
+    paths: string[],
+    @Ctx() context: GraphQLContext,
+  ): Array<Promise<Image>> {
     return context.images.images(paths, variant);
   }
 }

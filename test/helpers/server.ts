@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
@@ -50,4 +52,64 @@ export function rawGet(base: string, rawPath: string, headers: Record<string, st
     request.on('error', reject);
     request.end();
   });
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions: { code: string } & Record<string, unknown> }>;
+  text: string;
+}
+
+/** POSTs a GraphQL operation to `{base}/graphql` as a client would. */
+export async function graphql<T = Record<string, unknown>>(
+  base: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  return { status: response.status, text, ...JSON.parse(text) };
+}
+
+export const MAIN = path.resolve(__dirname, '../../dist/main.js');
+
+export interface SpawnedServer {
+  address: string;
+  /** Everything written to standard output so far. */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the built server in its own process (for NODE_ENV and signals), listening on 127.0.0.1:0. */
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1', ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const address = await new Promise<string>((resolve, reject) => {
+    void exited.then(() => reject(new Error(`exited early: ${output}`)));
+    const timer = setInterval(() => {
+      const match = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+      if (match) {
+        clearInterval(timer);
+        resolve(match[1] as string);
+      }
+    }, 20);
+  });
+  return {
+    address,
+    output: () => output,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

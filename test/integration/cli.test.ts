@@ -1,16 +1,19 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeSource } from '../helpers/images';
+import { makeSource, writeFile } from '../helpers/images';
+import { graphql, MAIN, spawnServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
-const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const root = tempDir();
 
 beforeAll(async () => {
   expect(existsSync(MAIN)).toBe(true);
   await makeSource(path.join(root, 'images'), 'cat.jpg', { width: 300, height: 200 });
+  writeFile(path.join(root, 'images'), 'broken.jpg', 'not a jpeg');
 });
+
+const SECRET = 'a-signing-secret-of-at-least-32-characters';
 
 describe('the command line', () => {
   it('reports every configuration problem at once and exits with 2', () => {
@@ -29,22 +32,8 @@ describe('the command line', () => {
   });
 
   it('dumps its settings, serves, logs JSON with request ids, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1', '--dump', '--precache=false'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, GOIMGSERVER_ALLOW_UNSIGNED: 'true' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const address = await new Promise<string>((resolve, reject) => {
-      child.on('exit', () => reject(new Error(`exited early: ${output}`)));
-      const timer = setInterval(() => {
-        const match = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
-        if (match) {
-          clearInterval(timer);
-          resolve(match[1] as string);
-        }
-      }, 20);
-    });
+    const server = await spawnServer(['--dump', '--precache=false'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
+    const address = server.address;
     const response = await fetch(`${address}/img/cat/100`);
     expect(response.status).toBe(200);
     await response.arrayBuffer();
@@ -53,11 +42,70 @@ describe('the command line', () => {
     expect(settings).toContain('allow-unsigned = true  # environment');
     expect(settings).toContain('dump = true  # flag');
 
-    const exitCode = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exitCode).toBe(0);
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line));
+    expect(await server.stop()).toBe(0);
+    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'request', status: 200, reqId: expect.any(String) })]));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM' })]));
+  });
+
+  it('refuses to start in production without a signing secret', () => {
+    const run = spawnSync(process.execPath, [MAIN], { cwd: root, env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr.toString()).toContain('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
+  });
+
+  it('warns when it makes an ephemeral signing secret outside production', async () => {
+    const server = await spawnServer(['--precache=false'], {}, root);
+    await server.stop();
+    expect(server.output()).toContain('generated an ephemeral one; image URLs stop verifying when the server restarts');
+  });
+
+  // Apollo sends stack traces unless NODE_ENV is production or test, and Jest sets test:
+  // these servers run in their own processes with the NODE_ENV a deployment would have.
+  describe.each([
+    ['production', { NODE_ENV: 'production' }, false],
+    ['development', { NODE_ENV: 'development' }, true],
+  ])('in %s mode', (_mode, env, introspection) => {
+    it('answers errors with a code and a safe message only, never a stack trace or a file path', async () => {
+      const server = await spawnServer(['--precache=false'], { ...env, GOIMGSERVER_SIGNING_SECRET: SECRET }, root);
+      try {
+        const answers = await Promise.all([
+          graphql(server.address, '{ image(path: "cat", width: 5) { url } }'),
+          graphql(server.address, '{ image(path: "../images/cat") { url } }'),
+          graphql(server.address, '{ image(path: "broken") { url } }'),
+          graphql(server.address, '{ image(path: "cat", format: GIF) { url } }'),
+          graphql(server.address, '{ image(path: "cat" { url } }'),
+          graphql(server.address, 'query($w: Int) { image(path: "cat", width: $w) { url } }', { w: 'wide' }),
+        ]);
+        expect(answers.map((answer) => answer.errors?.[0]?.extensions.code)).toEqual([
+          'BAD_USER_INPUT',
+          'BAD_USER_INPUT',
+          'UNSUPPORTED_IMAGE',
+          'GRAPHQL_VALIDATION_FAILED',
+          'GRAPHQL_PARSE_FAILED',
+          'BAD_USER_INPUT',
+        ]);
+        for (const answer of answers) {
+          expect(answer.text).not.toMatch(/stacktrace|\n\s+at |node_modules/);
+          expect(answer.text).not.toContain(root);
+          expect(Object.keys(answer.errors?.[0]?.extensions ?? {})).toEqual(['code']);
+        }
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it(`${introspection ? 'answers' : 'refuses'} introspection unless told otherwise`, async () => {
+      const server = await spawnServer(['--precache=false'], { ...env, GOIMGSERVER_SIGNING_SECRET: SECRET }, root);
+      const flipped = await spawnServer(['--precache=false', '--introspection', String(!introspection)], { ...env, GOIMGSERVER_SIGNING_SECRET: SECRET }, root);
+      try {
+        const query = '{ __schema { queryType { name } } }';
+        const [plain, turned] = await Promise.all([graphql(server.address, query), graphql(flipped.address, query)]);
+        const answered = (answer: typeof plain) => answer.errors === undefined && JSON.stringify(answer.data) === '{"__schema":{"queryType":{"name":"Query"}}}';
+        expect([answered(plain), answered(turned)]).toEqual([introspection, !introspection]);
+      } finally {
+        await Promise.all([server.stop(), flipped.stop()]);
+      }
+    });
   });
 });

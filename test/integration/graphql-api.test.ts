@@ -1,0 +1,177 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { inspect, makeSource, writeFile } from '../helpers/images';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const SECRET = 'graphql-api-test-secret-0123456789abcdef';
+const FIELDS = 'url path source width height format contentType quality';
+const IMAGE = `query Image($path: String!, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $enlarge: Boolean) {
+  image(path: $path, width: $width, height: $height, format: $format, quality: $quality, fit: $fit, enlarge: $enlarge) { ${FIELDS} }
+}`;
+const IMAGES = `query Images($paths: [String!]!, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit) {
+  images(paths: $paths, width: $width, height: $height, format: $format, quality: $quality, fit: $fit) { ${FIELDS} }
+}`;
+
+interface ImageResult {
+  url: string;
+  path: string;
+  source: string;
+  width: number;
+  height: number;
+  format: string;
+  contentType: string | null;
+  quality: number;
+}
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+const cacheDir = path.join(root, 'cache');
+let server: TestServer;
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'landscape.jpg', { width: 1200, height: 800 });
+  await makeSource(imagesDir, 'portrait.webp', { width: 600, height: 900, format: 'webp' });
+  await makeSource(imagesDir, 'badge.png', { width: 120, height: 120, format: 'png', alpha: true });
+  await makeSource(imagesDir, 'rotated.jpg', { width: 400, height: 200, orientation: 6 });
+  await makeSource(imagesDir, 'tiny.png', { width: 16, height: 12, format: 'png' });
+  await makeSource(imagesDir, 'cats/default.jpg', { width: 400, height: 300 });
+  await makeSource(imagesDir, 'cats/cat_white.jpg', { width: 300, height: 400 });
+  await makeSource(imagesDir, 'default.jpg', { width: 500, height: 500 });
+  writeFile(imagesDir, 'corrupt.jpg', 'this is not a jpeg');
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir], { GOIMGSERVER_SIGNING_SECRET: SECRET });
+});
+afterAll(() => server.close());
+
+async function image(variables: Record<string, unknown>, base = server.url): Promise<ImageResult> {
+  const answer = await graphql<{ image: ImageResult }>(base, IMAGE, variables);
+  expect(answer.errors).toBeUndefined();
+  return (answer.data as { image: ImageResult }).image;
+}
+
+async function images(variables: Record<string, unknown>): Promise<ImageResult[]> {
+  const answer = await graphql<{ images: ImageResult[] }>(server.url, IMAGES, variables);
+  expect(answer.errors).toBeUndefined();
+  return (answer.data as { images: ImageResult[] }).images;
+}
+
+const fetchImage = (url: string, headers: Record<string, string> = {}) => fetchBody(server.url + url, { headers });
+const SHARP_FORMAT: Record<string, string> = { WEBP: 'webp', JPEG: 'jpeg', PNG: 'png', AVIF: 'heif' };
+
+describe('image', () => {
+  it('answers with the defaults: a 1000×1000 box, WebP, quality 75, INSIDE', async () => {
+    const result = await image({ path: 'landscape' });
+    expect(result).toEqual({
+      url: expect.stringMatching(/^\/img\/landscape\/1000x1000\/inside\/webp\/q75\?v=[\w-]{12}&s=[\w-]{32}$/),
+      path: 'landscape',
+      source: 'ORIGINAL',
+      width: 1000,
+      height: 667,
+      format: 'WEBP',
+      contentType: 'image/webp',
+      quality: 75,
+    });
+  });
+
+  it('gives the same URL for the same question, and a different one for a different question', async () => {
+    const [first, second, other] = await Promise.all([
+      image({ path: 'landscape', width: 300, format: 'JPEG' }),
+      image({ path: 'landscape', width: 300, format: 'JPEG', quality: 75, fit: 'INSIDE' }),
+      image({ path: 'landscape', width: 301, format: 'JPEG' }),
+    ]);
+    expect(second.url).toBe(first.url);
+    expect(other.url).not.toBe(first.url);
+  });
+
+  it.each([
+    ['cats', 'ORIGINAL'],
+    ['cats/cat_white', 'ORIGINAL'],
+    ['cats/cat_white.jpg', 'ORIGINAL'],
+    ['cats/tiger', 'GROUP_DEFAULT'],
+    ['unicorn', 'DEFAULT'],
+  ])('says which source answered %s (%s), as the bytes route does', async (asked, source) => {
+    const result = await image({ path: asked, width: 100 });
+    expect(result).toMatchObject({ path: asked, source });
+    const fetched = await fetchImage(result.url);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('x-image-source')).toBe(source);
+  });
+
+  const SOURCES = ['landscape', 'portrait', 'badge', 'rotated', 'tiny'];
+  const BOXES: Array<Record<string, number | boolean>> = [
+    { width: 300 },
+    { height: 250 },
+    { width: 150, height: 150 },
+    { width: 500, height: 100 },
+    { width: 900, height: 700, enlarge: true },
+  ];
+  const FITS = ['INSIDE', 'COVER', 'CONTAIN', 'FILL', 'OUTSIDE'];
+  const FORMATS = ['WEBP', 'JPEG', 'PNG', 'AVIF'];
+  const cases = BOXES.flatMap((box) => ('width' in box && 'height' in box ? FITS : ['INSIDE']).map((fit) => ({ box, fit })));
+
+  it.each(cases.map(({ box, fit }, index) => [JSON.stringify(box), fit, FORMATS[index % FORMATS.length] as string, box]))(
+    'reports exactly what the URL returns: box %s, fit %s, %s, for every source',
+    async (_label, fit, format, box) => {
+      for (const asked of SOURCES) {
+        const result = await image({ path: asked, fit, format, ...box });
+        const fetched = await fetchImage(result.url);
+        expect(fetched.status).toBe(200);
+        expect(fetched.headers.get('content-type')).toBe(result.contentType);
+        expect(await inspect(fetched.body)).toMatchObject({ format: SHARP_FORMAT[format], width: result.width, height: result.height });
+      }
+    },
+  );
+});
+
+describe('images', () => {
+  it('answers in the order asked, duplicates included', async () => {
+    const paths = ['portrait', 'landscape', 'cats/tiger', 'portrait'];
+    const results = await images({ paths, width: 200 });
+    expect(results.map((result) => [result.path, result.source, result.width])).toEqual([
+      ['portrait', 'ORIGINAL', 200],
+      ['landscape', 'ORIGINAL', 200],
+      ['cats/tiger', 'GROUP_DEFAULT', 200],
+      ['portrait', 'ORIGINAL', 200],
+    ]);
+    expect(results[3]?.url).toBe(results[0]?.url);
+  });
+
+  it('reads each source header once per request, and once per source version across requests', async () => {
+    await makeSource(imagesDir, 'batch/one.jpg', { width: 640, height: 480 });
+    await makeSource(imagesDir, 'batch/two.jpg', { width: 480, height: 640 });
+    const reads = () => server.app.service.stats().metadataReads;
+    const paths = ['batch/one', 'batch/two', 'batch/one.jpg', 'batch/one', 'batch/two.jpg'];
+
+    const before = reads();
+    const first = await images({ paths, width: 100 });
+    expect(reads() - before).toBe(2);
+
+    const again = await images({ paths, width: 100 });
+    expect(reads() - before).toBe(2);
+    expect(again).toEqual(first);
+
+    const later = new Date(Date.now() + 5000);
+    await fs.utimes(path.join(imagesDir, 'batch/one.jpg'), later, later);
+    const changed = await images({ paths, width: 100 });
+    expect(reads() - before).toBe(3);
+    expect(changed[0]?.url).not.toBe(first[0]?.url);
+    expect(changed[1]?.url).toBe(first[1]?.url);
+  });
+
+  it('refuses more paths than the limit, naming the argument', async () => {
+    const answer = await graphql(server.url, IMAGES, { paths: Array.from({ length: 101 }, (_, i) => `p${i}`) });
+    expect(answer.errors).toEqual([
+      expect.objectContaining({ message: 'Expected at most 100 paths for paths but received "101 paths"', extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
+  });
+
+  // `[Image!]!` cannot hold a hole: GraphQL nulls the whole answer, and the error names the item.
+  it.each([
+    [['landscape', 'corrupt', 'portrait'], 1, 'UNSUPPORTED_IMAGE', 'The source is corrupt or not a supported image.'],
+    [['landscape', 'portrait', '../landscape'], 2, 'BAD_USER_INPUT', 'Expected path segments that do not start with "." for paths[2] but received ".."'],
+  ])('reports a failing item of %j by its index with its own code', async (paths, index, code, message) => {
+    const answer = await graphql(server.url, IMAGES, { paths });
+    expect(answer.errors).toEqual([expect.objectContaining({ path: ['images', index], message, extensions: { code } })]);
+    expect(answer.data).toBeNull();
+  });
+});
