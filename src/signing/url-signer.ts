@@ -22,6 +22,8 @@ export interface SignedRequest {
 
 export const IMAGE_PREFIX = '/img/';
 const SIGNATURE_BYTES = 24;
+// 24 bytes are exactly 32 base64url characters, so one signature has one spelling.
+const SIGNATURE_TEXT = /^[\w-]{32}$/;
 
 const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 
@@ -60,7 +62,8 @@ export function createUrlSigner(options: UrlSignerOptions) {
       throw forbidden('Expected one v and one s query parameter in a signed image URL.');
     }
     const version = versions[0] as string;
-    const given = Buffer.from(signatures[0] as string, 'base64url');
+    const signature = signatures[0] as string;
+    const given = Buffer.from(SIGNATURE_TEXT.test(signature) ? signature : '', 'base64url');
 
     // The canonical form ends in `q{n}`, or in `enlarge` after it: the split needs no lookup.
     const paramCount = segments[segments.length - 1] === 'enlarge' ? 5 : 4;

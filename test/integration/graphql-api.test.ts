@@ -175,3 +175,66 @@ describe('images', () => {
     expect(answer.data).toBeNull();
   });
 });
+
+describe('errors', () => {
+  it.each([
+    [{ path: 'landscape', width: 9 }, 'Expected an integer from 10 to 4000 for width but received 9'],
+    [{ path: 'landscape', width: 4001 }, 'Expected an integer from 10 to 4000 for width but received 4001'],
+    [{ path: 'landscape', height: -1 }, 'Expected an integer from 10 to 4000 for height but received -1'],
+    [{ path: 'landscape', quality: 0 }, 'Expected an integer from 1 to 100 for quality but received 0'],
+    [{ path: 'landscape', quality: 101 }, 'Expected an integer from 1 to 100 for quality but received 101'],
+    [{ path: '' }, 'Expected a non-empty image path for path but received ""'],
+    [{ path: '../secret' }, 'Expected path segments that do not start with "." for path but received ".."'],
+    [{ path: 'cats/../../secret' }, 'Expected path segments that do not start with "." for path but received ".."'],
+    [{ path: '/etc/passwd' }, 'Expected a relative path inside the images directory for path but received "/etc/passwd"'],
+    [{ path: '.git/config' }, 'Expected path segments that do not start with "." for path but received ".git"'],
+    [{ path: 'cats//default' }, 'Expected a path without empty segments for path but received ""'],
+    [{ path: 'cats\\default' }, 'Expected path segments without "/", "\\", "%" or control characters for path but received "cats\\\\default"'],
+    [{ path: 'cat%2e%2e' }, 'Expected path segments without "/", "\\", "%" or control characters for path but received "cat%2e%2e"'],
+    [{ path: 'nul\u0000byte' }, 'Expected path segments without "/", "\\", "%" or control characters for path but received "nul\\u0000byte"'],
+  ])('%j is BAD_USER_INPUT: %s', async (variables, message) => {
+    const answer = await graphql(server.url, IMAGE, variables);
+    expect(answer.errors).toEqual([expect.objectContaining({ message, path: ['image'], extensions: { code: 'BAD_USER_INPUT' } })]);
+  });
+
+  it('names the variable and the expected type when a value has the wrong type', async () => {
+    const answer = await graphql(server.url, IMAGE, { path: 'landscape', width: 'wide' });
+    expect(answer.status).toBe(400);
+    expect(answer.errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('Variable "$width" got invalid value "wide"; Int cannot represent'), extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
+  });
+
+  it.each([
+    ['corrupt', 'The source is corrupt or not a supported image.'],
+    ['heavy', 'The source is larger than 300000 bytes.'],
+  ])('a source that cannot be read (%s) is UNSUPPORTED_IMAGE', async (asked, message) => {
+    const noise = Buffer.alloc(400_000, 7);
+    writeFile(imagesDir, 'heavy.jpg', noise);
+    const limited = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--max-source-bytes', '300000'], { GOIMGSERVER_SIGNING_SECRET: SECRET });
+    try {
+      const answer = await graphql(limited.url, IMAGE, { path: asked });
+      expect(answer.errors).toEqual([expect.objectContaining({ message, path: ['image'], extensions: { code: 'UNSUPPORTED_IMAGE' } })]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('masks an unexpected failure (injected: no real input makes resolution throw) and logs it under the request id', async () => {
+    const service = server.app.service;
+    const resolve = service.resolve;
+    service.resolve = () => Promise.reject(new Error(`EIO: i/o error, open '${imagesDir}/landscape.jpg'`));
+    try {
+      const answer = await graphql(server.url, IMAGE, { path: 'landscape' }, { 'x-request-id': 'req-masking-1' });
+      expect(answer.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['image'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(answer.text).not.toContain(imagesDir);
+      expect(server.logs).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ reqId: 'req-masking-1', msg: 'graphql request failed', err: expect.objectContaining({ message: expect.stringContaining('EIO') }) }),
+        ]),
+      );
+    } finally {
+      service.resolve = resolve;
+    }
+  });
+});

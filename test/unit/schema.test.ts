@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { schemaText } from '../../src/graphql/schema';
+
+describe('the committed schema', () => {
+  it('is exactly what the code emits (run `npm run schema` after changing src/graphql/)', async () => {
+    const committed = readFileSync(path.resolve(__dirname, '../../schema/schema.graphql'), 'utf8');
+    expect(committed).toBe(await schemaText());
+  });
+
+  it('keeps the names of the contract', async () => {
+    const text = await schemaText();
+    expect(text).toContain('enum ImageFormat {\n  WEBP\n  JPEG\n');
+    expect(text).toMatch(/image\([\s\S]*?path: String!\n[\s\S]*?width: Int\n[\s\S]*?height: Int\n[\s\S]*?format: ImageFormat\n[\s\S]*?quality: Int\n[\s\S]*?fit: ImageFit\n[\s\S]*?\): Image!/);
+    expect(text).toMatch(/images\([\s\S]*?paths: \[String!\]!\n[\s\S]*?\): \[Image!\]!/);
+    for (const field of ['url: String!', 'path: String!', 'source: ImageSource!', 'width: Int!', 'height: Int!', 'format: ImageFormat!', 'contentType: String\n', 'quality: Int!']) {
+      expect(text).toContain(field);
+    }
+  });
+});
