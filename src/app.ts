@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { createIdentifier } from './auth/identify';
+import { protect } from './auth/permissions';
 import type { Config } from './config/load';
+import { createAdminOperations } from './graphql/admin-operations';
+import { createAuditor } from './graphql/audit';
+import { createContextFactory } from './graphql/context';
 import { createImageDescriber } from './graphql/image-describer';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createHttpServer } from './http/server';
@@ -80,9 +85,13 @@ export async function createApp(config: Config, logger: Logger) {
     service,
     imageRoute: { signer, limits, allowUnsigned: config.allowUnsigned, staleMaxAge: config.staleMaxAge },
     graphql: {
-      schema: await buildGraphQLSchema(),
+      schema: protect(await buildGraphQLSchema()),
       introspection: config.introspection === 'auto' ? !config.production : config.introspection === 'true',
-      describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),
+      context: createContextFactory({
+        identify: createIdentifier(config.adminTokens),
+        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),
+        admin: createAdminOperations({ service, cacheStats: cache.stats, audited: createAuditor({ file: config.auditFile }) }),
+      }),
     },
     version: VERSION,
     cacheStats: cache.stats,

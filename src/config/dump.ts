@@ -5,7 +5,9 @@ import type { Config } from './load';
 export function formatSettings(config: Config): string {
   const lines = ['# goimgserver effective settings'];
   for (const def of SETTINGS) {
-    const value = def.secret ? (config[def.key] === '' ? '(unset)' : '(set, not shown)') : String(config[def.key]);
+    const raw = config[def.key];
+    const unset = raw === '' || (Array.isArray(raw) && raw.length === 0);
+    const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : String(raw);
     lines.push(`${def.flag} = ${value}  # ${config.origins[def.key]}`);
   }
   lines.push(`production = ${config.production}  # NODE_ENV`);

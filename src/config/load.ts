@@ -58,6 +58,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     ...settings,
     imagesDir: path.resolve(cwd, settings.imagesDir),
     cacheDir: path.resolve(cwd, settings.cacheDir),
+    auditFile: settings.auditFile && path.resolve(cwd, settings.auditFile),
     precacheWorkers: settings.precacheWorkers || cpus,
     processingConcurrency: settings.processingConcurrency || cpus,
     production,

@@ -14,6 +14,8 @@ export interface Settings {
   allowUnsigned: boolean;
   signingSecret: string;
   signingSecretPrevious: string;
+  adminTokens: readonly AdminToken[];
+  auditFile: string;
   publicUrl: string;
   staleMaxAge: number;
   maxBatch: number;
@@ -26,6 +28,12 @@ export interface Settings {
   processingConcurrency: number;
   maxQueue: number;
   logLevel: string;
+}
+
+/** One administrator: the name is what the audit log records, never the token. */
+export interface AdminToken {
+  readonly name: string;
+  readonly token: string;
 }
 
 export interface SettingDef {
@@ -63,9 +71,31 @@ function text(raw: string) {
   return raw.trim() === '' ? { expected: 'a non-empty value' } : { value: raw.trim() };
 }
 
+function optionalText(raw: string) {
+  return { value: raw.trim() };
+}
+
 function secret(raw: string) {
   if (raw === '') return { value: '' };
   return raw.length >= 32 ? { value: raw } : { expected: 'at least 32 characters' };
+}
+
+const ADMIN_NAME = /^[\w.@-]{1,64}$/;
+
+/** `name:token` pairs, comma-separated; tokens of at least 16 characters, names unique. */
+function adminTokens(raw: string) {
+  if (raw.trim() === '') return { value: [] as AdminToken[] };
+  const admins: AdminToken[] = [];
+  for (const pair of raw.split(',')) {
+    const colon = pair.indexOf(':');
+    const name = pair.slice(0, colon).trim();
+    const token = pair.slice(colon + 1).trim();
+    if (colon === -1 || !ADMIN_NAME.test(name) || token.length < 16 || admins.some((admin) => admin.name === name)) {
+      return { expected: 'comma-separated name:token pairs with unique names (letters, digits, . _ @ -) and tokens of at least 16 characters' };
+    }
+    admins.push({ name, token });
+  }
+  return { value: admins };
 }
 
 function baseUrl(raw: string) {
@@ -97,6 +127,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
   { key: 'signingSecret', flag: 'signing-secret', default: '', secret: true, doc: 'HMAC-SHA256 key of image URLs, at least 32 characters. Required in production; elsewhere an ephemeral one is generated (URLs then stop verifying at restart).', parse: secret },
   { key: 'signingSecretPrevious', flag: 'signing-secret-previous', default: '', secret: true, doc: 'The key before a rotation: URLs signed with it keep verifying; new URLs use the current key.', parse: secret },
+  { key: 'adminTokens', flag: 'admin-tokens', default: '', secret: true, doc: 'Administrators as comma-separated name:token pairs (tokens of at least 16 characters); they present Authorization: Bearer <token>. Unset: nobody can administer.', parse: adminTokens },
+  { key: 'auditFile', flag: 'audit-file', default: '', doc: 'Also append each administrative action, as a JSON line, to this file; unset: the log only.', parse: optionalText },
   { key: 'publicUrl', flag: 'public-url', default: '', doc: 'Origin (and path prefix) that makes image URLs absolute, such as a CDN; unset: URLs are relative (/img/...).', parse: baseUrl },
   { key: 'staleMaxAge', flag: 'stale-max-age', default: '60', doc: 'Seconds a URL minted for an older version of its source may be cached (current URLs are immutable).', parse: int(0, 31536000) },
   { key: 'maxBatch', flag: 'max-batch', default: '100', doc: 'Most paths one images query may ask for.', parse: int(1, 10000) },

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AdminResolver } from './admin.resolver';
 import { ImageResolver } from './image.resolver';
 
 /** The executable schema, built from the type-graphql classes. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [ImageResolver], validate: false });
+  return buildSchema({ resolvers: [ImageResolver, AdminResolver], validate: false });
 }
 
 /** The text committed as `schema/schema.graphql`, from which client SDKs are generated. */

@@ -1,15 +1,13 @@
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createApollo } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
-import type { ImageDescriber } from '../graphql/image-describer';
 
 export interface GraphQLRouteOptions {
   schema: GraphQLSchema;
   introspection: boolean;
-  /** Makes the per-request image loaders. */
-  describer(): ImageDescriber;
+  context(request: FastifyRequest): GraphQLContext;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -26,7 +24,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
-      context: async (request) => ({ requestId: request.id, log: request.log, images: options.describer() }),
+      context: async (request) => options.context(request),
     }),
   });
 }

@@ -1,10 +1,10 @@
 import { promises as nodeFs } from 'node:fs';
 import path from 'node:path';
 import { isTemporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
+import { FILE_ENDINGS } from './formats';
 
-export interface CacheEntry {
-  readonly data: Buffer;
-}
+// What the cache writes: `{key}.{ending}`. Clearing removes only such files.
+const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
 
 /**
  * Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
@@ -75,7 +75,55 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
     return { removedTemporary };
   }
 
-  return { root, locate, read, has, write, scan, stats: () => ({ files, bytes }) };
+  /** Deletes one derivative file; what it freed, or nothing when it was already gone. */
+  async function remove(file: string): Promise<{ files: number; bytes: number }> {
+    const stat = await nodeFs.stat(file).catch(() => null);
+    if (!stat) return { files: 0, bytes: 0 };
+    await nodeFs.rm(file, { force: true });
+    files = Math.max(0, files - 1);
+    bytes = Math.max(0, bytes - stat.size);
+    return { files: 1, bytes: stat.size };
+  }
+
+  /**
+   * Deletes the derivatives stored for these requested paths; those of paths nested below
+   * them (a group's members) are other images and stay.
+   */
+  async function clearPaths(requestPaths: Iterable<string>): Promise<{ files: number; bytes: number }> {
+    const freed = { files: 0, bytes: 0 };
+    for (const requestPath of new Set(requestPaths)) {
+      const dir = path.join(root, ...requestPath.split('/'));
+      const entries = await nodeFs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
+        const removed = await remove(path.join(dir, entry.name));
+        freed.files += removed.files;
+        freed.bytes += removed.bytes;
+      }
+    }
+    return freed;
+  }
+
+  /** Deletes every derivative; the generated placeholder stays, since the fallback chain needs it. */
+  async function clearAll(): Promise<{ files: number; bytes: number }> {
+    const freed = { files: 0, bytes: 0 };
+    const top = await nodeFs.readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const entry of top) {
+      if (entry.name.startsWith('.')) continue;
+      const entryPath = path.join(root, entry.name);
+      const inside = entry.isDirectory() ? await nodeFs.readdir(entryPath, { recursive: true, withFileTypes: true }) : [entry];
+      for (const file of inside) {
+        if (!file.isFile() || !DERIVATIVE_NAME.test(file.name)) continue;
+        const removed = await remove(path.join(file.parentPath, file.name));
+        freed.files += removed.files;
+        freed.bytes += removed.bytes;
+      }
+      if (entry.isDirectory()) await nodeFs.rm(entryPath, { recursive: true, force: true });
+    }
+    return freed;
+  }
+
+  return { root, locate, read, has, write, scan, clearPaths, clearAll, stats: () => ({ files, bytes }) };
 }
 
 export type DiskCache = ReturnType<typeof createDiskCache>;

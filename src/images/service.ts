@@ -1,5 +1,5 @@
 import type { DiskCache } from './cache';
-import { CONTENT_TYPES, FILE_ENDINGS } from './formats';
+import { CONTENT_TYPES, FILE_ENDINGS, SOURCE_EXTENSIONS, hasSourceExtension } from './formats';
 import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
 import type { MetadataCache } from './metadata';
@@ -51,6 +51,8 @@ export function createImageService(options: ImageServiceOptions) {
   const { resolver, transformer, metadata, cache, limiter } = options;
   const flights = new Map<string, Promise<Buffer>>();
   let processed = 0;
+  let hits = 0;
+  let misses = 0;
 
   async function prepare(segments: readonly string[], spec: DerivativeSpec): Promise<Variant> {
     return variantOf(await resolver.resolve(segments), spec);
@@ -74,7 +76,11 @@ export function createImageService(options: ImageServiceOptions) {
   /** The variant's bytes, from the cache or rendered now. Errors are never cached. */
   async function load(variant: Variant, log: Log, { bounded = true } = {}): Promise<LoadedVariant> {
     const cached = await cache.read(variant.source.requestPath, variant.cacheName);
-    if (cached) return { data: cached, cacheStatus: 'HIT' };
+    if (cached) {
+      hits++;
+      return { data: cached, cacheStatus: 'HIT' };
+    }
+    misses++;
 
     const flightKey = `${variant.source.requestPath}\0${variant.cacheName}`;
     let flight = flights.get(flightKey);
@@ -85,14 +91,28 @@ export function createImageService(options: ImageServiceOptions) {
     return { data: await flight, cacheStatus: 'MISS' };
   }
 
+  /**
+   * Clears one image's variants under every spelling of its path (`cats/cat_white`,
+   * `cats/cat_white.jpg`, ...), or with no path the whole cache.
+   */
+  function clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
+    if (segments === null) return cache.clearAll();
+    const dir = segments.slice(0, -1).join('/');
+    const name = segments[segments.length - 1] as string;
+    const bare = hasSourceExtension(name) ? name.slice(0, name.lastIndexOf('.')) : name;
+    const names = [bare, ...SOURCE_EXTENSIONS.map((extension) => bare + extension)];
+    return cache.clearPaths(names.map((spelling) => (dir ? `${dir}/${spelling}` : spelling)));
+  }
+
   return {
     resolve: resolver.resolve,
+    clear,
     splitRoute: resolver.splitRoute,
     metadata: metadata.get,
     prepare,
     load,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
-    stats: () => ({ imagesProcessed: processed, metadataReads: metadata.reads(), ...limiter.stats() }),
+    stats: () => ({ imagesProcessed: processed, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
   };
 }
 
