@@ -87,6 +87,7 @@ export async function createApp(config: Config, logger: Logger) {
     graphql: {
       schema: protect(await buildGraphQLSchema()),
       introspection: config.introspection === 'auto' ? !config.production : config.introspection === 'true',
+      limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
         describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),

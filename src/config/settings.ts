@@ -19,6 +19,9 @@ export interface Settings {
   publicUrl: string;
   staleMaxAge: number;
   maxBatch: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
   introspection: string;
   minDimension: number;
   maxDimension: number;
@@ -132,6 +135,9 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'publicUrl', flag: 'public-url', default: '', doc: 'Origin (and path prefix) that makes image URLs absolute, such as a CDN; unset: URLs are relative (/img/...).', parse: baseUrl },
   { key: 'staleMaxAge', flag: 'stale-max-age', default: '60', doc: 'Seconds a URL minted for an older version of its source may be cached (current URLs are immutable).', parse: int(0, 31536000) },
   { key: 'maxBatch', flag: 'max-batch', default: '100', doc: 'Most paths one images query may ask for.', parse: int(1, 10000) },
+  { key: 'maxDepth', flag: 'max-depth', default: '8', doc: 'Deepest nesting of fields one GraphQL operation may have.', parse: int(1, 100) },
+  { key: 'maxAliases', flag: 'max-aliases', default: '30', doc: 'Most aliased fields one GraphQL operation may have (use images for lists).', parse: int(0, 10000) },
+  { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },
   { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },

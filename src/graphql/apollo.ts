@@ -3,11 +3,16 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { formatError, logUnexpectedErrors } from './format-error';
+import { operationLimitsRule, type OperationLimits } from './operation-limits';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   /** Answer introspection queries (schema discovery by tools). */
   introspection: boolean;
+  limits: OperationLimits & {
+    /** Most tokens a document may have before parsing stops. */
+    maxTokens: number;
+  };
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
@@ -19,6 +24,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // Apollo includes stack traces unless NODE_ENV is production or test; never send them.
     includeStacktraceInErrorResponses: false,
     formatError,
+    validationRules: [operationLimitsRule(options.limits)],
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    // Both are Apollo's defaults today; stated so that an upgrade cannot turn them around.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors, ...(options.plugins ?? [])],
   });
 }

@@ -1,12 +1,13 @@
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { createApollo } from '../graphql/apollo';
+import { createApollo, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 
 export interface GraphQLRouteOptions {
   schema: GraphQLSchema;
   introspection: boolean;
+  limits: ApolloOptions['limits'];
   context(request: FastifyRequest): GraphQLContext;
 }
 
@@ -17,6 +18,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const apollo = createApollo({
     schema: options.schema,
     introspection: options.introspection,
+    limits: options.limits,
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
