@@ -3,7 +3,9 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createIdentifier } from './auth/identify';
-import { protect } from './auth/permissions';
+import { permissionTree, protect } from './auth/permissions';
+import { MemoryRateLimitStore } from './auth/rate-limit-store';
+import { createCallLimiter } from './auth/rate-limits';
 import type { Config } from './config/load';
 import { createAdminOperations } from './graphql/admin-operations';
 import { createAuditor } from './graphql/audit';
@@ -80,12 +82,24 @@ export async function createApp(config: Config, logger: Logger) {
     logger,
   );
 
+  const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
+  const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) });
+
   const server = await createHttpServer({
     logger,
     service,
-    imageRoute: { signer, limits, allowUnsigned: config.allowUnsigned, staleMaxAge: config.staleMaxAge },
+    imageRoute: {
+      signer,
+      limits,
+      allowUnsigned: config.allowUnsigned,
+      staleMaxAge: config.staleMaxAge,
+      admitRender: createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders),
+    },
     graphql: {
-      schema: protect(await buildGraphQLSchema()),
+      schema: protect(
+        await buildGraphQLSchema(),
+        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }),
+      ),
       introspection: config.introspection === 'auto' ? !config.production : config.introspection === 'true',
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens },
       context: createContextFactory({
@@ -95,6 +109,7 @@ export async function createApp(config: Config, logger: Logger) {
       }),
     },
     version: VERSION,
+    trustedProxies: config.trustedProxies,
     cacheStats: cache.stats,
     precacheProgress: precache.progress,
   });

@@ -1,12 +1,21 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { allow, deny, rule, shield } from 'graphql-shield';
+import { allow, chain, deny, rule, shield } from 'graphql-shield';
+import type { Store } from 'graphql-rate-limit';
 import { AppError } from '../errors';
 import type { Caller } from './identify';
+import { createRateLimitRules, type Budget, type ClientContext } from './rate-limits';
 
 /** What the rules read from the GraphQL context. */
-export interface AuthContext {
+export interface AuthContext extends ClientContext {
   caller: Caller;
+}
+
+export interface RateBudgets {
+  image: Budget;
+  /** Counted per path asked for. */
+  images: Budget;
+  admin: Budget;
 }
 
 const isAdmin = rule({ cache: 'contextual' })((_parent, _args, context: AuthContext) => {
@@ -21,28 +30,33 @@ const isAdmin = rule({ cache: 'contextual' })((_parent, _args, context: AuthCont
 });
 
 /**
- * Who can do what, in one place. Image queries are public; everything that changes the
- * server or tells about its state needs an administrator. Whatever is not listed here is
- * denied (`fallbackRule: deny`); result types are allowed as a whole, since only the root
- * fields decide access.
+ * Who can do what, and how often, in one place. Image queries are public within their
+ * budgets; everything that changes the server or tells about its state needs an
+ * administrator, and every attempt at it counts against the admin budget first, so tokens
+ * cannot be guessed at speed. Whatever is not listed here is denied (`fallbackRule: deny`);
+ * result types are allowed as a whole, since only the root fields decide access.
  */
-export const PERMISSIONS = {
-  Query: {
-    image: allow,
-    images: allow,
-    cacheStats: isAdmin,
-  },
-  Mutation: {
-    clearCache: isAdmin,
-  },
-  Image: allow,
-  CacheStats: allow,
-  CacheClearResult: allow,
-};
+export function permissionTree(store: Store, budgets: RateBudgets) {
+  const limit = createRateLimitRules(store);
+  const administrator = chain(limit(budgets.admin), isAdmin);
+  return {
+    Query: {
+      image: limit(budgets.image),
+      images: limit(budgets.images, 'paths'),
+      cacheStats: administrator,
+    },
+    Mutation: {
+      clearCache: administrator,
+    },
+    Image: allow,
+    CacheStats: allow,
+    CacheClearResult: allow,
+  };
+}
 
 /** The schema with the permission tree applied to every field. */
-export function protect(schema: GraphQLSchema): GraphQLSchema {
-  const permissions = shield(PERMISSIONS, {
+export function protect(schema: GraphQLSchema, tree: ReturnType<typeof permissionTree>): GraphQLSchema {
+  const permissions = shield(tree, {
     fallbackRule: deny,
     // Resolver errors keep their own codes; only denials become FORBIDDEN.
     allowExternalErrors: true,

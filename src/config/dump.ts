@@ -7,9 +7,17 @@ export function formatSettings(config: Config): string {
   for (const def of SETTINGS) {
     const raw = config[def.key];
     const unset = raw === '' || (Array.isArray(raw) && raw.length === 0);
-    const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : String(raw);
+    const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : showValue(raw);
     lines.push(`${def.flag} = ${value}  # ${config.origins[def.key]}`);
   }
   lines.push(`production = ${config.production}  # NODE_ENV`);
   return `${lines.join('\n')}\n`;
+}
+
+function showValue(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object' && value !== null && 'max' in value && 'windowSeconds' in value) {
+    return value.max === 0 ? 'off' : `${String(value.max)}/${String(value.windowSeconds)}s`;
+  }
+  return String(value);
 }

@@ -23,6 +23,11 @@ export interface Settings {
   maxAliases: number;
   maxTokens: number;
   introspection: string;
+  rateLimitImage: Budget;
+  rateLimitImages: Budget;
+  rateLimitAdmin: Budget;
+  rateLimitRenders: Budget;
+  trustedProxies: readonly string[];
   minDimension: number;
   maxDimension: number;
   maxSourcePixels: number;
@@ -37,6 +42,12 @@ export interface Settings {
 export interface AdminToken {
   readonly name: string;
   readonly token: string;
+}
+
+/** At most `max` calls per `windowSeconds` per client; `max` 0 means no limit. */
+export interface Budget {
+  readonly max: number;
+  readonly windowSeconds: number;
 }
 
 export interface SettingDef {
@@ -81,6 +92,27 @@ function optionalText(raw: string) {
 function secret(raw: string) {
   if (raw === '') return { value: '' };
   return raw.length >= 32 ? { value: raw } : { expected: 'at least 32 characters' };
+}
+
+const WINDOW_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/** `{max}/{window}` with the window in s, m or h (`600/1m`), or `off`. */
+function budget(raw: string) {
+  const text = raw.trim();
+  if (text === 'off') return { value: { max: 0, windowSeconds: 1 } };
+  const match = /^(\d{1,7})\/(\d{1,5})([smh])$/.exec(text);
+  const max = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]) * (WINDOW_UNITS[match?.[3] ?? ''] ?? NaN);
+  if (!match || max < 1 || !(windowSeconds >= 1 && windowSeconds <= 86_400)) {
+    return { expected: 'a budget like 600/1m (calls per window of s, m or h, at most a day) or off' };
+  }
+  return { value: { max, windowSeconds } };
+}
+
+function addressList(raw: string) {
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const address = /^(?:[\d.]+|[\da-f:]+)(?:\/\d{1,3})?$/i;
+  return items.every((item) => address.test(item)) ? { value: items } : { expected: 'comma-separated IP addresses or CIDR ranges' };
 }
 
 const ADMIN_NAME = /^[\w.@-]{1,64}$/;
@@ -139,6 +171,11 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxAliases', flag: 'max-aliases', default: '30', doc: 'Most aliased fields one GraphQL operation may have (use images for lists).', parse: int(0, 10000) },
   { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },
   { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
+  { key: 'rateLimitImage', flag: 'rate-limit-image', default: '600/1m', doc: 'image queries per client (calls/window, window in s, m or h; off for none).', parse: budget },
+  { key: 'rateLimitImages', flag: 'rate-limit-images', default: '3000/1m', doc: 'Paths asked through images queries per client (each path counts).', parse: budget },
+  { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },
+  { key: 'rateLimitRenders', flag: 'rate-limit-renders', default: '120/1m', doc: 'Cache misses (renders) per client on /img; hits are not limited.', parse: budget },
+  { key: 'trustedProxies', flag: 'trusted-proxies', default: '', doc: 'Proxies whose X-Forwarded-For names the client (IP addresses or CIDR ranges, comma-separated); unset: the socket address is the client.', parse: addressList },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },

@@ -8,6 +8,8 @@ export interface GraphQLContext {
   requestId: string;
   log: FastifyBaseLogger;
   caller: Caller;
+  /** Whom rate limits count against: `admin:{name}` for administrators, else the client address. */
+  clientId: string;
   images: ImageDescriber;
   admin: AdminOperations;
 }
@@ -20,8 +22,9 @@ export interface ContextSources {
 
 /** Builds each request's context from the HTTP request. */
 export function createContextFactory(sources: ContextSources) {
-  return (request: { id: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
+  return (request: { id: string; ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
-    return { requestId: request.id, log: request.log, caller, images: sources.describer(), admin: sources.admin(request.log, caller) };
+    const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
+    return { requestId: request.id, log: request.log, caller, clientId, images: sources.describer(), admin: sources.admin(request.log, caller) };
   };
 }

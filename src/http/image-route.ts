@@ -17,6 +17,8 @@ export interface ImageRouteOptions {
   allowUnsigned: boolean;
   /** Seconds a URL minted for an older version of its source may be cached. @default 60 */
   staleMaxAge: number;
+  /** Counts a render against the client's budget; throws RATE_LIMITED when it is spent. */
+  admitRender(clientId: string): Promise<void>;
 }
 
 /** True when an If-None-Match header lists this ETag (weak or strong) or is `*`. */
@@ -90,7 +92,7 @@ export function registerImageRoute(app: FastifyInstance, options: ImageRouteOpti
     if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
       return reply.code(304).send();
     }
-    const loaded = await service.load(variant, request.log);
+    const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(request.ip) });
     return reply
       .header('Content-Type', variant.contentType)
       .header('Content-Length', loaded.data.length)

@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   imageRoute: Omit<ImageRouteOptions, 'service'>;
   graphql: GraphQLRouteOptions;
   version: string;
+  /** Proxies whose X-Forwarded-For names the client. */
+  trustedProxies: readonly string[];
   cacheStats(): { files: number; bytes: number };
   precacheProgress(): PrecacheProgress;
 }
@@ -26,6 +28,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     // A malformed URL (bad percent-encoding) is refused by the router before any route runs.
     frameworkErrors: (error, request, reply) => {
       sendError(malformedEncoding(error), request, reply);

@@ -73,13 +73,17 @@ export function createImageService(options: ImageServiceOptions) {
     return data;
   }
 
-  /** The variant's bytes, from the cache or rendered now. Errors are never cached. */
-  async function load(variant: Variant, log: Log, { bounded = true } = {}): Promise<LoadedVariant> {
+  /**
+   * The variant's bytes, from the cache or rendered now. Errors are never cached.
+   * `beforeRender` runs on a miss and may refuse it (a per-client render budget).
+   */
+  async function load(variant: Variant, log: Log, { bounded = true, beforeRender }: { bounded?: boolean; beforeRender?: () => Promise<void> } = {}): Promise<LoadedVariant> {
     const cached = await cache.read(variant.source.requestPath, variant.cacheName);
     if (cached) {
       hits++;
       return { data: cached, cacheStatus: 'HIT' };
     }
+    await beforeRender?.();
     misses++;
 
     const flightKey = `${variant.source.requestPath}\0${variant.cacheName}`;

@@ -1,7 +1,11 @@
 import { isObjectType } from 'graphql';
 import { createIdentifier } from '../../../src/auth/identify';
-import { PERMISSIONS } from '../../../src/auth/permissions';
+import { permissionTree } from '../../../src/auth/permissions';
+import { MemoryRateLimitStore } from '../../../src/auth/rate-limit-store';
 import { buildGraphQLSchema } from '../../../src/graphql/schema';
+
+const budget = { max: 10, windowSeconds: 60 };
+const PERMISSIONS = permissionTree(new MemoryRateLimitStore(), { image: budget, images: budget, admin: budget });
 
 describe('the permission tree', () => {
   it('has an explicit rule for every root field', async () => {

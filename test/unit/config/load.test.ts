@@ -132,4 +132,26 @@ describe('configuration', () => {
       `Expected an absolute http(s) URL without query or fragment for --public-url but received ${JSON.stringify(given)}`,
     ]);
   });
+
+  it.each([
+    ['600/1m', { max: 600, windowSeconds: 60 }],
+    ['5/30s', { max: 5, windowSeconds: 30 }],
+    ['1000/1h', { max: 1000, windowSeconds: 3600 }],
+    ['off', { max: 0, windowSeconds: 1 }],
+  ])('reads the budget %j', (given, expected) => {
+    expect(loadConfig(['--rate-limit-image', given], {}, CWD).rateLimitImage).toEqual(expected);
+  });
+
+  it.each(['600', '600/', '0/1m', '10/0s', '10/2d', '10/25h', 'lots/1m', '-1/1m'])('refuses the budget %j at start-up', (given) => {
+    expect(problemsOf(['--rate-limit-admin', given])).toEqual([
+      `Expected a budget like 600/1m (calls per window of s, m or h, at most a day) or off for --rate-limit-admin but received ${JSON.stringify(given)}`,
+    ]);
+  });
+
+  it('reads trusted proxies as addresses and ranges', () => {
+    expect(loadConfig(['--trusted-proxies', '10.0.0.0/8, 127.0.0.1,::1'], {}, CWD).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(problemsOf(['--trusted-proxies', 'proxy.example.com'])).toEqual([
+      'Expected comma-separated IP addresses or CIDR ranges for --trusted-proxies but received "proxy.example.com"',
+    ]);
+  });
 });

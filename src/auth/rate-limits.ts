@@ -1,0 +1,75 @@
+import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
+import { rule } from 'graphql-shield';
+import { AppError } from '../errors';
+
+/** At most `max` calls per `windowSeconds` per client; `max` 0 turns the limit off. */
+export interface Budget {
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+/** What the rate-limit rules read from the GraphQL context: who the client is. */
+export interface ClientContext {
+  /** The admin's name for administrators, otherwise the client's address. */
+  clientId: string;
+}
+
+const identityOf = (clientId: string, fieldIdentity: string) => ({ contextIdentity: clientId, fieldIdentity });
+
+/** The calls of this client still inside the window, oldest first. */
+async function recentCalls(store: Store, clientId: string, fieldIdentity: string, windowSeconds: number): Promise<number[]> {
+  const since = Date.now() - windowSeconds * 1000;
+  return (await store.getForIdentity(identityOf(clientId, fieldIdentity))).filter((t) => t > since);
+}
+
+/** Seconds until the oldest call in the window expires and frees a slot; at least 1. */
+function secondsUntilFree(recent: readonly number[], windowSeconds: number): number {
+  const oldest = recent[0] ?? Date.now();
+  return Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - Date.now()) / 1000));
+}
+
+/**
+ * Shield rules over graphql-rate-limit's limiter. Its own `createRateLimitRule` hands
+ * `createError` only a message; these rules add the retry delay, which needs the client's
+ * identity. Rejected calls are not counted, so a client recovers when the window moves on.
+ */
+export function createRateLimitRules(store: Store) {
+  const limiter = getGraphQLRateLimiter({
+    store,
+    identifyContext: (context: ClientContext) => context.clientId,
+    // Aliases of one field in one request are counted together.
+    enableBatchRequestCache: true,
+    formatError: ({ fieldName, max, window }) => `Expected at most ${max} ${fieldName} calls per ${window / 1000} s from one client`,
+  });
+
+  /** A rule for one budget; `countField` counts each element of that list argument as a call. */
+  return function limit(budget: Budget, countField?: string) {
+    return rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: ClientContext, info) => {
+      if (budget.max === 0) return true;
+      const message = await limiter(
+        { parent, args, context, info },
+        { max: budget.max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
+      );
+      if (message === undefined) return true;
+      const recent = await recentCalls(store, context.clientId, getFieldIdentity(info.fieldName, [], args), budget.windowSeconds);
+      const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
+      return new AppError('RATE_LIMITED', message, { retryAfter });
+    });
+  };
+}
+
+/**
+ * A sliding-window limiter outside GraphQL (the bytes route's renders), on the same kind of
+ * store. Throws RATE_LIMITED with the retry delay when the client is over its budget.
+ */
+export function createCallLimiter(store: Store, name: string, budget: Budget) {
+  return async function take(clientId: string): Promise<void> {
+    if (budget.max === 0) return;
+    const recent = await recentCalls(store, clientId, name, budget.windowSeconds);
+    if (recent.length >= budget.max) {
+      const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
+      throw new AppError('RATE_LIMITED', `Expected at most ${budget.max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
+    }
+    await store.setForIdentity(identityOf(clientId, name), [...recent, Date.now()], budget.windowSeconds * 1000);
+  };
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { makeSource } from '../helpers/images';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+const ADMIN = 'rate-admin-token-0123456789abcdef';
+const env = { GOIMGSERVER_SIGNING_SECRET: 'rate-limit-test-secret-0123456789abcdef', GOIMGSERVER_ADMIN_TOKENS: `ops:${ADMIN}` };
+const IMAGE = 'query($w: Int) { image(path: "photo", width: $w) { url } }';
+const IMAGES = 'query($paths: [String!]!) { images(paths: $paths, width: 50) { width } }';
+const STATS = '{ cacheStats { files } }';
+const servers: TestServer[] = [];
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'photo.jpg', { width: 300, height: 200 });
+});
+afterAll(() => Promise.all(servers.map((server) => server.close())));
+
+async function start(flags: string[]): Promise<TestServer> {
+  const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, `cache-${servers.length}`), ...flags], env);
+  servers.push(server);
+  return server;
+}
+
+const codeOf = (answer: { errors?: Array<{ extensions: { code: string } }> }) => answer.errors?.[0]?.extensions.code ?? 'ok';
+
+describe('rate limits', () => {
+  it('block image calls over the budget with RATE_LIMITED and the retry delay, then recover', async () => {
+    const server = await start(['--rate-limit-image', '3/2s']);
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(codeOf(await graphql(server.url, IMAGE)));
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+
+    const blocked = await graphql(server.url, IMAGE);
+    expect(blocked.errors?.[0]).toMatchObject({ message: 'Expected at most 3 image calls per 2 s from one client', extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) } });
+    const retryAfter = blocked.errors?.[0]?.extensions.retryAfter as number;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(codeOf(await graphql(server.url, IMAGE))).toBe('ok');
+  });
+
+  it('count aliases of one field in one request together', async () => {
+    const server = await start(['--rate-limit-image', '3/1m']);
+    const aliased = await graphql(server.url, '{ a: image(path: "photo") { url } b: image(path: "photo") { url } c: image(path: "photo") { url } d: image(path: "photo") { url } }');
+    expect(aliased.errors?.map((error) => error.extensions.code)).toContain('RATE_LIMITED');
+  });
+
+  it('count images calls by the number of paths', async () => {
+    const server = await start(['--rate-limit-images', '5/1m']);
+    expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo', 'photo'] }))).toBe('ok');
+    expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo', 'photo'] }))).toBe('RATE_LIMITED');
+    expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo'] }))).toBe('ok');
+  });
+
+  it('count every administrative attempt, so tokens cannot be guessed at speed', async () => {
+    const server = await start(['--rate-limit-admin', '3/1m']);
+    const wrong = { authorization: 'Bearer guess-guess-guess-guess' };
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(codeOf(await graphql(server.url, STATS, {}, wrong)));
+    expect(codes).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'RATE_LIMITED']);
+    expect(codeOf(await graphql(server.url, STATS, {}, { authorization: `Bearer ${ADMIN}` }))).toBe('ok');
+  });
+
+  it('keep budgets per client: an administrator has its own, other fields have their own', async () => {
+    const server = await start(['--rate-limit-image', '1/1m']);
+    expect(codeOf(await graphql(server.url, IMAGE))).toBe('ok');
+    expect(codeOf(await graphql(server.url, IMAGE))).toBe('RATE_LIMITED');
+    expect(codeOf(await graphql(server.url, IMAGE, {}, { authorization: `Bearer ${ADMIN}` }))).toBe('ok');
+    expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo'] }))).toBe('ok');
+  });
+
+  it('trust X-Forwarded-For only from configured proxies', async () => {
+    const direct = await start(['--rate-limit-image', '1/1m']);
+    const proxied = await start(['--rate-limit-image', '1/1m', '--trusted-proxies', '127.0.0.1']);
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+
+    expect(codeOf(await graphql(direct.url, IMAGE, {}, from('203.0.113.1')))).toBe('ok');
+    expect(codeOf(await graphql(direct.url, IMAGE, {}, from('203.0.113.2')))).toBe('RATE_LIMITED');
+
+    expect(codeOf(await graphql(proxied.url, IMAGE, {}, from('203.0.113.1')))).toBe('ok');
+    expect(codeOf(await graphql(proxied.url, IMAGE, {}, from('203.0.113.2')))).toBe('ok');
+    expect(codeOf(await graphql(proxied.url, IMAGE, {}, from('203.0.113.1')))).toBe('RATE_LIMITED');
+  });
+
+  it('limit renders on the bytes route with 429 and Retry-After, never cache hits', async () => {
+    const server = await start(['--rate-limit-renders', '2/1m']);
+    const urls = [];
+    for (const width of [60, 70, 80]) {
+      const answer = await graphql<{ image: { url: string } }>(server.url, IMAGE, { w: width });
+      urls.push(answer.data!.image.url);
+    }
+    const [first, second, third] = urls as [string, string, string];
+    expect((await fetchBody(server.url + first)).status).toBe(200);
+    expect((await fetchBody(server.url + second)).status).toBe(200);
+    const refused = await fetchBody(server.url + third);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.json()).toEqual({ code: 'RATE_LIMITED', message: 'Expected at most 2 renders per 60 s from one client' });
+    for (let i = 0; i < 5; i++) {
+      const hit = await fetchBody(server.url + first);
+      expect([hit.status, hit.headers.get('x-cache-status')]).toEqual([200, 'HIT']);
+    }
+  });
+});
