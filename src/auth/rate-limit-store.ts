@@ -39,7 +39,7 @@ export class MemoryRateLimitStore extends Store {
     return this.entries.get(MemoryRateLimitStore.key(identity)) ?? [];
   }
 
-  /** Entries held now, for tests and health. */
+  /** Client × field entries held now. */
   get size(): number {
     return this.entries.size;
   }

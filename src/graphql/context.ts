@@ -3,9 +3,8 @@ import type { Caller, Identify } from '../auth/identify';
 import type { AdminOperations } from './admin-operations';
 import type { ImageDescriber } from './image-describer';
 
-/** What every resolver gets: the request's id, logger and caller, and per-request loaders. */
+/** What every resolver gets: the request's logger (which carries its id) and caller, and per-request loaders. */
 export interface GraphQLContext {
-  requestId: string;
   log: FastifyBaseLogger;
   caller: Caller;
   /** Whom rate limits count against: `admin:{name}` for administrators, else the client address. */
@@ -22,9 +21,9 @@ export interface ContextSources {
 
 /** Builds each request's context from the HTTP request. */
 export function createContextFactory(sources: ContextSources) {
-  return (request: { id: string; ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
+  return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
     const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
-    return { requestId: request.id, log: request.log, caller, clientId, images: sources.describer(), admin: sources.admin(request.log, caller) };
+    return { log: request.log, caller, clientId, images: sources.describer(), admin: sources.admin(request.log, caller) };
   };
 }
