@@ -1,14 +1,5 @@
-import { AppError } from '../../../src/errors';
 import { parseImagePath, parseUrlSegments } from '../../../src/images/path';
-
-function codeOf(attempt: () => unknown): string | undefined {
-  try {
-    attempt();
-  } catch (error) {
-    return error instanceof AppError ? error.code : 'not an AppError';
-  }
-  return undefined;
-}
+import { codeOf } from '../../helpers/errors';
 
 describe('image paths from the API', () => {
   it.each([

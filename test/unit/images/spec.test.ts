@@ -1,5 +1,6 @@
 import { AppError } from '../../../src/errors';
 import { looksLikeParameter, normaliseSpec, parseGrammar } from '../../../src/images/spec';
+import { codeOf } from '../../helpers/errors';
 
 const limits = { minDimension: 10, maxDimension: 4000 };
 const grammar = (path: string) => parseGrammar(path.split('/').filter(Boolean), limits);
@@ -69,10 +70,6 @@ describe('strict arguments', () => {
     const attempt = () => normaliseSpec(input, limits);
     expect(attempt).toThrow(AppError);
     expect(attempt).toThrow(message);
-    try {
-      attempt();
-    } catch (error) {
-      expect((error as AppError).code).toBe('BAD_USER_INPUT');
-    }
+    expect(codeOf(attempt)).toBe('BAD_USER_INPUT');
   });
 });

@@ -1,7 +1,7 @@
-import { AppError } from '../../../src/errors';
 import { parseUrlSegments } from '../../../src/images/path';
 import { canonicalParams, normaliseRequest, parseCanonicalParams } from '../../../src/images/spec';
 import { createUrlSigner } from '../../../src/signing/url-signer';
+import { codeOf } from '../../helpers/errors';
 
 const limits = { minDimension: 10, maxDimension: 4000 };
 const signer = createUrlSigner({ secret: 'k'.repeat(32), limits });
@@ -10,15 +10,6 @@ const signer = createUrlSigner({ secret: 'k'.repeat(32), limits });
 function verify(url: string, using = signer) {
   const [pathPart = '', query = ''] = url.split('?');
   return using.verify(parseUrlSegments(pathPart.slice('/img/'.length)), new URLSearchParams(query));
-}
-
-function refusal(attempt: () => unknown): string | undefined {
-  try {
-    attempt();
-  } catch (error) {
-    return error instanceof AppError ? error.code : 'not an AppError';
-  }
-  return undefined;
 }
 
 describe('canonical parameters', () => {
@@ -65,7 +56,7 @@ describe('the URL signer', () => {
     const oldUrl = old.mint(['a'], spec, 'v');
     expect(verify(oldUrl, rotated).path).toEqual(['a']);
     expect(rotated.mint(['a'], spec, 'v')).not.toBe(oldUrl);
-    expect(refusal(() => verify(oldUrl, signer))).toBe('FORBIDDEN');
+    expect(codeOf(() => verify(oldUrl, signer))).toBe('FORBIDDEN');
   });
 
   it('prefixes the public URL', () => {
@@ -87,11 +78,11 @@ describe('the URL signer', () => {
     ['the path moved into the parameters', url.replace('/img/photo/300/', '/img/300/')],
     ['a different size', url.replace('/300/', '/301/')],
   ])('refuses %s with FORBIDDEN', (_name, tampered) => {
-    expect(refusal(() => verify(tampered))).toBe('FORBIDDEN');
+    expect(codeOf(() => verify(tampered))).toBe('FORBIDDEN');
   });
 
   it('refuses a correctly signed URL whose size the server no longer allows, as bad input', () => {
     const stricter = createUrlSigner({ secret: 'k'.repeat(32), limits: { minDimension: 10, maxDimension: 200 } });
-    expect(refusal(() => verify(url, stricter))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => verify(url, stricter))).toBe('BAD_USER_INPUT');
   });
 });
