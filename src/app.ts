@@ -8,6 +8,9 @@ import { MemoryRateLimitStore } from './auth/rate-limit-store';
 import { createCallLimiter } from './auth/rate-limits';
 import type { Config } from './config/load';
 import { createAdminOperations } from './graphql/admin-operations';
+import { cloneImagesRepository } from './git/clone';
+import type { GitSettings } from './git/git';
+import { createImageSync } from './git/sync';
 import { createAuditor } from './graphql/audit';
 import { createContextFactory } from './graphql/context';
 import { createImageDescriber } from './graphql/image-describer';
@@ -38,6 +41,9 @@ export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..'
 
 /** Builds every service from its slice of the configuration and wires them together. */
 export async function createApp(config: Config, logger: Logger) {
+  const git: GitSettings = { timeoutSeconds: config.gitTimeout, env: config.gitEnv };
+  if (config.gitUrl) await cloneImages(config, git, logger);
+
   const imagesRoot = await fs.realpath(config.imagesDir).catch(() => null);
   if (!imagesRoot || !(await fs.stat(imagesRoot)).isDirectory()) {
     throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
@@ -82,6 +88,15 @@ export async function createApp(config: Config, logger: Logger) {
     logger,
   );
 
+  const sync = createImageSync({
+    dir: imagesRoot,
+    git,
+    invalidation: {
+      snapshot: service.cachedSources,
+      clear: async (before, changed) => (await service.clearChangedSources(before, changed)).files,
+    },
+  });
+
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
   const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) });
 
@@ -105,7 +120,7 @@ export async function createApp(config: Config, logger: Logger) {
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
         describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),
-        admin: createAdminOperations({ service, cacheStats: cache.stats, audited: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ service, cacheStats: cache.stats, sync, audited: createAuditor({ file: config.auditFile }) }),
       }),
     },
     version: VERSION,
@@ -131,6 +146,17 @@ export async function createApp(config: Config, logger: Logger) {
       await server.close();
     },
   };
+}
+
+async function cloneImages(config: Config, git: GitSettings, logger: Logger): Promise<void> {
+  const outcome = await cloneImagesRepository({ url: config.gitUrl, branch: config.gitBranch, dir: config.imagesDir, git }, logger).catch((error: unknown) => {
+    logger.error({ err: error }, 'clone failed');
+    throw new StartupError(`Cloning --git-url into ${config.imagesDir} failed; the log has git's answer.`);
+  });
+  if (outcome === 'not-empty') {
+    throw new StartupError(`--git-url is set but the images directory ${config.imagesDir} is neither empty nor a git checkout; empty it or unset --git-url.`);
+  }
+  logger.info({ dir: config.imagesDir }, outcome === 'cloned' ? 'images repository cloned' : 'images repository already present; syncImages updates it');
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;

@@ -44,13 +44,18 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
       image: limit(budgets.image),
       images: limit(budgets.images, 'paths'),
       cacheStats: administrator,
+      syncStatus: administrator,
     },
     Mutation: {
       clearCache: administrator,
+      syncImages: administrator,
     },
     Image: allow,
     CacheStats: allow,
     CacheClearResult: allow,
+    ImageSyncResult: allow,
+    FileChange: allow,
+    SyncStatus: allow,
   };
 }
 

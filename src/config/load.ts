@@ -7,6 +7,8 @@ import { SETTINGS, envName, type SettingDef, type Settings } from './settings';
 export interface Config extends Settings {
   /** `NODE_ENV=production`: a signing secret is required, introspection is off by default. */
   production: boolean;
+  /** The only variables git is given: what finds the binary and the user's credentials. */
+  gitEnv: Readonly<Record<string, string>>;
   /** Where each value came from, for the dump and the start-up log. */
   origins: Readonly<Record<keyof Settings, Origin>>;
 }
@@ -20,6 +22,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+const GIT_ENV = ['PATH', 'HOME', 'SSH_AUTH_SOCK'] as const;
 
 const BY_FLAG = new Map(SETTINGS.map((def) => [def.flag, def]));
 
@@ -40,7 +44,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     const parsed = def.parse(raw);
     if ('expected' in parsed) {
       // A secret's value is never echoed, not even a wrong one.
-      const received = def.secret ? `${raw.length} characters` : JSON.stringify(raw);
+      const received = def.secret ? `${raw.length} characters` : (def.show?.(raw) ?? JSON.stringify(raw));
       problems.push(`Expected ${parsed.expected} for ${label} but received ${received}`);
       continue;
     }
@@ -62,6 +66,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     precacheWorkers: settings.precacheWorkers || cpus,
     processingConcurrency: settings.processingConcurrency || cpus,
     production,
+    gitEnv: Object.fromEntries(GIT_ENV.flatMap((name) => (env[name] ? [[name, env[name]]] : []))),
     origins: origins as Config['origins'],
   };
 }

@@ -11,6 +11,9 @@ export interface Settings {
   precache: boolean;
   precacheWorkers: number;
   dump: boolean;
+  gitUrl: string;
+  gitBranch: string;
+  gitTimeout: number;
   allowUnsigned: boolean;
   signingSecret: string;
   signingSecretPrevious: string;
@@ -58,6 +61,8 @@ export interface SettingDef {
   doc: string;
   /** Read only from the environment (or the file named by `<VARIABLE>_FILE`), never a flag, and never shown. */
   secret?: true;
+  /** How a refused value is quoted back; by default as it is. */
+  show?(raw: string): string;
   /** Turns the raw text into a value, or returns the "expected ..." phrase on failure. */
   parse(raw: string): { value: Settings[keyof Settings] } | { expected: string };
 }
@@ -146,6 +151,37 @@ function baseUrl(raw: string) {
   return { value: text.replace(/\/+$/, '') };
 }
 
+// What a shell would act on, and whitespace: nothing a git argument needs.
+const SHELL_METACHARACTERS = /[\s;&|`$<>\\'"(){}!*?]/;
+
+/** An http(s), ssh, git or file URL, scp-like `user@host:path`, or a path; never with a password in it. */
+function gitUrl(raw: string) {
+  const text = raw.trim();
+  if (text === '') return { value: '' };
+  if (text.startsWith('-') || SHELL_METACHARACTERS.test(text) || /^ext::/i.test(text)) {
+    return { expected: 'a repository URL or path without shell metacharacters or spaces' };
+  }
+  if (URL.canParse(text) && new URL(text).password !== '') {
+    return { expected: 'a repository URL without a password (use a git credential helper or an SSH key)' };
+  }
+  return { value: text };
+}
+
+/** A URL quoted back with its password masked, so a refused setting never prints a credential. */
+function withoutPassword(raw: string): string {
+  const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : null;
+  if (!url?.password) return JSON.stringify(raw);
+  url.password = '***';
+  return JSON.stringify(url.href);
+}
+
+/** A branch name that git accepts and no command can mistake for an option. */
+function branchName(raw: string) {
+  const text = raw.trim();
+  const valid = text === '' || (/^[\w][\w./-]{0,199}$/.test(text) && !text.includes('..') && !text.endsWith('.lock') && !text.endsWith('/'));
+  return valid ? { value: text } : { expected: 'a branch name of letters, digits and . _ / - (not starting with - or containing ..)' };
+}
+
 function oneOf(...choices: string[]) {
   return (raw: string) =>
     choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
@@ -159,6 +195,9 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
   { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },
+  { key: 'gitUrl', flag: 'git-url', default: '', doc: 'Repository cloned into the images directory at start-up when that folder is missing or empty (no password in the URL: use a credential helper or an SSH key); unset: the folder is used as it is.', show: withoutPassword, parse: gitUrl },
+  { key: 'gitBranch', flag: 'git-branch', default: '', doc: "Branch that --git-url clones; unset: the remote's default branch. syncImages follows the checked-out branch's upstream.", parse: branchName },
+  { key: 'gitTimeout', flag: 'git-timeout', default: '60', doc: 'Seconds a git command (clone, fetch, merge) may go without output before it is stopped.', parse: int(1, 3600) },
   { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
   { key: 'signingSecret', flag: 'signing-secret', default: '', secret: true, doc: 'HMAC-SHA256 key of image URLs, at least 32 characters. Required in production; elsewhere an ephemeral one is generated (URLs then stop verifying at restart).', parse: secret },
   { key: 'signingSecretPrevious', flag: 'signing-secret-previous', default: '', secret: true, doc: 'The key before a rotation: URLs signed with it keep verifying; new URLs use the current key.', parse: secret },

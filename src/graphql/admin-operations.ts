@@ -1,19 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Caller } from '../auth/identify';
+import type { ImageSync } from '../git/sync';
 import { parseImagePath } from '../images/path';
 import type { ImageService } from '../images/service';
 import type { CacheClearResult, CacheStats } from './admin.type';
 import type { Audited } from './audit';
+import type { FileChangeKind, SyncOutcome } from './enums';
+import type { ImageSyncResult, SyncStatus } from './sync.type';
 
 export interface AdminOperationsOptions {
   service: ImageService;
   cacheStats(): { files: number; bytes: number };
+  sync: ImageSync;
   audited: Audited;
 }
 
 /** The administrative operations, bound to one request's logger and caller; shield has already checked the caller. */
 export function createAdminOperations(options: AdminOperationsOptions) {
-  const { service, audited } = options;
+  const { service, sync, audited } = options;
 
   return function forRequest(log: FastifyBaseLogger, caller: Caller) {
     const admin = caller.kind === 'admin' ? caller.name : 'nobody';
@@ -29,6 +33,19 @@ export function createAdminOperations(options: AdminOperationsOptions) {
           const freed = await service.clear(path === null ? null : parseImagePath(path));
           log.info({ path, ...freed }, 'cache cleared');
           return { clearedFiles: freed.files, freedBytes: freed.bytes };
+        });
+      },
+
+      async syncStatus(): Promise<SyncStatus> {
+        const { lastSync, ...now } = await sync.status();
+        return { ...now, lastSyncAt: lastSync?.at ?? null, lastSyncOutcome: (lastSync?.outcome ?? null) as SyncOutcome | null, lastSyncErrorCode: lastSync?.code ?? null };
+      },
+
+      syncImages(): Promise<ImageSyncResult> {
+        return audited(log, admin, 'syncImages', {}, async () => {
+          const result = await sync.sync(log);
+          const changes = result.changes.map(({ path, change }) => ({ path, change: change as FileChangeKind }));
+          return { ...result, changes, changedPaths: changes.map((change) => change.path) };
         });
       },
     };

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { CacheClearResult, CacheStats } from './admin.type';
 import type { GraphQLContext } from './context';
+import { ImageSyncResult, SyncStatus } from './sync.type';
 
 @Resolver()
 export class AdminResolver {
@@ -15,5 +16,18 @@ export class AdminResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<CacheClearResult> {
     return context.admin.clearCache(path ?? null);
+  }
+
+  @Query(() => SyncStatus, { description: 'The images checkout (branch, commit) and how the last sync went. Administrators only.' })
+  syncStatus(@Ctx() context: GraphQLContext): Promise<SyncStatus> {
+    return context.admin.syncStatus();
+  }
+
+  @Mutation(() => ImageSyncResult, {
+    description:
+      "Fetches the images repository and fast-forwards the checked-out branch to its upstream, then clears the derivatives of what changed. A call made while a sync runs joins it and gets the same result. Administrators only.",
+  })
+  syncImages(@Ctx() context: GraphQLContext): Promise<ImageSyncResult> {
+    return context.admin.syncImages();
   }
 }

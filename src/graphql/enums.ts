@@ -56,3 +56,27 @@ registerEnumType(ImageSource, {
     GENERATED: { description: 'No default image exists; a generated placeholder stands in.' },
   },
 });
+
+export enum FileChangeKind {
+  ADDED = 'ADDED',
+  MODIFIED = 'MODIFIED',
+  DELETED = 'DELETED',
+}
+
+export enum SyncOutcome {
+  UPDATED = 'UPDATED',
+  UP_TO_DATE = 'UP_TO_DATE',
+  FAILED = 'FAILED',
+}
+
+registerEnumType(FileChangeKind, { name: 'FileChangeKind', description: 'How a file of the images repository changed in a sync.' });
+
+registerEnumType(SyncOutcome, {
+  name: 'SyncOutcome',
+  description: 'How a sync of the images repository ended.',
+  valuesConfig: {
+    UPDATED: { description: 'New commits were fast-forwarded.' },
+    UP_TO_DATE: { description: 'Nothing new upstream.' },
+    FAILED: { description: 'Nothing changed; lastSyncErrorCode says why.' },
+  },
+});

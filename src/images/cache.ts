@@ -104,6 +104,18 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
     return freed;
   }
 
+  /** The requested paths that have derivatives stored, `/`-separated; the placeholder's folder is not one. */
+  async function requestPaths(): Promise<string[]> {
+    const entries = await nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    const found = new Set<string>();
+    for (const entry of entries) {
+      if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
+      const relative = path.relative(root, entry.parentPath);
+      if (relative !== '' && !relative.startsWith('.')) found.add(relative.split(path.sep).join('/'));
+    }
+    return [...found];
+  }
+
   /** Deletes every derivative; the generated placeholder stays, since the fallback chain needs it. */
   async function clearAll(): Promise<{ files: number; bytes: number }> {
     const freed = { files: 0, bytes: 0 };
@@ -123,7 +135,7 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
     return freed;
   }
 
-  return { root, locate, read, has, write, scan, clearPaths, clearAll, stats: () => ({ files, bytes }) };
+  return { root, locate, read, has, write, scan, requestPaths, clearPaths, clearAll, stats: () => ({ files, bytes }) };
 }
 
 export type DiskCache = ReturnType<typeof createDiskCache>;

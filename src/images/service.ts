@@ -108,9 +108,41 @@ export function createImageService(options: ImageServiceOptions) {
     return cache.clearPaths(names.map((spelling) => (dir ? `${dir}/${spelling}` : spelling)));
   }
 
+  /** The source file that answers a requested path now; null when it cannot be resolved. */
+  function sourceOf(requestPath: string): Promise<string | null> {
+    return resolver.resolve(requestPath.split('/')).then(
+      (source) => source.relative,
+      () => null,
+    );
+  }
+
+  /** Which source answers each requested path that has derivatives cached. */
+  async function cachedSources(): Promise<Map<string, string | null>> {
+    const sources = new Map<string, string | null>();
+    for (const requestPath of await cache.requestPaths()) sources.set(requestPath, await sourceOf(requestPath));
+    return sources;
+  }
+
+  /**
+   * After the images changed (`changed`: paths inside the images directory), clears the
+   * requested paths whose source changed, or that another file answers now than `before`
+   * (an image added in place of its fallback, a deleted one, a new default).
+   */
+  async function clearChangedSources(before: ReadonlyMap<string, string | null>, changed: ReadonlySet<string>): Promise<{ files: number; bytes: number }> {
+    const stale: string[] = [];
+    for (const requestPath of await cache.requestPaths()) {
+      const now = await sourceOf(requestPath);
+      const then = before.get(requestPath);
+      if ((now !== null && changed.has(now)) || (then !== undefined && then !== now)) stale.push(requestPath);
+    }
+    return cache.clearPaths(stale);
+  }
+
   return {
     resolve: resolver.resolve,
     clear,
+    cachedSources,
+    clearChangedSources,
     splitRoute: resolver.splitRoute,
     metadata: metadata.get,
     prepare,

@@ -155,3 +155,46 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('git settings', () => {
+  it.each([
+    'https://git.example.com/team/images.git',
+    'ssh://git@git.example.com/team/images.git',
+    'git@git.example.com:team/images.git',
+    'file:///srv/git/images.git',
+    '/srv/git/images.git',
+  ])('takes the repository URL %j', (given) => {
+    expect(loadConfig(['--git-url', given], {}, CWD).gitUrl).toBe(given);
+  });
+
+  it('refuses a URL with a password and never quotes the password back', () => {
+    const problems = problemsOf(['--git-url', 'https://deploy:hunter2-secret@git.example.com/images.git']);
+    expect(problems).toEqual([
+      'Expected a repository URL without a password (use a git credential helper or an SSH key) for --git-url but received "https://deploy:***@git.example.com/images.git"',
+    ]);
+  });
+
+  it.each(['--upload-pack=touch /tmp/x', 'ext::sh -c touch% /tmp/x', 'https://example.com/a.git;rm -rf /', 'https://example.com/$(id).git', 'repo`id`'])(
+    'refuses the repository URL %j, which a shell or git would act on',
+    (given) => {
+      expect(problemsOf([`--git-url=${given}`])).toEqual([
+        `Expected a repository URL or path without shell metacharacters or spaces for --git-url but received ${JSON.stringify(given)}`,
+      ]);
+    },
+  );
+
+  it.each(['main', 'release/2026.11', 'feature_x-1'])('takes the branch %j', (given) => {
+    expect(loadConfig(['--git-branch', given], {}, CWD).gitBranch).toBe(given);
+  });
+
+  it.each(['-b', '--orphan', 'a..b', 'main.lock', 'topic/', 'a b', 'a;b'])('refuses the branch %j', (given) => {
+    expect(problemsOf([`--git-branch=${given}`])).toEqual([
+      `Expected a branch name of letters, digits and . _ / - (not starting with - or containing ..) for --git-branch but received ${JSON.stringify(given)}`,
+    ]);
+  });
+
+  it('gives git only PATH, HOME and SSH_AUTH_SOCK from the environment', () => {
+    const env = { PATH: '/usr/bin', HOME: '/home/app', SSH_AUTH_SOCK: '/run/agent', GIT_DIR: '/elsewhere', GOIMGSERVER_ADMIN_TOKENS: '' };
+    expect(loadConfig([], env, CWD).gitEnv).toEqual({ PATH: '/usr/bin', HOME: '/home/app', SSH_AUTH_SOCK: '/run/agent' });
+  });
+});

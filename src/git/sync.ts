@@ -1,0 +1,162 @@
+import { realpath } from 'node:fs/promises';
+import { GitError, type SimpleGit } from 'simple-git';
+import { AppError, toAppError, type ErrorCode } from '../errors';
+import { parseNameStatus, type FileChange } from './changes';
+import { openGit, progressLogger, type GitSettings } from './git';
+
+export interface SyncLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * How a sync keeps the derivative cache true: `snapshot` runs before the checkout moves,
+ * `clear` after it, with the paths that changed; it returns how many files it deleted.
+ */
+export interface CacheInvalidation<Snapshot> {
+  snapshot(): Promise<Snapshot>;
+  clear(before: Snapshot, changedPaths: ReadonlySet<string>): Promise<number>;
+}
+
+export interface SyncResult {
+  updated: boolean;
+  branch: string | null;
+  previousCommit: string | null;
+  currentCommit: string | null;
+  changes: FileChange[];
+  clearedFiles: number;
+}
+
+export type SyncOutcome = 'UPDATED' | 'UP_TO_DATE' | 'FAILED';
+
+export interface SyncStatus {
+  repository: boolean;
+  branch: string | null;
+  currentCommit: string | null;
+  running: boolean;
+  lastSync: { at: Date; outcome: SyncOutcome; code: ErrorCode | null } | null;
+}
+
+export interface ImageSyncOptions<Snapshot> {
+  /** The images directory. */
+  dir: string;
+  git: GitSettings;
+  invalidation: CacheInvalidation<Snapshot>;
+}
+
+const HASH = /^[0-9a-f]{40,64}$/;
+
+/**
+ * Fast-forwards the images checkout to its branch's upstream and clears the derivatives
+ * of what changed. Only constant arguments reach git: the branch, remote and commits are
+ * the checkout's own (`HEAD`, `@{upstream}`). A history that cannot fast-forward, a failed
+ * fetch or a blocked merge leaves the checkout and the cache as they were. One sync runs
+ * at a time; a call that arrives while one runs joins it and gets its result.
+ */
+export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
+  const { invalidation } = options;
+  let running: Promise<SyncResult> | null = null;
+  let lastSync: SyncStatus['lastSync'] = null;
+
+  function git(log?: SyncLog): SimpleGit {
+    return openGit(options.dir, { ...options.git, ...(log ? { onProgress: progressLogger(log, 'sync progress') } : {}) });
+  }
+
+  function failure(code: ErrorCode, message: string) {
+    return (cause: unknown) => {
+      throw new AppError(code, message, { cause });
+    };
+  }
+
+  async function checkRepository(repo: SimpleGit): Promise<void> {
+    const top = await repo.raw(['rev-parse', '--show-toplevel']).catch(failure('NOT_A_GIT_REPOSITORY', 'The images directory is not a git repository.'));
+    const [expected, actual] = await Promise.all([realpath(options.dir), realpath(top.trim()).catch(() => '')]);
+    if (expected !== actual) throw new AppError('NOT_A_GIT_REPOSITORY', 'The images directory is not the top of a git repository.');
+  }
+
+  async function commit(repo: SimpleGit, ref: 'HEAD' | '@{upstream}'): Promise<string | null> {
+    const hash = (await repo.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')).trim();
+    return HASH.test(hash) ? hash : null;
+  }
+
+  async function branchOf(repo: SimpleGit): Promise<string | null> {
+    const name = (await repo.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
+    return name || null;
+  }
+
+  async function run(log: SyncLog): Promise<SyncResult> {
+    const repo = git(log);
+    await checkRepository(repo);
+    const branch = await branchOf(repo);
+    if (!branch) throw new AppError('SYNC_FAILED', 'The images checkout is not on a branch (detached HEAD).');
+    const previousCommit = await commit(repo, 'HEAD');
+    const upstream = (await repo.raw(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']).catch(failure('SYNC_FAILED', `The branch ${branch} has no upstream to sync from.`))).trim();
+
+    log.info({ branch, upstream, commit: previousCommit }, 'sync fetching');
+    await repo.fetch(['--no-tags']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
+    const target = await commit(repo, '@{upstream}');
+    if (!target) throw new AppError('SYNC_FAILED', `The upstream ${upstream} has no commit.`);
+
+    const unchanged = { updated: false, branch, previousCommit, currentCommit: previousCommit, changes: [], clearedFiles: 0 };
+    if (target === previousCommit) return unchanged;
+    if (previousCommit) {
+      // No common ancestor prints nothing, which reads as diverged too.
+      const base = (await repo.raw(['merge-base', 'HEAD', '@{upstream}'])).trim();
+      // The checkout is ahead of its upstream: nothing to take.
+      if (base === target) return unchanged;
+      if (base !== previousCommit) throw new AppError('SYNC_DIVERGED', `The branch ${branch} and ${upstream} have diverged; it cannot be fast-forwarded.`);
+    }
+
+    const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
+    log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
+    const before = await invalidation.snapshot();
+    await repo.raw(['merge', '--ff-only', '--no-stat', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
+    const currentCommit = await commit(repo, 'HEAD');
+    const clearedFiles = await invalidation.clear(before, new Set(changes.map((change) => change.path)));
+    return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };
+  }
+
+  async function record(log: SyncLog): Promise<SyncResult> {
+    log.info({ dir: options.dir }, 'sync started');
+    try {
+      const result = await run(log);
+      lastSync = { at: new Date(), outcome: result.updated ? 'UPDATED' : 'UP_TO_DATE', code: null };
+      const { changes, ...summary } = result;
+      log.info({ ...summary, changed: changes.length }, 'sync finished');
+      return result;
+    } catch (caught) {
+      const error = caught instanceof GitError ? new AppError('SYNC_FAILED', 'git failed while syncing the images repository.', { cause: caught }) : toAppError(caught);
+      lastSync = { at: new Date(), outcome: 'FAILED', code: error.code };
+      log.error({ err: error.cause ?? error, code: error.code }, 'sync failed');
+      throw error;
+    }
+  }
+
+  return {
+    /** Runs a sync, or joins the one already running. */
+    sync(log: SyncLog): Promise<SyncResult> {
+      running ??= record(log).finally(() => {
+        running = null;
+      });
+      return running;
+    },
+
+    /** The checkout as it is now and how the last sync went. */
+    async status(): Promise<SyncStatus> {
+      const repo = git();
+      const repository = await checkRepository(repo).then(
+        () => true,
+        () => false,
+      );
+      return {
+        repository,
+        branch: repository ? await branchOf(repo) : null,
+        currentCommit: repository ? await commit(repo, 'HEAD') : null,
+        running: running !== null,
+        lastSync,
+      };
+    },
+  };
+}
+
+export type ImageSync = ReturnType<typeof createImageSync>;
