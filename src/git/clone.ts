@@ -35,7 +35,7 @@ export async function cloneImagesRepository(options: CloneOptions, log: { info(o
   const branch = options.branch ? ['--branch', options.branch] : [];
   log.info({ dir, branch: options.branch || null }, 'cloning the images repository');
   try {
-    await openGit(parent, { ...options.git, onProgress: progressLogger(log, 'clone progress') }).raw(['clone', '--no-tags', ...branch, '--', options.url, staging]);
+    await openGit(parent, { ...options.git, onProgress: progressLogger(log, 'clone progress') }).clone(options.url, staging, ['--no-tags', ...branch]);
     if (entries) await rmdir(dir);
     await rename(staging, dir);
   } finally {
