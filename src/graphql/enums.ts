@@ -17,6 +17,20 @@ export enum ImageFit {
   OUTSIDE = 'outside',
 }
 
+export enum ImagePosition {
+  CENTER = 'center',
+  NORTH = 'north',
+  NORTHEAST = 'northeast',
+  EAST = 'east',
+  SOUTHEAST = 'southeast',
+  SOUTH = 'south',
+  SOUTHWEST = 'southwest',
+  WEST = 'west',
+  NORTHWEST = 'northwest',
+  ENTROPY = 'entropy',
+  ATTENTION = 'attention',
+}
+
 export enum ImageSource {
   ORIGINAL = 'ORIGINAL',
   GROUP_DEFAULT = 'GROUP_DEFAULT',
@@ -39,10 +53,22 @@ registerEnumType(ImageFit, {
   description: 'How the source fills a box given by both width and height.',
   valuesConfig: {
     INSIDE: { description: 'Fit inside the box, keeping the aspect ratio; never crops (the default).' },
-    COVER: { description: 'Cover the box exactly, cropping the overflow from the centre.' },
+    COVER: { description: 'Cover the box exactly, cropping the overflow; position says which part stays (default CENTER).' },
     CONTAIN: { description: 'Fit inside the box and pad it to exactly the box (transparent, or white for JPEG).' },
     FILL: { description: 'Stretch to exactly the box, ignoring the aspect ratio.' },
     OUTSIDE: { description: 'Cover the box, keeping the aspect ratio; never crops, so one side may exceed the box.' },
+  },
+});
+
+registerEnumType(ImagePosition, {
+  name: 'ImagePosition',
+  description: 'Which part of the source a COVER crop keeps. The other fits never crop, so they ignore it.',
+  valuesConfig: {
+    CENTER: { description: 'The middle (the default).' },
+    NORTH: { description: 'The top edge, centred across.' },
+    SOUTH: { description: 'The bottom edge, centred across.' },
+    ENTROPY: { description: 'The region with the most detail (highest Shannon entropy).' },
+    ATTENTION: { description: 'The most eye-catching region: luminance contrast, saturation and skin tones.' },
   },
 });
 

@@ -8,7 +8,7 @@ import type { ImageService } from '../images/service';
 import { normaliseRequest, type RequestedSpec, type SpecInput, type SpecLimits } from '../images/spec';
 import type { SourceMetadata } from '../images/transform';
 import type { UrlSigner } from '../signing/url-signer';
-import type { ImageFit, ImageFormat, ImageSource } from './enums';
+import type { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 import type { Image } from './image.type';
 
 export interface DescriberOptions {
@@ -22,6 +22,7 @@ export interface DescriberOptions {
 export interface VariantInput extends SpecInput {
   format?: ImageFormat | null;
   fit?: ImageFit | null;
+  position?: ImagePosition | null;
 }
 
 /**

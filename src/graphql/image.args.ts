@@ -1,5 +1,5 @@
 import { ArgsType, Field, Int } from 'type-graphql';
-import { ImageFit, ImageFormat } from './enums';
+import { ImageFit, ImageFormat, ImagePosition } from './enums';
 
 /** The arguments that choose a derivative, shared by `image` and `images`. */
 @ArgsType()
@@ -18,6 +18,9 @@ export class VariantArgs {
 
   @Field(() => ImageFit, { nullable: true, description: 'How the source fills a box given by both width and height. Default INSIDE.' })
   fit?: ImageFit | null;
+
+  @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER; ignored by the other fits.' })
+  position?: ImagePosition | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
   enlarge?: boolean | null;

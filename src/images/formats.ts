@@ -29,5 +29,13 @@ export function hasSourceExtension(name: string): boolean {
 export const FITS = ['inside', 'cover', 'contain', 'fill', 'outside'] as const;
 export type Fit = (typeof FITS)[number];
 
+/**
+ * Which part of the source a COVER crop keeps: a compass point, or a part chosen from the
+ * pixels (`entropy`: the most detailed region; `attention`: the most salient, favouring
+ * skin tones and strong colour), as libvips' smartcrop does.
+ */
+export const POSITIONS = ['center', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest', 'entropy', 'attention'] as const;
+export type Position = (typeof POSITIONS)[number];
+
 /** How a request was answered: the asked image, a group default, the system default, or the placeholder. */
 export type SourceKind = 'ORIGINAL' | 'GROUP_DEFAULT' | 'DEFAULT' | 'GENERATED';

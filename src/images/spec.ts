@@ -1,5 +1,5 @@
 import { badInput } from '../errors';
-import { FITS, OUTPUT_FORMATS, type Fit, type FormatChoice, type OutputFormat } from './formats';
+import { FITS, OUTPUT_FORMATS, POSITIONS, type Fit, type FormatChoice, type OutputFormat, type Position } from './formats';
 
 /**
  * A normalised request for a derivative. Two requests for the same bytes normalise to the
@@ -14,6 +14,8 @@ export interface DerivativeSpec {
   readonly quality: number;
   /** How the source fills a box; only meaningful when both width and height are set. */
   readonly fit: Fit;
+  /** What a COVER crop keeps; always `center` for the other fits, where nothing is cropped. */
+  readonly position: Position;
   /** Whether the output may be larger than the source. @default false */
   readonly enlarge: boolean;
 }
@@ -32,6 +34,7 @@ export const DEFAULT_BOX = 1000;
 export const DEFAULT_QUALITY = 75;
 export const DEFAULT_FORMAT: OutputFormat = 'webp';
 export const DEFAULT_FIT: Fit = 'inside';
+export const DEFAULT_POSITION: Position = 'center';
 
 export interface SpecInput {
   width?: number | null;
@@ -39,6 +42,7 @@ export interface SpecInput {
   format?: string | null;
   quality?: number | null;
   fit?: string | null;
+  position?: string | null;
   enlarge?: boolean | null;
 }
 
@@ -51,22 +55,24 @@ const FORMAT_WORDS: ReadonlyMap<string, OutputFormat> = new Map([
 ]);
 
 /** Fills defaults and folds equivalent requests together. */
-function normalise(width: number | null, height: number | null, format: OutputFormat, quality: number, fit: Fit, enlarge: boolean): DerivativeSpec {
+function normalise(width: number | null, height: number | null, format: OutputFormat, quality: number, fit: Fit, position: Position, enlarge: boolean): DerivativeSpec {
   const box = width === null && height === null;
   const bothSides = box || (width !== null && height !== null);
+  const finalFit = bothSides ? fit : DEFAULT_FIT;
   return Object.freeze({
     width: box ? DEFAULT_BOX : width,
     height: box ? DEFAULT_BOX : height,
     format,
     quality: format === 'png' ? 100 : quality,
-    fit: bothSides ? fit : DEFAULT_FIT,
+    fit: finalFit,
+    position: finalFit === 'cover' ? position : DEFAULT_POSITION,
     enlarge,
   });
 }
 
 /** The plain request's variant: 1000×1000 box, WebP, quality 75, INSIDE. */
 export function defaultSpec(): DerivativeSpec {
-  return normalise(null, null, DEFAULT_FORMAT, DEFAULT_QUALITY, DEFAULT_FIT, false);
+  return normalise(null, null, DEFAULT_FORMAT, DEFAULT_QUALITY, DEFAULT_FIT, DEFAULT_POSITION, false);
 }
 
 /** Like normaliseSpec, and `format` may also be `auto`. */
@@ -78,7 +84,7 @@ export function normaliseRequest(input: SpecInput, limits: SpecLimits): Requeste
 
 /** A requested spec made renderable with the format chosen for it. */
 export function withFormat(spec: RequestedSpec, format: OutputFormat): DerivativeSpec {
-  return normalise(spec.width, spec.height, format, spec.quality, spec.fit, spec.enlarge);
+  return normalise(spec.width, spec.height, format, spec.quality, spec.fit, spec.position, spec.enlarge);
 }
 
 /** Strict validation for API arguments: anything out of range is a BAD_USER_INPUT naming the argument. */
@@ -110,7 +116,14 @@ export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeS
     if (!found) throw badInput('fit', `one of ${FITS.join(', ')}`, input.fit);
     fit = found;
   }
-  return normalise(width, height, format, quality, fit, input.enlarge ?? false);
+
+  let position = DEFAULT_POSITION;
+  if (input.position !== undefined && input.position !== null) {
+    const found = POSITIONS.find((p) => p === input.position?.toLowerCase());
+    if (!found) throw badInput('position', `one of ${POSITIONS.join(', ')}`, input.position);
+    position = found;
+  }
+  return normalise(width, height, format, quality, fit, position, input.enlarge ?? false);
 }
 
 const DIMENSIONS = /^(?:(\d{1,9})(?:x(\d{1,9}))?|x(\d{1,9}))$/;
@@ -121,12 +134,21 @@ const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WO
 
 /** Whether a URL segment is written like a parameter (valid or not) rather than like a name. */
 export function looksLikeParameter(segment: string): boolean {
-  return PARAMETER_SHAPE.test(segment) || GRAMMAR_FORMATS.has(segment) || (FITS as readonly string[]).includes(segment) || segment === 'enlarge';
+  return PARAMETER_SHAPE.test(segment) || GRAMMAR_FORMATS.has(segment) || isFit(segment) || isPosition(segment) || segment === 'enlarge';
+}
+
+function isFit(segment: string): segment is Fit {
+  return (FITS as readonly string[]).includes(segment);
+}
+
+export function isPosition(segment: string | undefined): segment is Position {
+  return (POSITIONS as readonly (string | undefined)[]).includes(segment);
 }
 
 /**
  * The original goimgserver's graceful grammar: segments in any order, `{w}x{h}`, `{w}` or
- * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word and `enlarge`. The first valid
+ * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word, a position word (for `cover`)
+ * and `enlarge`. The first valid
  * value of each kind wins; unknown or invalid segments are ignored, so missing values take
  * their defaults.
  */
@@ -135,6 +157,7 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
   let format: FormatChoice | undefined;
   let quality: number | undefined;
   let fit: Fit | undefined;
+  let position: Position | undefined;
   let enlarge = false;
   const inRange = (n: number | null) => n === null || (n >= limits.minDimension && n <= limits.maxDimension);
 
@@ -155,25 +178,30 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     }
     if (GRAMMAR_FORMATS.has(segment)) {
       format ??= GRAMMAR_FORMATS.get(segment);
-    } else if ((FITS as readonly string[]).includes(segment)) {
-      fit ??= segment as Fit;
+    } else if (isFit(segment)) {
+      fit ??= segment;
+    } else if (isPosition(segment)) {
+      position ??= segment;
     } else if (segment === 'enlarge') {
       enlarge = true;
     }
   }
   const concrete = format === undefined || format === 'auto' ? DEFAULT_FORMAT : format;
-  const spec = normalise(size?.[0] ?? null, size?.[1] ?? null, concrete, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, enlarge);
+  const spec = normalise(size?.[0] ?? null, size?.[1] ?? null, concrete, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, position ?? DEFAULT_POSITION, enlarge);
   return format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
 }
 
 /**
  * The one way a spec is written as URL segments, used by signed URLs and derivative keys:
- * size (`{w}x{h}`, `{w}` or `x{h}`), fit, format, `q{n}`, then `enlarge` when set.
- * Every value is present, so the form has a fixed shape and ends in `q{n}` or `enlarge`.
+ * size (`{w}x{h}`, `{w}` or `x{h}`), fit, the position when it is not `center` (only
+ * `cover` has one), format, `q{n}`, then `enlarge` when set. Every other value is present,
+ * so the form ends in `q{n}` or `enlarge`, and the segment before the format is a fit or a
+ * position word: the parameters can be told from the path by counting from the end.
  */
 export function canonicalParams(spec: RequestedSpec): string[] {
   const size = spec.height === null ? `${spec.width}` : spec.width === null ? `x${spec.height}` : `${spec.width}x${spec.height}`;
-  return [size, spec.fit, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : [])];
+  const position = spec.position === DEFAULT_POSITION ? [] : [spec.position];
+  return [size, spec.fit, ...position, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : [])];
 }
 
 /** Reads segments written by canonicalParams; null unless they are exactly that form and in range. */

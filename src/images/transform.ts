@@ -71,6 +71,7 @@ export function createTransformer(limits: TransformLimits) {
         width: size.width,
         height: size.height,
         fit,
+        position: spec.position,
         background: keepsAlpha ? TRANSPARENT : WHITE,
       });
     }

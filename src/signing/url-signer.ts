@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
-import { canonicalParams, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
+import { canonicalParams, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
 
 export interface UrlSignerOptions {
   /** The HMAC-SHA256 key URLs are signed with. */
@@ -29,7 +29,7 @@ const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 
 /**
  * Mints and verifies signed URLs of the bytes route:
- * `/img/{path}/{size}/{fit}/{format}/q{n}[/enlarge]?v={version}&s={signature}`, in the
+ * `/img/{path}/{size}/{fit}[/{position}]/{format}/q{n}[/enlarge]?v={version}&s={signature}`, in the
  * route's grammar, always in this one canonical form, so the same question always gets the
  * same URL. The signature covers the path, every parameter and the source version.
  */
@@ -65,8 +65,10 @@ export function createUrlSigner(options: UrlSignerOptions) {
     const signature = signatures[0] as string;
     const given = Buffer.from(SIGNATURE_TEXT.test(signature) ? signature : '', 'base64url');
 
-    // The canonical form ends in `q{n}`, or in `enlarge` after it: the split needs no lookup.
-    const paramCount = segments[segments.length - 1] === 'enlarge' ? 5 : 4;
+    // The canonical form ends in `q{n}`, or in `enlarge` after it, and has a position word
+    // before the format only for a COVER crop: the split needs no lookup.
+    let paramCount = segments[segments.length - 1] === 'enlarge' ? 5 : 4;
+    if (isPosition(segments[segments.length - paramCount + 1])) paramCount++;
     const path = segments.slice(0, -paramCount);
     const params = segments.slice(-paramCount);
     const valid =

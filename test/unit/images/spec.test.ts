@@ -26,6 +26,10 @@ describe('the graceful URL grammar', () => {
     ['200x200/cover', { fit: 'cover' }],
     ['200/cover', { width: 200, height: null, fit: 'inside' }],
     ['200x100/enlarge', { enlarge: true }],
+    ['200x200/cover/north', { fit: 'cover', position: 'north' }],
+    ['attention/200x200/cover/entropy', { fit: 'cover', position: 'attention' }],
+    ['200x200/north', { fit: 'inside', position: 'center' }],
+    ['200/cover/north', { fit: 'inside', position: 'center' }],
     ['10x4000', { width: 10, height: 4000 }],
     ['9x4001', { width: 1000, height: 1000 }],
   ])('reads %j', (path, expected) => {
@@ -36,9 +40,11 @@ describe('the graceful URL grammar', () => {
     expect(grammar('png/q10/300x300')).toEqual(grammar('300x300/png'));
     expect(grammar('300/cover')).toEqual(grammar('300'));
     expect(grammar('jpg/200')).toEqual(grammar('200/jpeg'));
+    expect(grammar('300x200/contain/east')).toEqual(grammar('300x200/contain'));
+    expect(grammar('300x200/cover/center')).toEqual(grammar('300x200/cover'));
   });
 
-  it.each(['800', '800x600', '800x', 'x600', 'q90', 'q0', 'webp', 'jpg', 'cover', 'enlarge'])('treats %j as a parameter', (segment) => {
+  it.each(['800', '800x600', '800x', 'x600', 'q90', 'q0', 'webp', 'jpg', 'cover', 'enlarge', 'northwest', 'attention'])('treats %j as a parameter', (segment) => {
     expect(looksLikeParameter(segment)).toBe(true);
   });
 
@@ -49,7 +55,19 @@ describe('the graceful URL grammar', () => {
 
 describe('strict arguments', () => {
   it('fills the defaults', () => {
-    expect(normaliseSpec({}, limits)).toEqual({ width: 1000, height: 1000, format: 'webp', quality: 75, fit: 'inside', enlarge: false });
+    expect(normaliseSpec({}, limits)).toEqual({ width: 1000, height: 1000, format: 'webp', quality: 75, fit: 'inside', position: 'center', enlarge: false });
+  });
+
+  it('keeps a position only for a COVER crop, the one fit that crops', () => {
+    expect(normaliseSpec({ width: 300, height: 200, fit: 'cover', position: 'SOUTHWEST' }, limits).position).toBe('southwest');
+    expect(normaliseSpec({ width: 300, height: 200, fit: 'contain', position: 'south' }, limits).position).toBe('center');
+    expect(normaliseSpec({ width: 300, fit: 'cover', position: 'south' }, limits).position).toBe('center');
+  });
+
+  it('names the position argument and the allowed values when it is unknown', () => {
+    expect(() => normaliseSpec({ position: 'middle' }, limits)).toThrow(
+      'Expected one of center, north, northeast, east, southeast, south, southwest, west, northwest, entropy, attention for position but received "middle"',
+    );
   });
 
   it('accepts every format by name, jpg as an alias', () => {

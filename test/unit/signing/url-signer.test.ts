@@ -20,13 +20,16 @@ describe('canonical parameters', () => {
     [{ width: 300, height: 200, fit: 'cover', format: 'jpg', quality: 80 }, '300x200/cover/jpeg/q80'],
     [{ format: 'png', quality: 10 }, '1000x1000/inside/png/q100'],
     [{ format: 'auto', enlarge: true }, '1000x1000/inside/auto/q75/enlarge'],
+    [{ width: 300, height: 200, fit: 'cover', position: 'attention' }, '300x200/cover/attention/webp/q75'],
+    [{ width: 300, height: 200, fit: 'cover', position: 'north', enlarge: true }, '300x200/cover/north/webp/q75/enlarge'],
+    [{ width: 300, height: 200, fit: 'cover', position: 'center' }, '300x200/cover/webp/q75'],
   ])('writes %j as %s, and reads it back', (input, text) => {
     const spec = normaliseRequest(input, limits);
     expect(canonicalParams(spec).join('/')).toBe(text);
     expect(parseCanonicalParams(text.split('/'), limits)).toEqual(spec);
   });
 
-  it.each(['webp/300/inside/q75', '300/inside/webp', '0300/inside/webp/q75', '300/inside/webp/q75/extra', '5000/inside/webp/q75', '300x200/inside/png/q75'])(
+  it.each(['300x200/cover/center/webp/q75', '300x200/inside/north/webp/q75', '300x200/cover/webp/north/q75', 'webp/300/inside/q75', '300/inside/webp', '0300/inside/webp/q75', '300/inside/webp/q75/extra', '5000/inside/webp/q75', '300x200/inside/png/q75'])(
     'does not read %s, which is not canonical',
     (text) => {
       expect(parseCanonicalParams(text.split('/'), limits)).toBeNull();
@@ -48,6 +51,15 @@ describe('the URL signer', () => {
     const url = signer.mint(['2024', 'webp', 'enlarge'], normaliseRequest({ width: 300, enlarge: true }, limits), 'v1');
     expect(verify(url).path).toEqual(['2024', 'webp', 'enlarge']);
     expect(verify(url).spec.enlarge).toBe(true);
+  });
+
+  it.each([
+    [['east'], { width: 300, height: 200, fit: 'cover', position: 'east' }],
+    [['north', 'cover'], { width: 300, height: 200, fit: 'cover' }],
+    [['a', 'north'], { width: 300, height: 200, fit: 'inside' }],
+  ])('splits %j from a crop position without looking at files', (path, input) => {
+    const url = signer.mint(path, normaliseRequest(input, limits), 'v1');
+    expect(verify(url)).toEqual({ path, spec: normaliseRequest(input, limits), version: 'v1' });
   });
 
   it('verifies URLs of the previous key, and mints with the current one', () => {
