@@ -43,6 +43,7 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
     Query: {
       image: limit(budgets.image),
       images: limit(budgets.images, 'paths'),
+      responsive: limit(budgets.image),
       cacheStats: administrator,
       syncStatus: administrator,
     },
@@ -51,6 +52,9 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
       syncImages: administrator,
     },
     Image: allow,
+    ResponsiveImage: allow,
+    ResponsiveSource: allow,
+    ImagePlaceholder: allow,
     CacheStats: allow,
     CacheClearResult: allow,
     ImageSyncResult: allow,

@@ -1,15 +1,17 @@
 import DataLoader from 'dataloader';
 import { badInput } from '../errors';
-import { CONTENT_TYPES } from '../images/formats';
+import { CONTENT_TYPES, type OutputFormat } from '../images/formats';
 import { parseImagePath } from '../images/path';
 import { planOutput } from '../images/plan';
 import type { ResolvedSource } from '../images/resolve';
 import type { ImageService } from '../images/service';
-import { normaliseRequest, type RequestedSpec, type SpecInput, type SpecLimits } from '../images/spec';
+import { planResponsive, type ResponsiveRequest } from '../images/responsive';
+import { normaliseRequest, withFormat, type RequestedSpec, type SpecInput, type SpecLimits } from '../images/spec';
 import type { SourceMetadata } from '../images/transform';
 import type { UrlSigner } from '../signing/url-signer';
 import type { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 import type { Image } from './image.type';
+import type { ResponsiveImage } from './responsive.type';
 
 export interface DescriberOptions {
   service: ImageService;
@@ -25,6 +27,18 @@ export interface VariantInput extends SpecInput {
   position?: ImagePosition | null;
 }
 
+export interface ResponsiveInput extends ResponsiveRequest {
+  formats?: ImageFormat[] | null;
+  fit?: ImageFit | null;
+  position?: ImagePosition | null;
+  sizes?: string | null;
+}
+
+const MAX_SIZES_LENGTH = 1000;
+// The sizes attribute lands in markup: nothing that could end the attribute or start a tag.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const SIZES_FORBIDDEN = /[<>"'`\u0000-\u001f]/;
+
 /**
  * Answers `image` and `images` without rendering: resolve the source, read its header
  * (through a per-request DataLoader over the server-wide metadata cache), plan the output
@@ -39,10 +53,7 @@ export function createImageDescriber(options: DescriberOptions) {
       { cacheKeyFn: (source) => `${source.file}\0${source.version}` },
     );
 
-    async function describe(path: string, spec: RequestedSpec, argument = 'path'): Promise<Image> {
-      const segments = parseImagePath(path, argument);
-      const source = await service.resolve(segments);
-      const size = planOutput(await headers.load(source), spec);
+    function asImage(path: string, segments: readonly string[], source: ResolvedSource, spec: RequestedSpec, size: { width: number; height: number }): Image {
       return {
         url: signer.mint(segments, spec, source.version),
         path,
@@ -52,6 +63,41 @@ export function createImageDescriber(options: DescriberOptions) {
         format: spec.format as ImageFormat,
         contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
         quality: spec.quality,
+      };
+    }
+
+    async function describe(path: string, spec: RequestedSpec, argument = 'path'): Promise<Image> {
+      const segments = parseImagePath(path, argument);
+      const source = await service.resolve(segments);
+      return asImage(path, segments, source, spec, planOutput(await headers.load(source), spec));
+    }
+
+    async function responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
+      const sizes = input.sizes ?? null;
+      if (sizes !== null && (sizes.length > MAX_SIZES_LENGTH || SIZES_FORBIDDEN.test(sizes))) {
+        throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
+      }
+      const segments = parseImagePath(path);
+      const source = await service.resolve(segments);
+      const plan = planResponsive(await headers.load(source), input, limits);
+      const images = (format: OutputFormat) =>
+        plan.candidates.map(({ spec, size }) => asImage(path, segments, source, withFormat(spec, format), size));
+      const srcSet = (list: Image[]) => list.map((image) => `${image.url} ${image.width}w`).join(', ');
+      const fallback = images(plan.fallback);
+      const sources = plan.sourceFormats.map((format) => ({ format, images: images(format) }));
+      const largest = plan.candidates[plan.candidates.length - 1]!;
+      return {
+        path,
+        source: source.kind as ImageSource,
+        width: largest.size.width,
+        height: largest.size.height,
+        aspectRatio: largest.size.width / largest.size.height,
+        src: fallback[fallback.length - 1]!.url,
+        srcSet: srcSet(fallback),
+        sizes: sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
+        sources: sources.map(({ format, images: list }) => ({ type: CONTENT_TYPES[format], srcSet: srcSet(list) })),
+        candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
+        preview: () => service.preview(source, largest.spec),
       };
     }
 
@@ -67,6 +113,8 @@ export function createImageDescriber(options: DescriberOptions) {
         const spec = normaliseRequest(input, limits);
         return paths.map((path, index) => describe(path, spec, `paths[${index}]`));
       },
+      /** Candidates per width and format for a <picture>, with a placeholder rendered only when asked for. */
+      responsive,
     };
   };
 }

@@ -25,3 +25,28 @@ export class VariantArgs {
   @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
   enlarge?: boolean | null;
 }
+
+/** The arguments of `responsive`. */
+@ArgsType()
+export class ResponsiveArgs {
+  @Field(() => [Int], { nullable: true, description: 'Candidate widths in pixels (1-16 of them). Widths beyond what the source allows become its widest real width; duplicates collapse. Default 320, 640, 960, 1280, 1920, 2560.' })
+  widths?: number[] | null;
+
+  @Field(() => String, { nullable: true, description: 'The sizes attribute to hand back. Default "(min-width: {width}px) {width}px, 100vw" for the largest candidate width.' })
+  sizes?: string | null;
+
+  @Field(() => [ImageFormat], { nullable: true, description: 'Formats of the <source> elements, tried by browsers in the order AVIF, WebP. Default AVIF and WEBP. The fallback <img> is always JPEG, or PNG for sources with transparency.' })
+  formats?: ImageFormat[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Height at the largest width: every candidate keeps that aspect ratio (use with COVER to crop). Default: the source aspect ratio.' })
+  height?: number | null;
+
+  @Field(() => ImageFit, { nullable: true, description: 'How each candidate fills its box when a height is given. Default INSIDE.' })
+  fit?: ImageFit | null;
+
+  @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER.' })
+  position?: ImagePosition | null;
+
+  @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
+  quality?: number | null;
+}

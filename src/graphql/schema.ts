@@ -3,10 +3,11 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin.resolver';
 import { ImageResolver } from './image.resolver';
+import { ResponsiveResolver } from './responsive.resolver';
 
 /** The executable schema, built from the type-graphql classes. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [ImageResolver, AdminResolver], validate: false });
+  return buildSchema({ resolvers: [ImageResolver, ResponsiveResolver, AdminResolver], validate: false });
 }
 
 /** The text committed as `schema/schema.graphql`, from which client SDKs are generated. */

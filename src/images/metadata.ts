@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { createPromiseMemo } from './memo';
 import type { ResolvedSource } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
 
@@ -15,8 +16,7 @@ export interface MetadataCacheOptions {
  * is not remembered, so a fixed file is read again.
  */
 export function createMetadataCache(transformer: Pick<Transformer, 'readMetadata'>, options: MetadataCacheOptions) {
-  const maxEntries = options.maxEntries ?? 10_000;
-  const entries = new Map<string, Promise<SourceMetadata>>();
+  const remembered = createPromiseMemo<SourceMetadata>(options.maxEntries ?? 10_000);
   let reads = 0;
 
   function read(source: ResolvedSource): Promise<SourceMetadata> {
@@ -29,19 +29,7 @@ export function createMetadataCache(transformer: Pick<Transformer, 'readMetadata
 
   /** The header of this version of the source, from memory when it was read before. */
   function get(source: ResolvedSource): Promise<SourceMetadata> {
-    const key = `${source.file}\0${source.version}`;
-    const known = entries.get(key);
-    if (known) {
-      // Map order is insertion order: re-inserting marks the entry as recently used.
-      entries.delete(key);
-      entries.set(key, known);
-      return known;
-    }
-    const pending = read(source);
-    entries.set(key, pending);
-    pending.catch(() => entries.delete(key));
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-    return pending;
+    return remembered(`${source.file}\0${source.version}`, () => read(source));
   }
 
   return {

@@ -2,10 +2,12 @@ import type { DiskCache } from './cache';
 import { CONTENT_TYPES, FILE_ENDINGS, SOURCE_EXTENSIONS, hasSourceExtension } from './formats';
 import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
+import { createPromiseMemo } from './memo';
 import type { MetadataCache } from './metadata';
 import { planOutput } from './plan';
+import { previewSpec, toPreview, type Preview } from './preview';
 import type { ResolvedSource, Resolver } from './resolve';
-import type { DerivativeSpec } from './spec';
+import { canonicalParams, type DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 
 /** The part of a pino logger the domain uses. */
@@ -50,7 +52,9 @@ export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant
 export function createImageService(options: ImageServiceOptions) {
   const { resolver, transformer, metadata, cache, limiter } = options;
   const flights = new Map<string, Promise<Buffer>>();
+  const previews = createPromiseMemo<Preview>(10_000);
   let processed = 0;
+  let previewsRendered = 0;
   let hits = 0;
   let misses = 0;
 
@@ -108,6 +112,20 @@ export function createImageService(options: ImageServiceOptions) {
     return cache.clearPaths(names.map((spelling) => (dir ? `${dir}/${spelling}` : spelling)));
   }
 
+  /**
+   * The placeholder of a variant of `source` rendered with `spec`: made once per source
+   * version and crop, then kept in memory. Renders wait for a slot like any other.
+   */
+  function preview(source: ResolvedSource, spec: DerivativeSpec): Promise<Preview> {
+    return previews(`${source.file}\0${source.version}\0${canonicalParams(spec).join('/')}`, async () => {
+      const header = await metadata.get(source);
+      const small = previewSpec(spec, planOutput(header, spec));
+      const { image, dominant } = await limiter.run(() => transformer.renderPreview(source.file, small, planOutput(header, small), header));
+      previewsRendered++;
+      return toPreview(image, dominant);
+    });
+  }
+
   /** The source file that answers a requested path now; null when it cannot be resolved. */
   function sourceOf(requestPath: string): Promise<string | null> {
     return resolver.resolve(requestPath.split('/')).then(
@@ -145,10 +163,11 @@ export function createImageService(options: ImageServiceOptions) {
     clearChangedSources,
     splitRoute: resolver.splitRoute,
     metadata: metadata.get,
+    preview,
     prepare,
     load,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
-    stats: () => ({ imagesProcessed: processed, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
+    stats: () => ({ imagesProcessed: processed, previewsRendered, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
   };
 }
 

@@ -54,6 +54,13 @@ const FORMAT_WORDS: ReadonlyMap<string, OutputFormat> = new Map([
   ['avif', 'avif'],
 ]);
 
+/** A format name (any case, `jpg` for JPEG) as an output format; BAD_USER_INPUT naming `argument` otherwise. */
+export function parseFormat(word: string, argument: string): OutputFormat {
+  const found = FORMAT_WORDS.get(word.toLowerCase());
+  if (!found) throw badInput(argument, `one of ${OUTPUT_FORMATS.join(', ')}`, word);
+  return found;
+}
+
 /** Fills defaults and folds equivalent requests together. */
 function normalise(width: number | null, height: number | null, format: OutputFormat, quality: number, fit: Fit, position: Position, enlarge: boolean): DerivativeSpec {
   const box = width === null && height === null;
@@ -100,12 +107,7 @@ export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeS
   const width = dimension('width');
   const height = dimension('height');
 
-  let format = DEFAULT_FORMAT;
-  if (input.format !== undefined && input.format !== null) {
-    const found = FORMAT_WORDS.get(input.format.toLowerCase());
-    if (!found) throw badInput('format', `one of ${OUTPUT_FORMATS.join(', ')}`, input.format);
-    format = found;
-  }
+  const format = input.format === undefined || input.format === null ? DEFAULT_FORMAT : parseFormat(input.format, 'format');
 
   const quality = input.quality ?? DEFAULT_QUALITY;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw badInput('quality', 'an integer from 1 to 100', quality);

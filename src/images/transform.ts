@@ -18,6 +18,8 @@ export interface SourceMetadata extends SourceSize {
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 const TRANSPARENT = { r: 0, g: 0, b: 0, alpha: 0 };
 const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
+// Gaussian sigma, in pixels of the preview: softens the blocks a browser would upscale.
+const PREVIEW_BLUR = 1;
 
 // libvips caches open files and operations by file name: a replaced source could be served
 // stale, and cached decodes hold memory that the derivative cache already makes redundant.
@@ -61,8 +63,8 @@ export function createTransformer(limits: TransformLimits) {
     return { width, height, hasAlpha: meta.hasAlpha === true };
   }
 
-  /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped. */
-  async function render(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<Buffer> {
+  /** The source oriented and resized to exactly `size` (from planOutput), alpha flattened for JPEG; not yet encoded. */
+  function shape(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): sharp.Sharp {
     const keepsAlpha = ALPHA_FORMATS.has(spec.format);
     let pipeline = open(file).timeout({ seconds: limits.timeoutSeconds }).rotate();
     if (size.width !== source.width || size.height !== source.height || spec.fit === 'cover' || spec.fit === 'contain') {
@@ -76,15 +78,30 @@ export function createTransformer(limits: TransformLimits) {
       });
     }
     if (!keepsAlpha && source.hasAlpha) pipeline = pipeline.flatten({ background: WHITE });
-    pipeline = encode(pipeline, spec);
+    return pipeline;
+  }
+
+  /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped. */
+  async function render(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<Buffer> {
     try {
-      return await pipeline.toBuffer();
+      return await encode(shape(file, spec, size, source), spec).toBuffer();
     } catch (error) {
       throw classify(error, limits);
     }
   }
 
-  return { readMetadata, render };
+  /** A tiny blurred rendering of a variant (`size` is a few pixels wide) and its dominant colour. */
+  async function renderPreview(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
+    try {
+      const image = await encode(shape(file, spec, size, source).blur(PREVIEW_BLUR), spec).toBuffer();
+      const { dominant } = await sharp(image).stats();
+      return { image, dominant };
+    } catch (error) {
+      throw classify(error, limits);
+    }
+  }
+
+  return { readMetadata, render, renderPreview };
 }
 
 function encode(pipeline: sharp.Sharp, spec: DerivativeSpec): sharp.Sharp {

@@ -1,0 +1,35 @@
+import { CONTENT_TYPES } from './formats';
+import type { OutputSize } from './plan';
+import type { DerivativeSpec } from './spec';
+
+/** A placeholder to show while a variant loads. */
+export interface Preview {
+  /** A tiny blurred WebP of the variant (same crop and aspect ratio) as a data URI, a few hundred bytes. */
+  readonly dataUri: string;
+  /** The dominant colour, `#rrggbb`. */
+  readonly color: string;
+}
+
+/** Width of a preview in pixels: enough for shapes and colours, small enough to inline. */
+export const PREVIEW_WIDTH = 24;
+
+/**
+ * The spec of a variant's preview: the same crop (fit and position) at PREVIEW_WIDTH
+ * pixels wide with the variant's aspect ratio. INSIDE and OUTSIDE outputs have the
+ * source's aspect ratio, so filling their box scales without distortion.
+ */
+export function previewSpec(spec: DerivativeSpec, output: OutputSize): DerivativeSpec {
+  const width = Math.min(PREVIEW_WIDTH, output.width);
+  const height = Math.max(1, Math.round((width * output.height) / output.width));
+  const crops = spec.fit === 'cover' || spec.fit === 'contain';
+  return Object.freeze({ width, height, format: 'webp', quality: 50, fit: crops ? spec.fit : 'fill', position: spec.position, enlarge: false });
+}
+
+const hex = (n: number) => Math.round(n).toString(16).padStart(2, '0');
+
+export function toPreview(image: Buffer, dominant: { r: number; g: number; b: number }): Preview {
+  return {
+    dataUri: `data:${CONTENT_TYPES.webp};base64,${image.toString('base64')}`,
+    color: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
+  };
+}

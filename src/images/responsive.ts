@@ -1,0 +1,85 @@
+import { badInput } from '../errors';
+import type { OutputFormat } from './formats';
+import { planOutput, type OutputSize, type SourceSize } from './plan';
+import { normaliseSpec, parseFormat, type DerivativeSpec, type SpecInput, type SpecLimits } from './spec';
+
+/** Candidate widths when none are asked for: phones to large desktop screens at 2×. */
+export const DEFAULT_WIDTHS: readonly number[] = [320, 640, 960, 1280, 1920, 2560];
+/** Most widths one responsive image may ask for. */
+export const MAX_WIDTHS = 16;
+/** `<source>` formats when none are asked for, before the JPEG or PNG fallback. */
+export const DEFAULT_SOURCE_FORMATS: readonly OutputFormat[] = ['avif', 'webp'];
+// The order browsers should try formats in: smallest files first.
+const PICTURE_ORDER: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png'];
+
+export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 'enlarge'> {
+  widths?: readonly number[] | null;
+  /** Height at the largest width: every candidate keeps that aspect ratio. */
+  height?: number | null;
+  formats?: readonly string[] | null;
+}
+
+export interface Candidate {
+  readonly spec: DerivativeSpec;
+  readonly size: OutputSize;
+}
+
+export interface ResponsivePlan {
+  /** Fallback-format candidates, smallest first, each a distinct real width. */
+  readonly candidates: readonly Candidate[];
+  /** `<source>` formats in `<picture>` order; the fallback is not among them. */
+  readonly sourceFormats: readonly OutputFormat[];
+  /** JPEG, or PNG for a source with transparency: what every browser decodes. */
+  readonly fallback: OutputFormat;
+}
+
+function checkWidths(widths: readonly number[], limits: SpecLimits): number[] {
+  if (widths.length === 0 || widths.length > MAX_WIDTHS) throw badInput('widths', `from 1 to ${MAX_WIDTHS} widths`, `${widths.length} widths`);
+  widths.forEach((width, index) => {
+    if (!Number.isInteger(width) || width < limits.minDimension || width > limits.maxDimension) {
+      throw badInput(`widths[${index}]`, `an integer from ${limits.minDimension} to ${limits.maxDimension}`, width);
+    }
+  });
+  return [...new Set(widths)].sort((a, b) => a - b);
+}
+
+function checkFormats(formats: readonly string[]): OutputFormat[] {
+  return formats.map((format, index) => {
+    if (format.toLowerCase() === 'auto') throw badInput(`formats[${index}]`, 'a concrete format (AUTO is what <picture> does itself)', format);
+    return parseFormat(format, `formats[${index}]`);
+  });
+}
+
+/**
+ * Plans a responsive image: one candidate per asked width, never wider than the source
+ * allows (a width beyond it becomes the widest real one) and never two of the same real
+ * width, each with the output size it will really have. With a height, every candidate
+ * keeps the aspect ratio of (largest width × height).
+ */
+export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits): ResponsivePlan {
+  const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
+  const fallback: OutputFormat = source.hasAlpha ? 'png' : 'jpeg';
+  const asked = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
+  const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && asked.has(format));
+
+  const widest = widths[widths.length - 1] as number;
+  const base = { height: request.height, fit: request.fit, position: request.position, quality: request.quality, format: fallback };
+  // Checks height, fit, position and quality once, naming the argument at fault.
+  normaliseSpec({ ...base, width: widest }, limits);
+  const ratio = request.height ? request.height / widest : null;
+  const within = (n: number) => Math.min(limits.maxDimension, Math.max(limits.minDimension, Math.round(n)));
+  const specFor = (width: number) => normaliseSpec({ ...base, width, height: ratio === null ? null : within(width * ratio) }, limits);
+
+  const candidates = new Map<number, Candidate>();
+  for (const width of widths) {
+    let spec = specFor(width);
+    let size = planOutput(source, spec);
+    if (size.width < width && size.width >= limits.minDimension) {
+      // Clamped by the source: ask for the real width, so the URL is the one that width gets anyway.
+      spec = specFor(size.width);
+      size = planOutput(source, spec);
+    }
+    if (!candidates.has(size.width)) candidates.set(size.width, { spec, size });
+  }
+  return { candidates: [...candidates.values()].sort((a, b) => a.size.width - b.size.width), sourceFormats, fallback };
+}
