@@ -2,7 +2,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'cache/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'cache/', 'client/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

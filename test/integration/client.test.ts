@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildSchema } from 'graphql';
+import { createClient, GoimgserverError } from '../../client';
+import { inspect, makeSource } from '../helpers/images';
+import { fetchBody, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TOKEN = 'client-test-admin-token-0123456789';
+
+describe('the generated SDK', () => {
+  it('is exactly what `npm run codegen` makes from the committed schema and operations', async () => {
+    const codegen = path.join(ROOT, 'node_modules/.bin/graphql-codegen');
+    await expect(promisify(execFile)(codegen, ['--config', 'codegen.yml', '--check'], { cwd: ROOT })).resolves.toBeDefined();
+  });
+
+  it('has an operation for every root field of the schema', () => {
+    const schema = buildSchema(readFileSync(path.join(ROOT, 'schema/schema.graphql'), 'utf8'));
+    const dir = path.join(ROOT, 'client/operations');
+    const operations = readdirSync(dir)
+      .map((file) => readFileSync(path.join(dir, file), 'utf8'))
+      .join('\n');
+    const fields = [schema.getQueryType()!, schema.getMutationType()!].flatMap((type) => Object.keys(type.getFields()));
+    expect(fields.filter((field) => !new RegExp(`\\b${field}\\(|\\b${field} \\{`).test(operations))).toEqual([]);
+  });
+});
+
+describe('the typed client against a live server', () => {
+  const root = tempDir();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const imagesDir = path.join(root, 'images');
+    await makeSource(imagesDir, 'photo.jpg', { width: 1200, height: 800 });
+    await makeSource(imagesDir, 'cats/default.jpg', { width: 400, height: 300 });
+    server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache')], {
+      GOIMGSERVER_SIGNING_SECRET: 'client-test-signing-secret-0123456789abcdef',
+      GOIMGSERVER_ADMIN_TOKENS: `ci:${TOKEN}`,
+    });
+  });
+  afterAll(() => server.close());
+
+  const client = (token?: string) => createClient({ url: `${server.url}/graphql`, ...(token ? { token } : {}) });
+
+  it('answers image with a URL whose bytes have the reported size', async () => {
+    const image = await client().image({ path: 'photo', width: 300, format: 'JPEG' });
+    expect(image).toMatchObject({ path: 'photo', source: 'ORIGINAL', width: 300, height: 200, format: 'JPEG', contentType: 'image/jpeg' });
+    expect(await inspect((await fetchBody(server.url + image.url)).body)).toMatchObject({ format: 'jpeg', width: 300, height: 200 });
+  });
+
+  it('answers images in the order asked and responsive with its sources', async () => {
+    const images = await client().images({ paths: ['cats/tiger', 'photo'], width: 100 });
+    expect(images.map((image) => [image.path, image.source])).toEqual([
+      ['cats/tiger', 'GROUP_DEFAULT'],
+      ['photo', 'ORIGINAL'],
+    ]);
+    const responsive = await client().responsive({ path: 'photo', widths: [200, 400] });
+    expect(responsive.sources.map((source) => source.type)).toEqual(['image/avif', 'image/webp']);
+    expect(responsive.placeholder.color).toMatch(/^#[0-9a-f]{6}$/);
+  });
+
+  it('throws the server error code for bad input', async () => {
+    const failure = await client().image({ path: 'photo', width: 5 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GoimgserverError);
+    expect(failure).toMatchObject({ code: 'BAD_USER_INPUT', path: ['image'] });
+  });
+
+  it('runs the administrative operations with a token, and is refused without one', async () => {
+    await expect(client().cacheStats()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const admin = client(TOKEN);
+    expect(await admin.cacheStats()).toMatchObject({ hits: expect.any(Number), misses: expect.any(Number) });
+    expect(await admin.clearCache({ path: 'photo' })).toMatchObject({ clearedFiles: 1 });
+    expect(await admin.syncStatus()).toMatchObject({ repository: false });
+    await expect(admin.syncImages()).rejects.toMatchObject({ code: 'NOT_A_GIT_REPOSITORY' });
+  });
+});
