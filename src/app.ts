@@ -15,6 +15,7 @@ import { createAuditor } from './graphql/audit';
 import { createContextFactory } from './graphql/context';
 import { createImageDescriber } from './graphql/image-describer';
 import { buildGraphQLSchema } from './graphql/schema';
+import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
@@ -115,7 +116,8 @@ export async function createApp(config: Config, logger: Logger) {
         await buildGraphQLSchema(),
         permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }),
       ),
-      introspection: config.introspection === 'auto' ? !config.production : config.introspection === 'true',
+      introspection: enabled(config.introspection, config.production),
+      playground: enabled(config.playground, config.production),
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
@@ -123,6 +125,7 @@ export async function createApp(config: Config, logger: Logger) {
         admin: createAdminOperations({ service, cacheStats: cache.stats, sync, audited: createAuditor({ file: config.auditFile }) }),
       }),
     },
+    playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
     version: VERSION,
     trustedProxies: config.trustedProxies,
     cacheStats: cache.stats,
@@ -146,6 +149,11 @@ export async function createApp(config: Config, logger: Logger) {
       await server.close();
     },
   };
+}
+
+/** `auto` means on except in production. */
+function enabled(setting: string, production: boolean): boolean {
+  return setting === 'auto' ? !production : setting === 'true';
 }
 
 async function cloneImages(config: Config, git: GitSettings, logger: Logger): Promise<void> {

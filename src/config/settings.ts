@@ -26,6 +26,7 @@ export interface Settings {
   maxAliases: number;
   maxTokens: number;
   introspection: string;
+  playground: string;
   rateLimitImage: Budget;
   rateLimitImages: Budget;
   rateLimitAdmin: Budget;
@@ -210,6 +211,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxAliases', flag: 'max-aliases', default: '30', doc: 'Most aliased fields one GraphQL operation may have (use images for lists).', parse: int(0, 10000) },
   { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },
   { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
+  { key: 'playground', flag: 'playground', default: 'auto', doc: 'The self-hosted GraphiQL playground at /playground (where a browser opening /graphql is sent): auto is on except in production. Its schema explorer needs introspection.', parse: oneOf('auto', 'true', 'false') },
   { key: 'rateLimitImage', flag: 'rate-limit-image', default: '600/1m', doc: 'image queries per client, and responsive queries likewise (calls/window, window in s, m or h; off for none).', parse: budget },
   { key: 'rateLimitImages', flag: 'rate-limit-images', default: '3000/1m', doc: 'Paths asked through images queries per client (each path counts).', parse: budget },
   { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },

@@ -3,10 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createApollo, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
+import { PLAYGROUND_PATH, wantsPlayground } from './playground-route';
 
 export interface GraphQLRouteOptions {
   schema: GraphQLSchema;
   introspection: boolean;
+  /** Whether a browser opening GET /graphql is sent to the playground. */
+  playground: boolean;
   limits: ApolloOptions['limits'];
   context(request: FastifyRequest): GraphQLContext;
 }
@@ -25,6 +28,9 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
+    preHandler: async (request, reply) => {
+      if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
+    },
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
       context: async (request) => options.context(request),
     }),

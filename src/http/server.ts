@@ -6,12 +6,15 @@ import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
+import { registerPlayground } from './playground-route';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   service: ImageService;
   imageRoute: Omit<ImageRouteOptions, 'service'>;
   graphql: GraphQLRouteOptions;
+  /** The folder of the bundled playground, or null when the playground is off. */
+  playgroundAssets: string | null;
   version: string;
   /** Proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
@@ -64,6 +67,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   registerImageRoute(app, { service: options.service, ...options.imageRoute });
   await registerGraphQLRoute(app, options.graphql);
+  if (options.playgroundAssets) await registerPlayground(app, { assetsDir: options.playgroundAssets, log: options.logger });
 
   app.get('/health', async (_request, reply) => {
     const { imagesProcessed, active, queued } = options.service.stats();
