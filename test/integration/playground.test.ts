@@ -109,7 +109,7 @@ describe('the playground in a real browser', () => {
     const { body } = await run(page, 'Landscape');
     expect(body.data).toEqual({ image: expect.objectContaining({ width: 300, height: 200, format: 'WEBP', source: 'ORIGINAL' }) });
     // Monaco lays text out with non-breaking spaces, which \s matches.
-    await page.waitForFunction(() => /"height":\s*200/.test(document.querySelector('.graphiql-response')?.textContent ?? ''));
+    await page.waitForFunction(`/"height":\\s*200/.test(document.querySelector('.graphiql-response')?.textContent ?? '')`);
     await page.close();
   });
 
