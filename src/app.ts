@@ -121,7 +121,7 @@ export async function createApp(config: Config, logger: Logger) {
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
-        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch }),
+        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
         admin: createAdminOperations({ service, cacheStats: cache.stats, sync, audited: createAuditor({ file: config.auditFile }) }),
       }),
     },

@@ -97,6 +97,7 @@ export type SyncImagesMutation = { syncImages: { updated: boolean, branch: strin
 
 export type ImageQueryVariables = Exact<{
   path: string;
+  preset?: string | null | undefined;
   width?: number | null | undefined;
   height?: number | null | undefined;
   format?: ImageFormat | null | undefined;
@@ -111,6 +112,7 @@ export type ImageQuery = { image: { url: string, path: string, source: ImageSour
 
 export type ImagesQueryVariables = Exact<{
   paths: Array<string> | string;
+  preset?: string | null | undefined;
   width?: number | null | undefined;
   height?: number | null | undefined;
   format?: ImageFormat | null | undefined;
@@ -122,6 +124,11 @@ export type ImagesQueryVariables = Exact<{
 
 
 export type ImagesQuery = { images: Array<{ url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number }> };
+
+export type ImagePresetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ImagePresetsQuery = { imagePresets: Array<{ name: string, width: number | null, height: number | null, format: ImageFormat, quality: number, fit: ImageFit, position: ImagePosition, enlarge: boolean }> };
 
 export type ResponsiveQueryVariables = Exact<{
   path: string;
@@ -205,9 +212,10 @@ export const SyncImagesDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<SyncImagesMutation, SyncImagesMutationVariables>;
 export const ImageDocument = new TypedDocumentString(`
-    query Image($path: String!, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
+    query Image($path: String!, $preset: String, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
   image(
     path: $path
+    preset: $preset
     width: $width
     height: $height
     format: $format
@@ -228,9 +236,10 @@ export const ImageDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ImageQuery, ImageQueryVariables>;
 export const ImagesDocument = new TypedDocumentString(`
-    query Images($paths: [String!]!, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
+    query Images($paths: [String!]!, $preset: String, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
   images(
     paths: $paths
+    preset: $preset
     width: $width
     height: $height
     format: $format
@@ -250,6 +259,20 @@ export const ImagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ImagesQuery, ImagesQueryVariables>;
+export const ImagePresetsDocument = new TypedDocumentString(`
+    query ImagePresets {
+  imagePresets {
+    name
+    width
+    height
+    format
+    quality
+    fit
+    position
+    enlarge
+  }
+}
+    `) as unknown as TypedDocumentString<ImagePresetsQuery, ImagePresetsQueryVariables>;
 export const ResponsiveDocument = new TypedDocumentString(`
     query Responsive($path: String!, $widths: [Int!], $sizes: String, $formats: [ImageFormat!], $height: Int, $fit: ImageFit, $position: ImagePosition, $quality: Int) {
   responsive(

@@ -1,3 +1,5 @@
+import { canonicalParams } from '../images/spec';
+import type { Preset } from '../images/presets';
 import { SETTINGS } from './settings';
 import type { Config } from './load';
 
@@ -15,7 +17,10 @@ export function formatSettings(config: Config): string {
 }
 
 function showValue(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
+  if (Array.isArray(value)) {
+    const isPreset = (item: unknown): item is Preset => typeof item === 'object' && item !== null && 'spec' in item;
+    return value.every(isPreset) && value.length > 0 ? value.map((preset) => `${preset.name}: ${canonicalParams(preset.spec).join(' ')}`).join('; ') : value.join(',');
+  }
   if (typeof value === 'object' && value !== null && 'max' in value && 'windowSeconds' in value) {
     return value.max === 0 ? 'off' : `${String(value.max)}/${String(value.windowSeconds)}s`;
   }

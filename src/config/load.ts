@@ -115,6 +115,14 @@ function crossChecks(settings: Settings, production: boolean): string[] {
   if (production && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
   }
+  for (const { name, spec } of settings.presets) {
+    const sides = [spec.width, spec.height].filter((side): side is number => side !== null);
+    if (sides.some((side) => side < settings.minDimension || side > settings.maxDimension)) {
+      problems.push(`Expected the sizes of preset ${name} within --min-dimension (${settings.minDimension}) and --max-dimension (${settings.maxDimension})`);
+    }
+  }
+  if (settings.presetsOnly && settings.presets.length === 0) problems.push('--presets-only needs --presets');
+  if (settings.presetsOnly && settings.allowUnsigned) problems.push('--presets-only cannot bound unsigned URLs: turn --allow-unsigned off');
   if (settings.signingSecretPrevious !== '' && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET_PREVIOUS needs GOIMGSERVER_SIGNING_SECRET, the key that replaced it');
   }

@@ -1,3 +1,5 @@
+import { parsePresetWords, PRESET_NAME, type Preset } from '../images/presets';
+
 /**
  * Every setting of the server, declared once: its flag, its environment variable, its
  * default and its documentation. The README's configuration table mirrors this list and a
@@ -32,6 +34,8 @@ export interface Settings {
   rateLimitAdmin: Budget;
   rateLimitRenders: Budget;
   trustedProxies: readonly string[];
+  presets: readonly Preset[];
+  presetsOnly: boolean;
   minDimension: number;
   maxDimension: number;
   maxSourcePixels: number;
@@ -183,6 +187,25 @@ function branchName(raw: string) {
   return valid ? { value: text } : { expected: 'a branch name of letters, digits and . _ / - (not starting with - or containing ..)' };
 }
 
+// Dimensions are checked against --min-dimension and --max-dimension once all settings are read.
+const ANY_DIMENSION = { minDimension: 1, maxDimension: 100_000 };
+
+/** `name: words; name: words`, the words in the URL grammar (`thumb: 200x200 cover webp q70`). */
+function presets(raw: string) {
+  const found: Preset[] = [];
+  for (const entry of raw.split(';').filter((part) => part.trim() !== '')) {
+    const colon = entry.indexOf(':');
+    const name = entry.slice(0, colon).trim();
+    const words = entry.slice(colon + 1).trim().split(/\s+/).filter(Boolean);
+    const parsed = parsePresetWords(words, ANY_DIMENSION);
+    if (colon === -1 || !PRESET_NAME.test(name) || words.length === 0 || 'fault' in parsed || found.some((preset) => preset.name === name)) {
+      return { expected: 'presets as "name: words; name: words" with unique names and words of the URL grammar, such as "thumb: 200x200 cover webp q70"' };
+    }
+    found.push({ name, spec: parsed.spec });
+  }
+  return { value: found };
+}
+
 function oneOf(...choices: string[]) {
   return (raw: string) =>
     choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
@@ -217,6 +240,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },
   { key: 'rateLimitRenders', flag: 'rate-limit-renders', default: '120/1m', doc: 'Cache misses (renders) per client on /img; hits are not limited.', parse: budget },
   { key: 'trustedProxies', flag: 'trusted-proxies', default: '', doc: 'Proxies whose X-Forwarded-For names the client (IP addresses or CIDR ranges, comma-separated); unset: the socket address is the client.', parse: addressList },
+  { key: 'presets', flag: 'presets', default: '', doc: 'Named transforms as "name: words; ..." in the URL grammar, such as "thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60"; used as image(path, preset: "thumb") and listed by imagePresets.', parse: presets },
+  { key: 'presetsOnly', flag: 'presets-only', default: 'false', doc: 'Answer image and images only with a preset and nothing beside it, and refuse responsive: bounds how many variants can exist.', parse: bool },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },

@@ -5,12 +5,13 @@ import { parseImagePath } from '../images/path';
 import { planOutput } from '../images/plan';
 import type { ResolvedSource } from '../images/resolve';
 import type { ImageService } from '../images/service';
+import { withPreset, type Preset } from '../images/presets';
 import { planResponsive, type ResponsiveRequest } from '../images/responsive';
 import { normaliseRequest, withFormat, type RequestedSpec, type SpecInput, type SpecLimits } from '../images/spec';
 import type { SourceMetadata } from '../images/transform';
 import type { UrlSigner } from '../signing/url-signer';
 import type { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
-import type { Image } from './image.type';
+import type { Image, ImagePreset } from './image.type';
 import type { ResponsiveImage } from './responsive.type';
 
 export interface DescriberOptions {
@@ -19,9 +20,13 @@ export interface DescriberOptions {
   limits: SpecLimits;
   /** Most paths one `images` query may ask for. @default 100 */
   maxBatch: number;
+  presets: ReadonlyMap<string, Preset>;
+  /** Only presets, and nothing beside them; responsive is refused. */
+  presetsOnly: boolean;
 }
 
 export interface VariantInput extends SpecInput {
+  preset?: string | null;
   format?: ImageFormat | null;
   fit?: ImageFit | null;
   position?: ImagePosition | null;
@@ -46,6 +51,8 @@ const SIZES_FORBIDDEN = /[<>"'`\u0000-\u001f]/;
  */
 export function createImageDescriber(options: DescriberOptions) {
   const { service, signer, limits } = options;
+
+  const requested = (input: VariantInput) => normaliseRequest(withPreset(input, options.presets, options.presetsOnly), limits);
 
   return function forRequest() {
     const headers = new DataLoader<ResolvedSource, SourceMetadata, string>(
@@ -73,6 +80,7 @@ export function createImageDescriber(options: DescriberOptions) {
     }
 
     async function responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
+      if (options.presetsOnly) throw badInput('responsive', 'image or images with a preset: the server answers presets only', path);
       const sizes = input.sizes ?? null;
       if (sizes !== null && (sizes.length > MAX_SIZES_LENGTH || SIZES_FORBIDDEN.test(sizes))) {
         throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
@@ -103,18 +111,30 @@ export function createImageDescriber(options: DescriberOptions) {
 
     return {
       /** One image; bad arguments are BAD_USER_INPUT naming the argument. */
-      image: (path: string, input: VariantInput) => describe(path, normaliseRequest(input, limits)),
+      image: (path: string, input: VariantInput) => describe(path, requested(input)),
       /**
        * One promise per path, in the order asked, so a failure (a corrupt source, a bad path)
        * is reported on its own item with the item's index in the error path.
        */
       images(paths: readonly string[], input: VariantInput): Array<Promise<Image>> {
         if (paths.length > options.maxBatch) throw badInput('paths', `at most ${options.maxBatch} paths`, `${paths.length} paths`);
-        const spec = normaliseRequest(input, limits);
+        const spec = requested(input);
         return paths.map((path, index) => describe(path, spec, `paths[${index}]`));
       },
       /** Candidates per width and format for a <picture>, with a placeholder rendered only when asked for. */
       responsive,
+      /** The configured presets, by name. */
+      presets: (): ImagePreset[] =>
+        [...options.presets.values()].map(({ name, spec }) => ({
+          name,
+          width: spec.width,
+          height: spec.height,
+          format: spec.format as ImageFormat,
+          quality: spec.quality,
+          fit: spec.fit as ImageFit,
+          position: spec.position as ImagePosition,
+          enlarge: spec.enlarge,
+        })),
     };
   };
 }

@@ -4,6 +4,9 @@ import { ImageFit, ImageFormat, ImagePosition } from './enums';
 /** The arguments that choose a derivative, shared by `image` and `images`. */
 @ArgsType()
 export class VariantArgs {
+  @Field(() => String, { nullable: true, description: 'A configured preset (see imagePresets); arguments given beside it override its values, except in presets-only mode, where nothing may be given beside it.' })
+  preset?: string | null;
+
   @Field(() => Int, { nullable: true, description: 'Box width in pixels (within the server limits, 10-4000 by default). Alone, it keeps the aspect ratio.' })
   width?: number | null;
 

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
 import { VariantArgs } from './image.args';
-import { Image } from './image.type';
+import { Image, ImagePreset } from './image.type';
 
 // type-graphql prints a field's arguments from its last parameter to its first: the variant
 // arguments come first here so that the schema reads `path` (or `paths`) first.
@@ -25,5 +25,10 @@ export class ImageResolver {
     @Ctx() context: GraphQLContext,
   ): Array<Promise<Image>> {
     return context.images.images(paths, variant);
+  }
+
+  @Query(() => [ImagePreset], { description: 'The presets the server is configured with, by name.' })
+  imagePresets(@Ctx() context: GraphQLContext): ImagePreset[] {
+    return context.images.presets();
   }
 }

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ImageFormat, ImageSource } from './enums';
+import { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 
 @ObjectType({ description: 'A derivative of an image: where to fetch it and what it will be.' })
 export class Image {
@@ -26,4 +26,31 @@ export class Image {
 
   @Field(() => Int, { description: 'Encoder quality, 1-100 (100 for PNG, which is lossless).' })
   quality!: number;
+}
+
+@ObjectType({ description: 'A named transform from the server configuration, usable as image(path, preset: name).' })
+export class ImagePreset {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Box width in pixels; null follows the height.' })
+  width!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Box height in pixels; null follows the width.' })
+  height!: number | null;
+
+  @Field(() => ImageFormat)
+  format!: ImageFormat;
+
+  @Field(() => Int)
+  quality!: number;
+
+  @Field(() => ImageFit)
+  fit!: ImageFit;
+
+  @Field(() => ImagePosition)
+  position!: ImagePosition;
+
+  @Field(() => Boolean)
+  enlarge!: boolean;
 }

@@ -161,36 +161,62 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
   let fit: Fit | undefined;
   let position: Position | undefined;
   let enlarge = false;
-  const inRange = (n: number | null) => n === null || (n >= limits.minDimension && n <= limits.maxDimension);
 
   for (const segment of segments) {
-    const dims = DIMENSIONS.exec(segment);
-    if (dims) {
-      const w = dims[1] === undefined ? null : Number(dims[1]);
-      const h = dims[2] ?? dims[3];
-      const height = h === undefined ? null : Number(h);
-      if (!size && inRange(w) && inRange(height)) size = [w, height];
-      continue;
-    }
-    const q = QUALITY.exec(segment);
-    if (q) {
-      const n = Number(q[1]);
-      if (quality === undefined && n >= 1 && n <= 100) quality = n;
-      continue;
-    }
-    if (GRAMMAR_FORMATS.has(segment)) {
-      format ??= GRAMMAR_FORMATS.get(segment);
-    } else if (isFit(segment)) {
-      fit ??= segment;
-    } else if (isPosition(segment)) {
-      position ??= segment;
-    } else if (segment === 'enlarge') {
-      enlarge = true;
+    const word = readWord(segment, limits);
+    switch (word?.kind) {
+      case 'size':
+        size ??= word.value;
+        break;
+      case 'quality':
+        quality ??= word.value;
+        break;
+      case 'format':
+        format ??= word.value;
+        break;
+      case 'fit':
+        fit ??= word.value;
+        break;
+      case 'position':
+        position ??= word.value;
+        break;
+      case 'enlarge':
+        enlarge = true;
     }
   }
   const concrete = format === undefined || format === 'auto' ? DEFAULT_FORMAT : format;
   const spec = normalise(size?.[0] ?? null, size?.[1] ?? null, concrete, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, position ?? DEFAULT_POSITION, enlarge);
   return format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
+}
+
+export type GrammarWord =
+  | { kind: 'size'; value: [number | null, number | null] }
+  | { kind: 'quality'; value: number }
+  | { kind: 'format'; value: FormatChoice }
+  | { kind: 'fit'; value: Fit }
+  | { kind: 'position'; value: Position }
+  | { kind: 'enlarge' };
+
+/** One URL segment as a parameter of the grammar; null when it is not one or its value is out of range. */
+export function readWord(segment: string, limits: SpecLimits): GrammarWord | null {
+  const inRange = (n: number | null) => n === null || (n >= limits.minDimension && n <= limits.maxDimension);
+  const dims = DIMENSIONS.exec(segment);
+  if (dims) {
+    const width = dims[1] === undefined ? null : Number(dims[1]);
+    const h = dims[2] ?? dims[3];
+    const height = h === undefined ? null : Number(h);
+    return inRange(width) && inRange(height) ? { kind: 'size', value: [width, height] } : null;
+  }
+  const q = QUALITY.exec(segment);
+  if (q) {
+    const n = Number(q[1]);
+    return n >= 1 && n <= 100 ? { kind: 'quality', value: n } : null;
+  }
+  const format = GRAMMAR_FORMATS.get(segment);
+  if (format) return { kind: 'format', value: format };
+  if (isFit(segment)) return { kind: 'fit', value: segment };
+  if (isPosition(segment)) return { kind: 'position', value: segment };
+  return segment === 'enlarge' ? { kind: 'enlarge' } : null;
 }
 
 /**

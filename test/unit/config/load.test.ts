@@ -198,3 +198,29 @@ describe('git settings', () => {
     expect(loadConfig([], env, CWD).gitEnv).toEqual({ PATH: '/usr/bin', HOME: '/home/app', SSH_AUTH_SOCK: '/run/agent' });
   });
 });
+
+describe('presets', () => {
+  it('reads named presets in the URL grammar', () => {
+    const config = loadConfig(['--presets', 'thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60'], {}, CWD);
+    expect(config.presets.map((preset) => [preset.name, preset.spec.width, preset.spec.position])).toEqual([
+      ['thumb', 200, 'center'],
+      ['hero', 1600, 'attention'],
+    ]);
+    expect(formatSettings(config)).toContain('presets = thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60  # flag');
+  });
+
+  it.each(['thumb 200x200', 'thumb: 200x200 huge', 'a: 200; a: 300', '9lives: 200', 'thumb:'])('refuses the presets %j', (given) => {
+    expect(problemsOf(['--presets', given])).toEqual([
+      `Expected presets as "name: words; name: words" with unique names and words of the URL grammar, such as "thumb: 200x200 cover webp q70" for --presets but received ${JSON.stringify(given)}`,
+    ]);
+  });
+
+  it('checks preset sizes against the dimension limits', () => {
+    expect(problemsOf(['--presets', 'big: 5000x100', '--max-dimension', '4000'])).toEqual(['Expected the sizes of preset big within --min-dimension (10) and --max-dimension (4000)']);
+  });
+
+  it('refuses presets-only mode without presets, or with unsigned URLs it could not bound', () => {
+    expect(problemsOf(['--presets-only'])).toEqual(['--presets-only needs --presets']);
+    expect(problemsOf(['--presets-only', '--presets', 'a: 100', '--allow-unsigned'])).toEqual(['--presets-only cannot bound unsigned URLs: turn --allow-unsigned off']);
+  });
+});

@@ -1,0 +1,49 @@
+import { badInput } from '../errors';
+import { parseGrammar, readWord, type RequestedSpec, type SpecInput, type SpecLimits } from './spec';
+
+/** A named transform from the configuration, such as `thumb: 200x200 cover webp q70`. */
+export interface Preset {
+  readonly name: string;
+  readonly spec: RequestedSpec;
+}
+
+export const PRESET_NAME = /^[a-z][\w-]{0,31}$/i;
+
+/**
+ * Reads a preset's words strictly, in the URL grammar: every word must be a valid
+ * parameter and no two of a kind may appear (the graceful grammar would quietly take the
+ * first). Returns the spec, or the first word at fault.
+ */
+export function parsePresetWords(words: readonly string[], limits: SpecLimits): { spec: RequestedSpec } | { fault: string } {
+  const kinds = new Set<string>();
+  for (const word of words) {
+    const read = readWord(word, limits);
+    if (!read || kinds.has(read.kind)) return { fault: word };
+    kinds.add(read.kind);
+  }
+  return { spec: parseGrammar(words, limits) };
+}
+
+/** The parts of a request that choose the derivative, as arguments give them. */
+export type VariantRequest = SpecInput & { preset?: string | null };
+
+const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'enlarge'] as const;
+
+/**
+ * Applies `preset`: its values, then any argument given beside it. In presets-only mode a
+ * preset is required and nothing may be given beside it, which bounds how many variants
+ * of an image can exist.
+ */
+export function withPreset(request: VariantRequest, presets: ReadonlyMap<string, Preset>, presetsOnly: boolean): SpecInput {
+  const given = SPEC_ARGUMENTS.filter((name) => request[name] !== undefined && request[name] !== null);
+  const known = () => (presets.size === 0 ? 'no presets are configured' : [...presets.keys()].join(', '));
+  if (presetsOnly && !request.preset) throw badInput('preset', `a preset in presets-only mode (one of ${known()})`, null);
+  const beside = given[0];
+  if (presetsOnly && beside) throw badInput(beside, `nothing beside the preset in presets-only mode`, request[beside]);
+  if (request.preset === undefined || request.preset === null) return request;
+  const preset = presets.get(request.preset);
+  if (!preset) throw badInput('preset', `a configured preset (${known()})`, request.preset);
+  const explicit = Object.fromEntries(given.map((name) => [name, request[name]]));
+  const { width, height, format, quality, fit, position, enlarge } = preset.spec;
+  return { width, height, format, quality, fit, position, enlarge, ...explicit };
+}
