@@ -15,6 +15,7 @@ import { createAuditor } from './graphql/audit';
 import { createContextFactory } from './graphql/context';
 import { createImageDescriber } from './graphql/image-describer';
 import { buildGraphQLSchema } from './graphql/schema';
+import { createMetrics } from './http/metrics';
 import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
@@ -50,6 +51,7 @@ export async function createApp(config: Config, logger: Logger) {
     throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
   }
 
+  const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir });
   const { removedTemporary } = await cache.scan();
   logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
@@ -71,7 +73,9 @@ export async function createApp(config: Config, logger: Logger) {
     metadata: createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes }),
     cache,
     limiter: createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue }),
+    onRender: (format, seconds) => metrics?.observeRender(format, seconds),
   });
+  metrics?.attach({ stats: service.stats, cacheStats: cache.stats });
 
   let secret = config.signingSecret;
   if (secret === '') {
@@ -96,6 +100,7 @@ export async function createApp(config: Config, logger: Logger) {
       snapshot: service.cachedSources,
       clear: async (before, changed) => (await service.clearChangedSources(before, changed)).files,
     },
+    onOutcome: (outcome) => metrics?.observeSync(outcome),
   });
 
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
@@ -130,6 +135,8 @@ export async function createApp(config: Config, logger: Logger) {
     trustedProxies: config.trustedProxies,
     cacheStats: cache.stats,
     precacheProgress: precache.progress,
+    precacheEnabled: config.precache,
+    metrics,
   });
 
   return {

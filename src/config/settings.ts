@@ -29,6 +29,7 @@ export interface Settings {
   maxTokens: number;
   introspection: string;
   playground: string;
+  metrics: boolean;
   rateLimitImage: Budget;
   rateLimitImages: Budget;
   rateLimitAdmin: Budget;
@@ -235,6 +236,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },
   { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
   { key: 'playground', flag: 'playground', default: 'auto', doc: 'The self-hosted GraphiQL playground at /playground (where a browser opening /graphql is sent): auto is on except in production. Its schema explorer needs introspection.', parse: oneOf('auto', 'true', 'false') },
+  { key: 'metrics', flag: 'metrics', default: 'true', doc: 'Serve Prometheus metrics at /metrics (route patterns, statuses, formats and counts; no paths or tokens).', parse: bool },
   { key: 'rateLimitImage', flag: 'rate-limit-image', default: '600/1m', doc: 'image queries per client, and responsive queries likewise (calls/window, window in s, m or h; off for none).', parse: budget },
   { key: 'rateLimitImages', flag: 'rate-limit-images', default: '3000/1m', doc: 'Paths asked through images queries per client (each path counts).', parse: budget },
   { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },

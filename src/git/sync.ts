@@ -42,6 +42,8 @@ export interface ImageSyncOptions<Snapshot> {
   dir: string;
   git: GitSettings;
   invalidation: CacheInvalidation<Snapshot>;
+  /** Told how each sync ended. */
+  onOutcome?(outcome: SyncOutcome): void;
 }
 
 const HASH = /^[0-9a-f]{40,64}$/;
@@ -121,12 +123,14 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     try {
       const result = await run(log);
       lastSync = { at: new Date(), outcome: result.updated ? 'UPDATED' : 'UP_TO_DATE', code: null };
+      options.onOutcome?.(lastSync.outcome);
       const { changes, ...summary } = result;
       log.info({ ...summary, changed: changes.length }, 'sync finished');
       return result;
     } catch (caught) {
       const error = caught instanceof GitError ? new AppError('SYNC_FAILED', 'git failed while syncing the images repository.', { cause: caught }) : toAppError(caught);
       lastSync = { at: new Date(), outcome: 'FAILED', code: error.code };
+      options.onOutcome?.('FAILED');
       log.error({ err: error.cause ?? error, code: error.code }, 'sync failed');
       throw error;
     }

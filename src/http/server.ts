@@ -6,6 +6,7 @@ import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
+import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
 
 export interface HttpServerOptions {
@@ -20,6 +21,10 @@ export interface HttpServerOptions {
   trustedProxies: readonly string[];
   cacheStats(): { files: number; bytes: number };
   precacheProgress(): PrecacheProgress;
+  /** Whether the pre-cache runs at start-up: until it ends, /ready says not ready. */
+  precacheEnabled: boolean;
+  /** Served at /metrics; null when metrics are off. */
+  metrics: Metrics | null;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -48,6 +53,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   // One log line per request, after the response is sent.
   app.addHook('onResponse', async (request, reply) => {
+    options.metrics?.observeRequest(request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
@@ -81,6 +87,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       precache: options.precacheProgress(),
     });
   });
+
+  // Ready once started and, when it runs, once the pre-cache has ended: a new instance takes traffic warm.
+  app.get('/ready', async (_request, reply) => {
+    const precache = options.precacheProgress();
+    const ready = !options.precacheEnabled || precache.state === 'done' || precache.state === 'failed';
+    if (!ready) reply.code(503).header('Retry-After', '5');
+    return reply.header('Cache-Control', 'no-store').send({ ready, precache });
+  });
+
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.header('Cache-Control', 'no-store').type(metrics.contentType).send(await metrics.text()));
+  }
 
   return app;
 }

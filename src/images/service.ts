@@ -37,6 +37,8 @@ export interface ImageServiceOptions {
   metadata: MetadataCache;
   cache: DiskCache;
   limiter: Limiter;
+  /** Told how long each render took, in seconds. */
+  onRender?(format: DerivativeSpec['format'], seconds: number): void;
 }
 
 /** The variant of a source rendered with a spec: its key, content type and cache file name. */
@@ -65,7 +67,9 @@ export function createImageService(options: ImageServiceOptions) {
   async function render(variant: Variant): Promise<Buffer> {
     const { source, spec } = variant;
     const header = await metadata.get(source);
+    const started = performance.now();
     const data = await transformer.render(source.file, spec, planOutput(header, spec), header);
+    options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;
   }

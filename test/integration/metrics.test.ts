@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { makeSource } from '../helpers/images';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const SECRET = 'metrics-test-secret-0123456789abcdef';
+const TOKEN = 'ops-token-0123456789abcdef';
+const env = { GOIMGSERVER_SIGNING_SECRET: SECRET, GOIMGSERVER_ADMIN_TOKENS: `ops:${TOKEN}` };
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'landscape.jpg', { width: 600, height: 400 });
+  await makeSource(imagesDir, 'cats/default.jpg', { width: 400, height: 300 });
+});
+
+/** The value of one sample line, such as `goimgserver_cache_hits_total 3`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('/metrics', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache')], env);
+  });
+  afterAll(() => server.close());
+
+  it('counts requests, hits, misses and render time by format, in Prometheus text', async () => {
+    const answer = await graphql<{ image: { url: string } }>(server.url, '{ image(path: "landscape", width: 200, format: JPEG) { url } }');
+    const url = server.url + answer.data!.image.url;
+    expect((await fetchBody(url)).headers.get('x-cache-status')).toBe('MISS');
+    expect((await fetchBody(url)).headers.get('x-cache-status')).toBe('HIT');
+
+    const response = await fetchBody(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = response.body.toString();
+    expect(sample(text, 'goimgserver_cache_hits_total')).toBe(1);
+    expect(sample(text, 'goimgserver_cache_misses_total')).toBe(1);
+    expect(sample(text, 'goimgserver_images_processed_total')).toBe(1);
+    expect(sample(text, 'goimgserver_render_duration_seconds_count{format="jpeg"}')).toBe(1);
+    expect(sample(text, 'goimgserver_http_requests_total{route="/img/*",status="200"}')).toBe(2);
+    expect(sample(text, 'goimgserver_http_requests_total{route="/graphql",status="200"}')).toBe(1);
+    expect(sample(text, 'goimgserver_render_queue_depth')).toBe(0);
+    expect(sample(text, 'goimgserver_cache_files')).toBe(1);
+    expect(text).toContain('goimgserver_process_resident_memory_bytes');
+    expect(text).not.toContain('landscape');
+  });
+
+  it('counts sync outcomes', async () => {
+    await graphql(server.url, 'mutation { syncImages { updated } }', {}, { authorization: `Bearer ${TOKEN}` });
+    const text = (await fetchBody(`${server.url}/metrics`)).body.toString();
+    expect(sample(text, 'goimgserver_syncs_total{outcome="FAILED"}')).toBe(1);
+  });
+
+  it('is ready at once when there is no pre-cache to wait for', async () => {
+    const ready = await fetchBody(`${server.url}/ready`);
+    expect([ready.status, ready.json().ready]).toEqual([200, true]);
+  });
+});
+
+describe('readiness with a pre-cache', () => {
+  it('says ready exactly when the pre-cache has ended', async () => {
+    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'warm'), '--precache', 'true', '--metrics', 'false'], env);
+    try {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const response = await fetchBody(`${server.url}/ready`);
+        const { ready, precache } = response.json() as { ready: boolean; precache: { state: string; generated: number } };
+        expect(ready).toBe(precache.state === 'done' || precache.state === 'failed');
+        expect(response.status).toBe(ready ? 200 : 503);
+        if (ready) {
+          expect(precache).toMatchObject({ state: 'done', generated: 2 });
+          break;
+        }
+        expect(response.headers.get('retry-after')).toBe('5');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect((await fetchBody(`${server.url}/ready`)).status).toBe(200);
+      expect((await fetchBody(`${server.url}/metrics`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
