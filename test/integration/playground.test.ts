@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { makeSource } from '../helpers/images';
 import { fetchBody, startServer, type TestServer } from '../helpers/server';
@@ -121,6 +122,22 @@ describe('the playground in a real browser', () => {
     const { body, authorization } = await run(page, 'Stats');
     expect(authorization).toBe(`Bearer ${TOKEN}`);
     expect(body.data).toEqual({ cacheStats: { files: expect.any(Number), hits: expect.any(Number), misses: expect.any(Number) } });
+    await page.close();
+  });
+
+  it('runs the typed client in the browser, bundled for it', async () => {
+    const bundle = await build({ entryPoints: [path.resolve(__dirname, '../../client/index.ts')], bundle: true, format: 'iife', globalName: 'goimgserver', write: false, platform: 'browser' });
+    const page = await browser.newPage();
+    page.on('request', (request) => origins.add(new URL(request.url()).origin));
+    await page.goto(`${server.url}/health`);
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+    const result = await page.evaluate(`(async () => {
+      const client = goimgserver.createClient({ url: '/graphql' });
+      const image = await client.image({ path: 'landscape', width: 150 });
+      const failure = await client.image({ path: 'landscape', width: 5 }).catch((error) => error);
+      return { width: image.width, height: image.height, code: failure.code, isError: failure instanceof goimgserver.GoimgserverError };
+    })()`);
+    expect(result).toEqual({ width: 150, height: 100, code: 'BAD_USER_INPUT', isError: true });
     await page.close();
   });
 
