@@ -52,7 +52,7 @@ export async function createApp(config: Config, logger: Logger) {
   }
 
   const metrics = config.metrics ? createMetrics() : null;
-  const cache = createDiskCache({ dir: config.cacheDir });
+  const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize });
   const { removedTemporary } = await cache.scan();
   logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
 

@@ -10,6 +10,7 @@ export interface Settings {
   host: string;
   imagesDir: string;
   cacheDir: string;
+  cacheMaxSize: number;
   precache: boolean;
   precacheWorkers: number;
   dump: boolean;
@@ -207,6 +208,15 @@ function presets(raw: string) {
   return { value: found };
 }
 
+const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size in bytes, or with a k, m or g suffix. */
+function byteSize(raw: string) {
+  const match = /^(\d{1,15})([kmg]?)$/i.exec(raw.trim());
+  const value = match ? Number(match[1]) * (BYTE_UNITS[(match[2] ?? '').toLowerCase()] as number) : NaN;
+  return Number.isSafeInteger(value) ? { value } : { expected: 'a size in bytes, or with k, m or g (such as 10g), or 0' };
+}
+
 function oneOf(...choices: string[]) {
   return (raw: string) =>
     choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
@@ -217,6 +227,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'host', flag: 'host', default: '0.0.0.0', doc: 'Address to listen on.', parse: text },
   { key: 'imagesDir', flag: 'imagesdir', default: './images', doc: 'Folder of original images (often a git checkout).', parse: text },
   { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
+  { key: 'cacheMaxSize', flag: 'cache-max-size', default: '0', doc: 'Largest total size of the derivatives, in bytes or with k, m or g (1024-based), such as 10g; past it the least recently used are deleted (never one being read). 0: unbounded.', parse: byteSize },
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
   { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },

@@ -6,26 +6,81 @@ import { FILE_ENDINGS } from './formats';
 // What the cache writes: `{key}.{ending}`. Clearing removes only such files.
 const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
 
+/** The file operations of the cache, so a test can hold a read open or fail a write. */
+export type CacheFs = WriteFs & Pick<typeof nodeFs, 'readFile'>;
+
+export interface DiskCacheOptions {
+  dir: string;
+  /** Largest total size of the derivatives, in bytes; 0 means unbounded. @default 0 */
+  maxBytes?: number;
+}
+
+// Eviction goes down to this share of the bound, so that not every write evicts.
+const EVICT_TO = 0.9;
+
 /**
  * Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
  * path, so clearing one image clears all of its variants, fallbacks included.
  * Writes are atomic; a failed write (a full disk, say) only means the entry is not cached.
+ * With a bound, the least recently used derivatives are deleted once the total passes it;
+ * a file being read is never chosen.
  */
-export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) {
+export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs) {
   const root = path.resolve(options.dir);
-  let files = 0;
+  const maxBytes = options.maxBytes ?? 0;
+  // Every derivative file with its size, least recently used first (Map order).
+  const entries = new Map<string, number>();
+  const reading = new Map<string, number>();
   let bytes = 0;
+  let evicting: Promise<void> | null = null;
+
+  function track(file: string, size: number): void {
+    bytes += size - (entries.get(file) ?? 0);
+    entries.delete(file);
+    entries.set(file, size);
+  }
+
+  function forget(file: string): void {
+    bytes -= entries.get(file) ?? 0;
+    entries.delete(file);
+  }
+
+  /** Deletes least recently used files, skipping those being read, until the total is back under the bound. */
+  function evict(): Promise<void> {
+    if (maxBytes === 0 || bytes <= maxBytes) return Promise.resolve();
+    evicting ??= (async () => {
+      for (const [file] of entries) {
+        if (bytes <= maxBytes * EVICT_TO) break;
+        if (reading.has(file)) continue;
+        forget(file);
+        await nodeFs.rm(file, { force: true });
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        evicting = null;
+      });
+    return evicting;
+  }
 
   function locate(requestPath: string, name: string): string {
     return path.join(root, ...requestPath.split('/'), name);
   }
 
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
+    const file = locate(requestPath, name);
+    reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
-      return await nodeFs.readFile(locate(requestPath, name));
+      const data = await fs.readFile(file);
+      track(file, data.length);
+      return data;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
       throw error;
+    } finally {
+      const left = (reading.get(file) ?? 1) - 1;
+      if (left === 0) reading.delete(file);
+      else reading.set(file, left);
     }
   }
 
@@ -38,10 +93,12 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
 
   /** Stores a derivative; returns false (and throws nothing) when it could not be stored. */
   async function write(requestPath: string, name: string, data: Buffer): Promise<{ stored: true } | { stored: false; error: unknown }> {
+    const file = locate(requestPath, name);
     try {
-      await writeFileAtomic(locate(requestPath, name), [data], fs);
-      files++;
-      bytes += data.length;
+      await writeFileAtomic(file, [data], fs);
+      track(file, data.length);
+      // In the background: the response that wrote the file does not wait for old files to go.
+      void evict();
       return { stored: true };
     } catch (error) {
       return { stored: false, error };
@@ -54,11 +111,11 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
    */
   async function scan(): Promise<{ removedTemporary: number }> {
     let removedTemporary = 0;
-    files = 0;
+    entries.clear();
     bytes = 0;
     await nodeFs.mkdir(root, { recursive: true });
-    const entries = await nodeFs.readdir(root, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
+    const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
+    for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
       if (isTemporaryName(entry.name)) {
@@ -66,22 +123,21 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
         removedTemporary++;
       } else if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
         const stat = await nodeFs.stat(file).catch(() => null);
-        if (stat) {
-          files++;
-          bytes += stat.size;
-        }
+        if (stat) found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
       }
     }
+    // Until files are read again, the oldest written counts as the least recently used.
+    for (const { file, size } of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) track(file, size);
+    await evict();
     return { removedTemporary };
   }
 
   /** Deletes one derivative file; what it freed, or nothing when it was already gone. */
   async function remove(file: string): Promise<{ files: number; bytes: number }> {
     const stat = await nodeFs.stat(file).catch(() => null);
+    forget(file);
     if (!stat) return { files: 0, bytes: 0 };
     await nodeFs.rm(file, { force: true });
-    files = Math.max(0, files - 1);
-    bytes = Math.max(0, bytes - stat.size);
     return { files: 1, bytes: stat.size };
   }
 
@@ -135,7 +191,20 @@ export function createDiskCache(options: { dir: string }, fs: WriteFs = nodeFs) 
     return freed;
   }
 
-  return { root, locate, read, has, write, scan, requestPaths, clearPaths, clearAll, stats: () => ({ files, bytes }) };
+  return {
+    root,
+    locate,
+    read,
+    has,
+    write,
+    scan,
+    requestPaths,
+    clearPaths,
+    clearAll,
+    stats: () => ({ files: entries.size, bytes }),
+    /** Settles when eviction running now (if any) has finished. */
+    evicted: (): Promise<void> => evicting ?? Promise.resolve(),
+  };
 }
 
 export type DiskCache = ReturnType<typeof createDiskCache>;

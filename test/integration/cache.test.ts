@@ -98,6 +98,7 @@ describe('a failing cache write', () => {
     const dir = path.join(root, 'full-cache');
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     const fullDisk = {
+      readFile: fs.readFile,
       mkdir: fs.mkdir,
       rename: fs.rename,
       rm: fs.rm,

@@ -1,0 +1,101 @@
+import { existsSync, promises as fs, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { createDiskCache, type CacheFs } from '../../src/images/cache';
+import { loadConfig } from '../../src/config/load';
+import { writeFile } from '../helpers/images';
+import { tempDir } from '../helpers/temp';
+
+const KB = 1024;
+const root = tempDir();
+let folders = 0;
+/** A fresh cache folder inside this file's temporary folder. */
+const cacheDir = () => path.join(root, `cache${++folders}`);
+const name = (n: number) => `${String(n).padStart(32, '0')}.webp`;
+const bytes = (size: number) => Buffer.alloc(size, 7);
+
+describe('a bounded cache', () => {
+  it('deletes the least recently used derivatives past the bound, keeping what was read lately', async () => {
+    const dir = cacheDir();
+    const cache = createDiskCache({ dir, maxBytes: 10 * KB });
+    await cache.scan();
+    for (let n = 1; n <= 4; n++) await cache.write(`image${n}`, name(n), bytes(2 * KB));
+    expect(await cache.read('image1', name(1))).not.toBeNull();
+
+    await cache.write('image5', name(5), bytes(3 * KB));
+    await cache.evicted();
+
+    expect(cache.stats().bytes).toBeLessThanOrEqual(9 * KB);
+    expect([1, 2, 3, 4, 5].map((n) => existsSync(cache.locate(`image${n}`, name(n))))).toEqual([true, false, true, true, true]);
+    expect(cache.stats()).toEqual({ files: 4, bytes: 9 * KB });
+  });
+
+  it('keeps a derivative whose read is still in progress (a read held open by a test double), and evicts it later', async () => {
+    const dir = cacheDir();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowFs: CacheFs = {
+      ...fs,
+      readFile: (async (file: Parameters<typeof fs.readFile>[0]) => {
+        if (String(file).endsWith(name(1))) await held;
+        return fs.readFile(file);
+      }) as CacheFs['readFile'],
+    };
+    const cache = createDiskCache({ dir, maxBytes: 4 * KB }, slowFs);
+    await cache.scan();
+    await cache.write('a', name(1), bytes(2 * KB));
+    await cache.write('b', name(2), bytes(2 * KB));
+
+    const reading = cache.read('a', name(1));
+    await cache.write('c', name(3), bytes(2 * KB));
+    await cache.evicted();
+    expect(existsSync(cache.locate('a', name(1)))).toBe(true);
+    expect(existsSync(cache.locate('b', name(2)))).toBe(false);
+
+    release();
+    expect((await reading)?.length).toBe(2 * KB);
+    await cache.write('d', name(4), bytes(2 * KB));
+    await cache.write('e', name(5), bytes(2 * KB));
+    await cache.evicted();
+    expect(existsSync(cache.locate('a', name(1)))).toBe(false);
+    expect(existsSync(cache.locate('e', name(5)))).toBe(true);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(4 * KB);
+  });
+
+  it('orders what it finds at start-up by age and trims it to the bound', async () => {
+    const dir = cacheDir();
+    for (let n = 1; n <= 3; n++) {
+      const file = writeFile(dir, `old${n}/${name(n)}`, bytes(2 * KB));
+      utimesSync(file, new Date(2020, 0, n), new Date(2020, 0, n));
+    }
+    writeFile(dir, `.placeholder/placeholder.png`, bytes(5 * KB));
+    const cache = createDiskCache({ dir, maxBytes: 5 * KB });
+    await cache.scan();
+    expect([1, 2, 3].map((n) => existsSync(path.join(dir, `old${n}`, name(n))))).toEqual([false, true, true]);
+    expect(existsSync(path.join(dir, '.placeholder/placeholder.png'))).toBe(true);
+    expect(cache.stats()).toEqual({ files: 2, bytes: 4 * KB });
+  });
+
+  it('never bounds a cache configured with 0', async () => {
+    const cache = createDiskCache({ dir: cacheDir(), maxBytes: 0 });
+    await cache.scan();
+    for (let n = 1; n <= 5; n++) await cache.write(`i${n}`, name(n), bytes(4 * KB));
+    expect(cache.stats()).toEqual({ files: 5, bytes: 20 * KB });
+  });
+});
+
+describe('--cache-max-size', () => {
+  it.each([
+    ['0', 0],
+    ['4096', 4096],
+    ['512m', 512 * 1024 ** 2],
+    ['10G', 10 * 1024 ** 3],
+  ])('reads %j as %d bytes', (given, expected) => {
+    expect(loadConfig(['--cache-max-size', given], {}, '/srv').cacheMaxSize).toBe(expected);
+  });
+
+  it('refuses a size it cannot read', () => {
+    expect(() => loadConfig(['--cache-max-size', '10 GB'], {}, '/srv')).toThrow('Expected a size in bytes, or with k, m or g (such as 10g), or 0 for --cache-max-size but received "10 GB"');
+  });
+});
