@@ -95,6 +95,8 @@ export type SyncImagesMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type SyncImagesMutation = { syncImages: { updated: boolean, branch: string | null, previousCommit: string | null, currentCommit: string | null, changedPaths: Array<string>, clearedFiles: number, changes: Array<{ path: string, change: FileChangeKind }> } };
 
+export type ImageFieldsFragment = { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number };
+
 export type ImageQueryVariables = Exact<{
   path: string;
   preset?: string | null | undefined;
@@ -162,7 +164,18 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const ImageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ImageFields on Image {
+  url
+  path
+  source
+  width
+  height
+  format
+  contentType
+  quality
+}
+    `, {"fragmentName":"ImageFields"}) as unknown as TypedDocumentString<ImageFieldsFragment, unknown>;
 export const CacheStatsDocument = new TypedDocumentString(`
     query CacheStats {
   cacheStats {
@@ -224,17 +237,19 @@ export const ImageDocument = new TypedDocumentString(`
     position: $position
     enlarge: $enlarge
   ) {
-    url
-    path
-    source
-    width
-    height
-    format
-    contentType
-    quality
+    ...ImageFields
   }
 }
-    `) as unknown as TypedDocumentString<ImageQuery, ImageQueryVariables>;
+    fragment ImageFields on Image {
+  url
+  path
+  source
+  width
+  height
+  format
+  contentType
+  quality
+}`) as unknown as TypedDocumentString<ImageQuery, ImageQueryVariables>;
 export const ImagesDocument = new TypedDocumentString(`
     query Images($paths: [String!]!, $preset: String, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
   images(
@@ -248,17 +263,19 @@ export const ImagesDocument = new TypedDocumentString(`
     position: $position
     enlarge: $enlarge
   ) {
-    url
-    path
-    source
-    width
-    height
-    format
-    contentType
-    quality
+    ...ImageFields
   }
 }
-    `) as unknown as TypedDocumentString<ImagesQuery, ImagesQueryVariables>;
+    fragment ImageFields on Image {
+  url
+  path
+  source
+  width
+  height
+  format
+  contentType
+  quality
+}`) as unknown as TypedDocumentString<ImagesQuery, ImagesQueryVariables>;
 export const ImagePresetsDocument = new TypedDocumentString(`
     query ImagePresets {
   imagePresets {
