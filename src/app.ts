@@ -52,7 +52,7 @@ export async function createApp(config: Config, logger: Logger) {
   }
 
   const metrics = config.metrics ? createMetrics() : null;
-  const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize });
+  const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
   const { removedTemporary } = await cache.scan();
   logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
 
@@ -62,6 +62,7 @@ export async function createApp(config: Config, logger: Logger) {
       imagesRoot,
       placeholder,
       onEscape: (relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored'),
+      recheckMs: config.sourceCheckInterval * 1000,
     },
     nodeResolverFs,
   );

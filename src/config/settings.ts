@@ -11,6 +11,8 @@ export interface Settings {
   imagesDir: string;
   cacheDir: string;
   cacheMaxSize: number;
+  memoryCacheSize: number;
+  sourceCheckInterval: number;
   precache: boolean;
   precacheWorkers: number;
   dump: boolean;
@@ -228,6 +230,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'imagesDir', flag: 'imagesdir', default: './images', doc: 'Folder of original images (often a git checkout).', parse: text },
   { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
   { key: 'cacheMaxSize', flag: 'cache-max-size', default: '0', doc: 'Largest total size of the derivatives, in bytes or with k, m or g (1024-based), such as 10g; past it the least recently used are deleted (never one being read). 0: unbounded.', parse: byteSize },
+  { key: 'memoryCacheSize', flag: 'memory-cache-size', default: '64m', doc: 'Recently used derivatives also kept in memory, in bytes or with k, m or g, so that a hot variant is served without a file system call; files over an eighth of it stay on disk only. 0: none.', parse: byteSize },
+  { key: 'sourceCheckInterval', flag: 'source-check-interval', default: '1', doc: 'Seconds which file answers a path (and its size and time) is reused before the images folder is looked at again: files changed by hand show within this time, syncImages and the clear mutations at once. 0: every request looks.', parse: int(0, 3600) },
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
   { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },

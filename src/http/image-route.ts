@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
 import { chooseFormat } from '../images/negotiate';
 import { parseUrlSegments } from '../images/path';
@@ -6,6 +6,7 @@ import type { ResolvedSource } from '../images/resolve';
 import { variantOf, type ImageService, type Variant } from '../images/service';
 import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from '../images/spec';
 import { IMAGE_PREFIX, type UrlSigner } from '../signing/url-signer';
+import { IMAGE_ROUTE, type HotPath } from './hot-path';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -19,6 +20,8 @@ export interface ImageRouteOptions {
   staleMaxAge: number;
   /** Counts a render against the client's budget; throws RATE_LIMITED when it is spent. */
   admitRender(clientId: string): Promise<void>;
+  /** Told each URL whose bytes were served, so that repeats can be answered from memory. */
+  hotPath?: HotPath;
 }
 
 /** True when an If-None-Match header lists this ETag (weak or strong) or is `*`. */
@@ -36,16 +39,17 @@ interface Answer {
   negotiated: boolean;
 }
 
-function describeVariant(reply: FastifyReply, { variant, cacheControl, negotiated }: Answer): void {
-  reply
-    .header('ETag', `"${variant.key}"`)
-    .header('Last-Modified', new Date(variant.source.mtimeMs).toUTCString())
-    .header('Cache-Control', cacheControl)
-    .header('X-Image-Source', variant.source.kind)
-    .header('Access-Control-Allow-Origin', '*')
-    .header('Access-Control-Expose-Headers', 'ETag, X-Cache-Status, X-Image-Source')
-    .header('Cross-Origin-Resource-Policy', 'cross-origin');
-  if (negotiated) reply.header('Vary', 'Accept');
+function describeVariant({ variant, cacheControl, negotiated }: Answer): Record<string, string> {
+  return {
+    ETag: `"${variant.key}"`,
+    'Last-Modified': new Date(variant.source.mtimeMs).toUTCString(),
+    'Cache-Control': cacheControl,
+    'X-Image-Source': variant.source.kind,
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'ETag, X-Cache-Status, X-Image-Source',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    ...(negotiated ? { Vary: 'Accept' } : {}),
+  };
 }
 
 /**
@@ -85,14 +89,18 @@ export function registerImageRoute(app: FastifyInstance, options: ImageRouteOpti
     return { variant: variantOf(source, withFormat(spec, format)), cacheControl, negotiated: spec.format === 'auto' };
   }
 
-  app.get(`${IMAGE_PREFIX}*`, async (request, reply) => {
+  app.get(IMAGE_ROUTE, async (request, reply) => {
     const found = await answer(request);
-    describeVariant(reply, found);
+    const headers = describeVariant(found);
+    reply.headers(headers);
     const { variant } = found;
     if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
       return reply.code(304).send();
     }
     const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(request.ip) });
+    if (request.method === 'GET' && !found.negotiated) {
+      options.hotPath?.remember(request.raw.url as string, variant, { ...headers, 'Content-Type': variant.contentType, 'X-Cache-Status': 'HIT' });
+    }
     return reply
       .header('Content-Type', variant.contentType)
       .header('Content-Length', loaded.data.length)

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
+import { COMMON_HEADERS, createHotPath, requestIdOf } from './hot-path';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
@@ -27,12 +29,20 @@ export interface HttpServerOptions {
   metrics: Metrics | null;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,64}$/;
+const KEEP_ALIVE_MS = 72_000;
 
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
+  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId: randomUUID });
   const app = Fastify({
+    // Repeated image hits are answered below the framework (see hot-path.ts).
+    serverFactory: (handler) => {
+      const server = http.createServer((request, response) => hotPath.serve(request, response) || handler(request, response));
+      // Fastify's own default: longer than the idle timeouts of common proxies and load balancers.
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      return server;
+    },
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -41,15 +51,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     frameworkErrors: (error, request, reply) => {
       sendError(malformedEncoding(error), request, reply);
     },
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (request) => requestIdOf(request, randomUUID),
   });
 
   app.decorateRequest('errorCode', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Request-Id', request.id).headers(COMMON_HEADERS);
   });
   // One log line per request, after the response is sent.
   app.addHook('onResponse', async (request, reply) => {
@@ -71,7 +78,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  registerImageRoute(app, { service: options.service, ...options.imageRoute });
+  registerImageRoute(app, { service: options.service, ...options.imageRoute, hotPath });
   await registerGraphQLRoute(app, options.graphql);
   if (options.playgroundAssets) await registerPlayground(app, { assetsDir: options.playgroundAssets, log: options.logger });
 

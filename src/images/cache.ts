@@ -13,17 +13,24 @@ export interface DiskCacheOptions {
   dir: string;
   /** Largest total size of the derivatives, in bytes; 0 means unbounded. @default 0 */
   maxBytes?: number;
+  /** Bytes of recently used derivatives also kept in memory; 0 keeps none. @default 0 */
+  memoryBytes?: number;
 }
 
 // Eviction goes down to this share of the bound, so that not every write evicts.
 const EVICT_TO = 0.9;
+// A derivative larger than this share of the memory bound stays on disk only, so that one
+// large file cannot push out many small hot ones.
+const LARGEST_IN_MEMORY = 1 / 8;
 
 /**
  * Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
  * path, so clearing one image clears all of its variants, fallbacks included.
  * Writes are atomic; a failed write (a full disk, say) only means the entry is not cached.
  * With a bound, the least recently used derivatives are deleted once the total passes it;
- * a file being read is never chosen.
+ * a file being read is never chosen. The most recently used also stay in memory (within
+ * `memoryBytes`), so that a hot variant costs no file system call; what is in memory is
+ * always also on disk, so clearing and eviction reach both.
  */
 export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs) {
   const root = path.resolve(options.dir);
@@ -33,6 +40,21 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   const reading = new Map<string, number>();
   let bytes = 0;
   let evicting: Promise<void> | null = null;
+  const memoryBytes = options.memoryBytes ?? 0;
+  const kept = new Map<string, Buffer>();
+  let keptBytes = 0;
+
+  function keep(file: string, data: Buffer): void {
+    if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
+    keptBytes += data.length - (kept.get(file)?.length ?? 0);
+    kept.delete(file);
+    kept.set(file, data);
+    for (const [oldest, buffer] of kept) {
+      if (keptBytes <= memoryBytes) break;
+      kept.delete(oldest);
+      keptBytes -= buffer.length;
+    }
+  }
 
   function track(file: string, size: number): void {
     bytes += size - (entries.get(file) ?? 0);
@@ -43,6 +65,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   function forget(file: string): void {
     bytes -= entries.get(file) ?? 0;
     entries.delete(file);
+    keptBytes -= kept.get(file)?.length ?? 0;
+    kept.delete(file);
   }
 
   /** Deletes least recently used files, skipping those being read, until the total is back under the bound. */
@@ -63,16 +87,33 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return evicting;
   }
 
+  // Requested paths are checked segments (no empty or dot segments), so on POSIX the
+  // concatenation is already the normalised path that path.join would build; it runs on every hit.
   function locate(requestPath: string, name: string): string {
-    return path.join(root, ...requestPath.split('/'), name);
+    return `${root}/${requestPath}/${name}`;
+  }
+
+  /** A derivative's bytes when they are in memory; never touches the disk. */
+  function peek(requestPath: string, name: string): Buffer | undefined {
+    const file = locate(requestPath, name);
+    const inMemory = kept.get(file);
+    if (inMemory) {
+      kept.delete(file);
+      kept.set(file, inMemory);
+      track(file, inMemory.length);
+    }
+    return inMemory;
   }
 
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
+    const inMemory = peek(requestPath, name);
+    if (inMemory) return inMemory;
     const file = locate(requestPath, name);
     reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
       const data = await fs.readFile(file);
       track(file, data.length);
+      keep(file, data);
       return data;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
@@ -97,6 +138,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     try {
       await writeFileAtomic(file, [data], fs);
       track(file, data.length);
+      keep(file, data);
       // In the background: the response that wrote the file does not wait for old files to go.
       void evict();
       return { stored: true };
@@ -113,6 +155,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     let removedTemporary = 0;
     entries.clear();
     bytes = 0;
+    kept.clear();
+    keptBytes = 0;
     await nodeFs.mkdir(root, { recursive: true });
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
     for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true })) {
@@ -147,8 +191,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    */
   async function clearPaths(requestPaths: Iterable<string>): Promise<{ files: number; bytes: number }> {
     const freed = { files: 0, bytes: 0 };
-    for (const requestPath of new Set(requestPaths)) {
-      const dir = path.join(root, ...requestPath.split('/'));
+    const dirs = new Set([...requestPaths].map((requestPath) => path.join(root, ...requestPath.split('/'))));
+    for (const dir of dirs) {
       const entries = await nodeFs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
         if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
@@ -157,6 +201,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
         freed.bytes += removed.bytes;
       }
     }
+    // A file deleted by hand may still be in memory.
+    for (const file of kept.keys()) if (dirs.has(path.dirname(file))) forget(file);
     return freed;
   }
 
@@ -188,12 +234,15 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       }
       if (entry.isDirectory()) await nodeFs.rm(entryPath, { recursive: true, force: true });
     }
+    kept.clear();
+    keptBytes = 0;
     return freed;
   }
 
   return {
     root,
     locate,
+    peek,
     read,
     has,
     write,
@@ -201,7 +250,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     requestPaths,
     clearPaths,
     clearAll,
-    stats: () => ({ files: entries.size, bytes }),
+    stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes }),
     /** Settles when eviction running now (if any) has finished. */
     evicted: (): Promise<void> => evicting ?? Promise.resolve(),
   };

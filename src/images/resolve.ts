@@ -32,7 +32,12 @@ export interface ResolverOptions {
   placeholder(): Promise<Placeholder>;
   /** Told when a symlink points outside the images directory; such a link is treated as absent. */
   onEscape?(relative: string): void;
+  /** Milliseconds a path's resolution is reused before the files are looked at again; 0 looks every time. @default 0 */
+  recheckMs?: number;
 }
+
+// Paths whose resolution is remembered at once; the oldest is forgotten first.
+const REMEMBERED_PATHS = 10_000;
 
 export const PLACEHOLDER_NAME = 'generated:placeholder';
 
@@ -83,11 +88,11 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   }
 
   /**
-   * Resolves checked path segments. A folder asked for by name is answered by its
+   * Finds the file that answers checked path segments. A folder asked for by name is answered by its
    * `default.*` (ORIGINAL); a missing image falls back to the nearest group default
    * (GROUP_DEFAULT), then `<images>/default.*` (DEFAULT), then the placeholder (GENERATED).
    */
-  async function resolve(segments: readonly string[]): Promise<ResolvedSource> {
+  async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
     const requestPath = segments.join('/');
     const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number }): ResolvedSource => ({
       requestPath,
@@ -110,6 +115,41 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return source('GENERATED', { relative: PLACEHOLDER_NAME, ...(await options.placeholder()) });
   }
 
+  const recheckMs = options.recheckMs ?? 0;
+  const recent = new Map<string, { at: number; source: Promise<ResolvedSource>; settled?: ResolvedSource }>();
+
+  /**
+   * Resolves checked path segments (see lookUp). Within `recheckMs` of a look-up the same
+   * answer is given without touching the files: a hit then costs no system call.
+   */
+  function resolve(segments: readonly string[]): Promise<ResolvedSource> {
+    if (recheckMs === 0) return lookUp(segments);
+    const requestPath = segments.join('/');
+    const now = performance.now();
+    const known = recent.get(requestPath);
+    if (known && now - known.at < recheckMs) return known.source;
+
+    const entry: { at: number; source: Promise<ResolvedSource>; settled?: ResolvedSource } = { at: now, source: lookUp(segments) };
+    recent.delete(requestPath);
+    recent.set(requestPath, entry);
+    if (recent.size > REMEMBERED_PATHS) recent.delete(recent.keys().next().value as string);
+    entry.source.then(
+      (source) => {
+        entry.settled = source;
+      },
+      () => {
+        if (recent.get(requestPath) === entry) recent.delete(requestPath);
+      },
+    );
+    return entry.source;
+  }
+
+  /** The remembered resolution of a requested path while it is still current; never touches the files. */
+  function current(requestPath: string): ResolvedSource | undefined {
+    const known = recent.get(requestPath);
+    return known && performance.now() - known.at < recheckMs ? known.settled : undefined;
+  }
+
   /**
    * Splits URL segments into the image path and the parameter segments: existing folders
    * are descended first, an existing file ends the path; otherwise the path runs up to the
@@ -130,7 +170,13 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return { path: segments.slice(0, length), params: segments.slice(length) };
   }
 
-  return { resolve, splitRoute };
+  return {
+    resolve,
+    current,
+    splitRoute,
+    /** Drops every remembered resolution: the next request of each path looks at the files. */
+    forget: () => recent.clear(),
+  };
 }
 
 export type Resolver = ReturnType<typeof createResolver>;

@@ -104,10 +104,23 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   /**
+   * The bytes of a variant answered before, when nothing needs a look at the files: its
+   * source is still the current answer for its path and its bytes are in memory.
+   */
+  function loadHot(variant: Variant): Buffer | undefined {
+    if (resolver.current(variant.source.requestPath) !== variant.source) return undefined;
+    const data = cache.peek(variant.source.requestPath, variant.cacheName);
+    if (data) hits++;
+    return data;
+  }
+
+  /**
    * Clears one image's variants under every spelling of its path (`cats/cat_white`,
    * `cats/cat_white.jpg`, ...), or with no path the whole cache.
    */
   function clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
+    // Operators clear after changing files by hand: the next request looks at them again.
+    resolver.forget();
     if (segments === null) return cache.clearAll();
     const dir = segments.slice(0, -1).join('/');
     const name = segments[segments.length - 1] as string;
@@ -140,6 +153,7 @@ export function createImageService(options: ImageServiceOptions) {
 
   /** Which source answers each requested path that has derivatives cached. */
   async function cachedSources(): Promise<Map<string, string | null>> {
+    resolver.forget();
     const sources = new Map<string, string | null>();
     for (const requestPath of await cache.requestPaths()) sources.set(requestPath, await sourceOf(requestPath));
     return sources;
@@ -151,6 +165,7 @@ export function createImageService(options: ImageServiceOptions) {
    * (an image added in place of its fallback, a deleted one, a new default).
    */
   async function clearChangedSources(before: ReadonlyMap<string, string | null>, changed: ReadonlySet<string>): Promise<{ files: number; bytes: number }> {
+    resolver.forget();
     const stale: string[] = [];
     for (const requestPath of await cache.requestPaths()) {
       const now = await sourceOf(requestPath);
@@ -170,6 +185,7 @@ export function createImageService(options: ImageServiceOptions) {
     preview,
     prepare,
     load,
+    loadHot,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
     stats: () => ({ imagesProcessed: processed, previewsRendered, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
   };

@@ -26,7 +26,7 @@ describe('a bounded cache', () => {
 
     expect(cache.stats().bytes).toBeLessThanOrEqual(9 * KB);
     expect([1, 2, 3, 4, 5].map((n) => existsSync(cache.locate(`image${n}`, name(n))))).toEqual([true, false, true, true, true]);
-    expect(cache.stats()).toEqual({ files: 4, bytes: 9 * KB });
+    expect(cache.stats()).toEqual({ files: 4, bytes: 9 * KB, memoryFiles: 0, memoryBytes: 0 });
   });
 
   it('keeps a derivative whose read is still in progress (a read held open by a test double), and evicts it later', async () => {
@@ -74,14 +74,14 @@ describe('a bounded cache', () => {
     await cache.scan();
     expect([1, 2, 3].map((n) => existsSync(path.join(dir, `old${n}`, name(n))))).toEqual([false, true, true]);
     expect(existsSync(path.join(dir, '.placeholder/placeholder.png'))).toBe(true);
-    expect(cache.stats()).toEqual({ files: 2, bytes: 4 * KB });
+    expect(cache.stats()).toEqual({ files: 2, bytes: 4 * KB, memoryFiles: 0, memoryBytes: 0 });
   });
 
   it('never bounds a cache configured with 0', async () => {
     const cache = createDiskCache({ dir: cacheDir(), maxBytes: 0 });
     await cache.scan();
     for (let n = 1; n <= 5; n++) await cache.write(`i${n}`, name(n), bytes(4 * KB));
-    expect(cache.stats()).toEqual({ files: 5, bytes: 20 * KB });
+    expect(cache.stats()).toEqual({ files: 5, bytes: 20 * KB, memoryFiles: 0, memoryBytes: 0 });
   });
 });
 
@@ -97,5 +97,66 @@ describe('--cache-max-size', () => {
 
   it('refuses a size it cannot read', () => {
     expect(() => loadConfig(['--cache-max-size', '10 GB'], {}, '/srv')).toThrow('Expected a size in bytes, or with k, m or g (such as 10g), or 0 for --cache-max-size but received "10 GB"');
+  });
+});
+
+describe('derivatives kept in memory', () => {
+  it('serves recently used derivatives without reading the disk, least recently used out first, within the bound', async () => {
+    const dir = cacheDir();
+    let diskReads = 0;
+    const countingFs: CacheFs = {
+      ...fs,
+      readFile: (async (...args: Parameters<typeof fs.readFile>) => {
+        diskReads++;
+        return fs.readFile(...args);
+      }) as CacheFs['readFile'],
+    };
+    const cache = createDiskCache({ dir, memoryBytes: 16 * KB }, countingFs);
+    await cache.scan();
+    for (let n = 1; n <= 8; n++) await cache.write(`image${n}`, name(n), bytes(2 * KB));
+    expect(cache.stats()).toMatchObject({ files: 8, memoryFiles: 8, memoryBytes: 16 * KB });
+
+    expect(await cache.read('image1', name(1))).toEqual(bytes(2 * KB));
+    await cache.write('image9', name(9), bytes(2 * KB));
+    // image2 was the least recently used: it left memory, the rest stayed.
+    expect(cache.peek('image2', name(2))).toBeUndefined();
+    expect(cache.peek('image1', name(1))).toEqual(bytes(2 * KB));
+    expect(diskReads).toBe(0);
+
+    expect(await cache.read('image2', name(2))).toEqual(bytes(2 * KB));
+    expect(diskReads).toBe(1);
+    expect(cache.peek('image2', name(2))).toEqual(bytes(2 * KB));
+    expect(cache.stats().memoryBytes).toBeLessThanOrEqual(16 * KB);
+  });
+
+  it('keeps a file over an eighth of the bound on disk only', async () => {
+    const cache = createDiskCache({ dir: cacheDir(), memoryBytes: 16 * KB });
+    await cache.scan();
+    await cache.write('large', name(1), bytes(2 * KB + 1));
+    expect(cache.peek('large', name(1))).toBeUndefined();
+    expect(await cache.read('large', name(1))).toEqual(bytes(2 * KB + 1));
+    expect(cache.stats()).toMatchObject({ files: 1, memoryFiles: 0, memoryBytes: 0 });
+  });
+
+  it('forgets in memory what clearing or eviction deletes, even a file deleted by hand before', async () => {
+    const cache = createDiskCache({ dir: cacheDir(), maxBytes: 10 * KB, memoryBytes: 64 * KB });
+    await cache.scan();
+    for (let n = 1; n <= 3; n++) await cache.write(`image${n}`, name(n), bytes(2 * KB));
+    await fs.rm(cache.locate('image1', name(1)));
+    expect(await cache.read('image1', name(1))).toEqual(bytes(2 * KB));
+
+    await cache.clearPaths(['image1']);
+    expect(await cache.read('image1', name(1))).toBeNull();
+
+    await cache.write('image4', name(4), bytes(2 * KB));
+    // 11 KB on disk: the least recently used, image2, goes from disk and memory.
+    await cache.write('image5', name(5), bytes(5 * KB));
+    await cache.evicted();
+    expect(cache.peek('image2', name(2))).toBeUndefined();
+    expect(await cache.read('image2', name(2))).toBeNull();
+
+    await cache.clearAll();
+    expect(cache.peek('image5', name(5))).toBeUndefined();
+    expect(cache.stats()).toEqual({ files: 0, bytes: 0, memoryFiles: 0, memoryBytes: 0 });
   });
 });

@@ -21,7 +21,8 @@ beforeAll(async () => {
   await makeSource(imagesDir, 'photo.jpg', { width: 2000, height: 1500 });
   await makeSource(imagesDir, 'other.jpg', { width: 800, height: 600 });
   await makeSource(imagesDir, 'default.jpg', { width: 100, height: 100 });
-  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--allow-unsigned']);
+  // These tests change sources and expect the very next request to see it.
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--allow-unsigned', '--source-check-interval', '0']);
 });
 afterAll(() => server.close());
 

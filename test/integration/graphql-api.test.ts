@@ -39,7 +39,8 @@ beforeAll(async () => {
   await makeSource(imagesDir, 'cats/cat_white.jpg', { width: 300, height: 400 });
   await makeSource(imagesDir, 'default.jpg', { width: 500, height: 500 });
   writeFile(imagesDir, 'corrupt.jpg', 'this is not a jpeg');
-  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir], { GOIMGSERVER_SIGNING_SECRET: SECRET });
+  // A test changes a source and expects the very next query to see it.
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--source-check-interval', '0'], { GOIMGSERVER_SIGNING_SECRET: SECRET });
 });
 afterAll(() => server.close());
 

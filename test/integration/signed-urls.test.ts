@@ -15,7 +15,8 @@ const servers: TestServer[] = [];
 let server: TestServer;
 
 async function start(flags: string[] = [], env: NodeJS.ProcessEnv = { GOIMGSERVER_SIGNING_SECRET: SECRET }): Promise<TestServer> {
-  const started = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, ...flags], env);
+  // A test changes a source and expects the very next request to see it.
+  const started = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--source-check-interval', '0', ...flags], env);
   servers.push(started);
   return started;
 }

@@ -1,0 +1,249 @@
+// `npm run bench`: goimgserver beside the physical limits measured in the same run (a bare
+// node:http server, raw sharp, a bare Apollo server) and beside unjs/ipx. Reports, never fails on noise.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const sharp = require('sharp');
+const { closedLoop, fetchStatus, request, wrk } = require('./load');
+const { startNode } = require('./processes');
+const { formatTable, number, writeResults } = require('./report');
+const { makeSources } = require('./sources');
+
+const SECONDS = Number(process.env.BENCH_SECONDS || 8);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = 50;
+const STAMPEDE = 100;
+const BURST = 32;
+const BATCH = 100;
+const ROOT = path.join(__dirname, '..');
+const SERVER = path.join(ROOT, 'dist', 'main.js');
+// The server renders this many at once by default; raw sharp gets the same.
+const CONCURRENCY = os.availableParallelism();
+// The clients keep the server's queue fed, so that a slot never waits for the network.
+const CLIENTS = CONCURRENCY * 2;
+
+const MISSES = [
+  { label: '4000×3000 JPEG → 800 px WebP', kind: 'large', width: 800, format: 'webp' },
+  { label: '4000×3000 JPEG → 800 px JPEG', kind: 'large', width: 800, format: 'jpeg' },
+  { label: '4000×3000 JPEG → 300 px WebP', kind: 'large', width: 300, format: 'webp' },
+  { label: '1920×1280 JPEG → 800 px WebP', kind: 'medium', width: 800, format: 'webp' },
+  { label: '1200×800 PNG with alpha → 300 px WebP', kind: 'alpha', width: 300, format: 'webp' },
+];
+
+const log = (message) => process.stdout.write(`[bench] ${message}\n`);
+
+/** What our server answered besides success: counted across the whole run. */
+const refusals = { overloaded: 0, failed: 0 };
+function account(outcomes) {
+  for (const [outcome, count] of Object.entries(outcomes)) {
+    if (outcome === '503') refusals.overloaded += count;
+    else if (outcome !== '200') refusals.failed += count;
+  }
+}
+
+function startServer(work, name) {
+  const args = [
+    ...['--host', '127.0.0.1', '--port', '0', '--imagesdir', path.join(work, 'images'), '--cachedir', path.join(work, name)],
+    ...['--precache', 'false', '--rate-limit-image', 'off', '--rate-limit-images', 'off', '--rate-limit-renders', 'off'],
+  ];
+  const env = { ...process.env, NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: 'bench-secret-bench-secret-bench-secret-0123' };
+  return startNode(SERVER, args, { env, logFile: path.join(work, `${name}.log`) });
+}
+
+async function graphql(address, query, variables) {
+  const response = await request(`${address}/graphql`, { json: { query, variables } });
+  const body = JSON.parse(response.body.toString());
+  if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const IMAGE_QUERY = 'query Image($path: String!, $width: Int, $format: ImageFormat) { image(path: $path, width: $width, format: $format) { url width height } }';
+const IMAGES_QUERY = 'query Images($paths: [String!]!, $width: Int, $format: ImageFormat) { images(paths: $paths, width: $width, format: $format) { url width height } }';
+
+/** Signed absolute URLs of one variant of each path, asked the way a client would. */
+async function signedUrls(address, paths, width, format) {
+  const urls = [];
+  for (let start = 0; start < paths.length; start += BATCH) {
+    const data = await graphql(address, IMAGES_QUERY, { paths: paths.slice(start, start + BATCH), width, format: format.toUpperCase() });
+    urls.push(...data.images.map((image) => address + image.url));
+  }
+  return urls;
+}
+
+/** The same transform as the server's renderer, written as anyone would with sharp. */
+function rawSharp(file, { width, format }) {
+  const pipeline = sharp(file, { sequentialRead: true }).rotate().resize({ width });
+  return (format === 'webp' ? pipeline.webp({ quality: 75 }) : pipeline.jpeg({ quality: 75, progressive: true })).toBuffer();
+}
+
+async function measureWrk(url, options) {
+  await wrk(url, { ...options, seconds: WARMUP_SECONDS });
+  return wrk(url, options);
+}
+
+async function hits(work, server, sources) {
+  log('hits: goimgserver vs node:http from memory');
+  const { url } = (await graphql(server.address, IMAGE_QUERY, { path: sources.medium.name, width: 800, format: 'WEBP' })).image;
+  const first = await request(server.address + url);
+  const bodyFile = path.join(work, 'hit.webp');
+  fs.writeFileSync(bodyFile, first.body);
+  const ours = await measureWrk(server.address + url, { connections: CONNECTIONS, seconds: SECONDS });
+  const bare = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp'], { logFile: path.join(work, 'bare-http.log') });
+  const baseline = await measureWrk(`${bare.address}/`, { connections: CONNECTIONS, seconds: SECONDS });
+  await bare.stop();
+  refusals.failed += ours.failed;
+  return { ours, baseline, url, bytes: first.body.length };
+}
+
+async function graphqlLoad(work, server, sources) {
+  log('GraphQL: image and 50-path images queries vs bare Apollo');
+  const bodies = {
+    image: { query: IMAGE_QUERY, variables: { path: sources.medium.name, width: 800, format: 'WEBP' } },
+    images: { query: IMAGES_QUERY, variables: { paths: sources.medium.copies.slice(0, 50), width: 800, format: 'WEBP' } },
+    bare: { query: '{ __typename }' },
+  };
+  const files = {};
+  for (const [name, body] of Object.entries(bodies)) {
+    files[name] = path.join(work, `${name}.json`);
+    fs.writeFileSync(files[name], JSON.stringify(body));
+  }
+  // Warm metadata: the 50 headers are read once, as in a running server.
+  await graphql(server.address, bodies.images.query, bodies.images.variables);
+  const image = await measureWrk(`${server.address}/graphql`, { connections: CONNECTIONS, seconds: SECONDS, bodyFile: files.image });
+  const images = await measureWrk(`${server.address}/graphql`, { connections: CONNECTIONS, seconds: SECONDS, bodyFile: files.images });
+  const apollo = await startNode(path.join(__dirname, 'baselines', 'bare-apollo.js'), [], { env: { ...process.env, NODE_ENV: 'production' }, logFile: path.join(work, 'bare-apollo.log') });
+  const bare = await measureWrk(`${apollo.address}/`, { connections: CONNECTIONS, seconds: SECONDS, bodyFile: files.bare });
+  await apollo.stop();
+  refusals.failed += image.failed + images.failed;
+  return { image, images, bare };
+}
+
+async function misses(work, server, sources) {
+  const rows = [];
+  for (const miss of MISSES) {
+    log(`misses: ${miss.label}, ${CONCURRENCY} at once`);
+    const copies = sources[miss.kind].copies;
+    const urls = await signedUrls(server.address, copies, miss.width, miss.format);
+    // The first renders of a kind load codecs: both sides warm up on two copies left out of the count.
+    await Promise.all(urls.slice(-2).map(fetchStatus));
+    await Promise.all(copies.slice(-2).map((copy) => rawSharp(path.join(work, 'images', copy), miss)));
+    const ours = await closedLoop(urls.slice(0, -2), { concurrency: CLIENTS, seconds: SECONDS }, fetchStatus);
+    account(ours.outcomes);
+    const raw = await closedLoop(copies.slice(0, -2), { concurrency: CONCURRENCY, seconds: SECONDS }, (copy) =>
+      rawSharp(path.join(work, 'images', copy), miss).then(() => 200),
+    );
+    rows.push({ ...miss, ours, raw });
+  }
+  return rows;
+}
+
+async function peer(work, sources) {
+  log('peer: ipx, repeated and distinct variants');
+  const ipx = await startNode(path.join(__dirname, 'baselines', 'ipx.js'), [path.join(work, 'images')], { env: { ...process.env, NODE_ENV: 'production' }, logFile: path.join(work, 'ipx.log') });
+  const repeated = await measureWrk(`${ipx.address}/w_800,f_webp,q_75/${sources.medium.name}`, { connections: CONNECTIONS, seconds: SECONDS });
+  const urls = sources.large.copies.map((copy) => `${ipx.address}/w_800,f_webp,q_75/${copy}`);
+  await Promise.all(urls.slice(-2).map(fetchStatus));
+  const distinct = await closedLoop(urls.slice(0, -2), { concurrency: CLIENTS, seconds: SECONDS }, fetchStatus);
+  await ipx.stop();
+  return { repeated, distinct };
+}
+
+async function health(address) {
+  return JSON.parse((await request(`${address}/health`)).body.toString());
+}
+
+async function stampede(server, sources) {
+  log(`stampede: ${STAMPEDE} identical cold requests`);
+  const { url } = (await graphql(server.address, IMAGE_QUERY, { path: sources.large.name, width: 640, format: 'WEBP' })).image;
+  const before = (await health(server.address)).imagesProcessed;
+  const statuses = await Promise.all(Array.from({ length: STAMPEDE }, () => fetchStatus(server.address + url)));
+  const renders = (await health(server.address)).imagesProcessed - before;
+  const outcomes = {};
+  for (const status of statuses) outcomes[status] = (outcomes[status] ?? 0) + 1;
+  account(outcomes);
+  return { renders, outcomes };
+}
+
+async function memory(work, sources) {
+  log(`memory: ${BURST} concurrent misses on the 12 MP source, fresh server`);
+  const server = await startServer(work, 'cache-memory');
+  const idle = server.rssMb();
+  const urls = await signedUrls(server.address, sources.large.copies.slice(0, BURST), 800, 'webp');
+  const statuses = await Promise.all(urls.map(fetchStatus));
+  const outcomes = {};
+  for (const status of statuses) outcomes[status] = (outcomes[status] ?? 0) + 1;
+  account(outcomes);
+  const peak = server.peakRssMb();
+  const exitCode = await server.stop();
+  return { idle, peak, outcomes, exitCode };
+}
+
+function requireWrk() {
+  if (spawnSync('wrk', ['-v']).error) {
+    process.stderr.write('bench: wrk is not installed (Debian: apt-get install wrk).\n');
+    process.exit(1);
+  }
+  if (!fs.existsSync(SERVER)) {
+    process.stderr.write('bench: dist/main.js is missing; run npm run build first.\n');
+    process.exit(1);
+  }
+}
+
+async function main() {
+  requireWrk();
+  const started = Date.now();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'goimgserver-bench-'));
+  try {
+    log(`sources in ${work}`);
+    fs.mkdirSync(path.join(work, 'images'));
+    const sources = await makeSources(path.join(work, 'images'));
+    const server = await startServer(work, 'cache');
+    const hit = await hits(work, server, sources);
+    const gql = await graphqlLoad(work, server, sources);
+    const missRows = await misses(work, server, sources);
+    const herd = await stampede(server, sources);
+    const serverExit = await server.stop();
+    const ipx = await peer(work, sources);
+    const mem = await memory(work, sources);
+
+    const rows = [
+      { measure: `hits, ${hit.bytes} B WebP, req/s`, ours: number(hit.ours.rate), baseline: `${number(hit.baseline.rate)} (node:http)`, ratio: hit.ours.rate / hit.baseline.rate, target: '≥ 0.7×', met: hit.ours.rate / hit.baseline.rate >= 0.7 },
+      { measure: `hits, p50 / p99 at ${CONNECTIONS} connections`, ours: `${number(hit.ours.p50, 2)} / ${number(hit.ours.p99, 2)} ms`, baseline: `${number(hit.baseline.p50, 2)} / ${number(hit.baseline.p99, 2)} ms`, target: 'p99 ≤ 10 ms', met: hit.ours.p99 <= 10 },
+      ...missRows.map((row) => ({
+        measure: `misses, ${row.label}, images/s`,
+        ours: number(row.ours.rate, 1),
+        baseline: `${number(row.raw.rate, 1)} (raw sharp)`,
+        ratio: row.ours.rate / row.raw.rate,
+        target: '≥ 0.9×',
+        met: row.ours.rate / row.raw.rate >= 0.9,
+      })),
+      { measure: '`image` query, req/s', ours: number(gql.image.rate), baseline: `${number(gql.bare.rate)} (Apollo \`{ __typename }\`)`, ratio: gql.image.rate / gql.bare.rate, target: '≥ 0.5×', met: gql.image.rate / gql.bare.rate >= 0.5 },
+      { measure: '`image` query, p50 / p99', ours: `${number(gql.image.p50, 2)} / ${number(gql.image.p99, 2)} ms`, baseline: `${number(gql.bare.p50, 2)} / ${number(gql.bare.p99, 2)} ms`, target: '' },
+      { measure: '50-path `images` query, req/s (paths/s)', ours: `${number(gql.images.rate)} (${number(gql.images.rate * 50)})`, baseline: `${number(gql.bare.rate)} (Apollo)`, ratio: gql.images.rate / gql.bare.rate, target: '' },
+      { measure: '50-path `images` query, p50 / p99', ours: `${number(gql.images.p50, 2)} / ${number(gql.images.p99, 2)} ms`, target: '' },
+      { measure: 'hits vs ipx repeated variant, req/s', ours: number(hit.ours.rate), baseline: `${number(ipx.repeated.rate, 1)} (ipx)`, ratio: hit.ours.rate / ipx.repeated.rate, target: '≥ 10×', met: hit.ours.rate / ipx.repeated.rate >= 10 },
+      { measure: 'misses vs ipx distinct variants (12 MP → 800 px WebP), images/s', ours: number(missRows[0].ours.rate, 1), baseline: `${number(ipx.distinct.rate, 1)} (ipx)`, ratio: missRows[0].ours.rate / ipx.distinct.rate, target: '≥ 1×', met: missRows[0].ours.rate / ipx.distinct.rate >= 1 },
+      { measure: `stampede: ${STAMPEDE} identical cold requests, sharp runs`, ours: String(herd.renders), target: 'exactly 1', met: herd.renders === 1 },
+      { measure: `peak RSS, ${BURST} concurrent 12 MP misses`, ours: `${number(mem.peak)} MB`, baseline: `${number(mem.idle)} MB idle`, target: '≤ 400 MB', met: mem.peak <= 400 },
+      { measure: 'failed requests (besides 503 from a full queue)', ours: `${refusals.failed} (503: ${refusals.overloaded})`, target: '0', met: refusals.failed === 0 },
+      { measure: 'SIGTERM exit codes (load server, memory server)', ours: `${serverExit}, ${mem.exitCode}`, target: '0', met: serverExit === 0 && mem.exitCode === 0 },
+    ];
+    const settings = `${SECONDS} s per measure after ${WARMUP_SECONDS} s of warm-up; wrk with 1 thread and ${CONNECTIONS} connections; misses: ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; logging at info to a file; rate limits off`;
+    const notes = [
+      'Sources: synthetic photographs (4000×3000 and 1920×1280 JPEG q85) and a 1200×800 PNG with alpha; each miss is a distinct file name (a hard link), so every request renders.',
+      `Per-miss outcomes: ${missRows.map((row) => `${row.label}: ${JSON.stringify(row.ours.outcomes)}${row.ours.exhausted ? ' (all copies done)' : ''}`).join('; ')}.`,
+      `Stampede outcomes ${JSON.stringify(herd.outcomes)}; memory burst outcomes ${JSON.stringify(mem.outcomes)}; ipx distinct outcomes ${JSON.stringify(ipx.distinct.outcomes)}.`,
+      `Whole run: ${Math.round((Date.now() - started) / 1000)} s.`,
+    ];
+    process.stdout.write(`\n${formatTable(rows)}\n\n`);
+    log(`written ${path.relative(ROOT, writeResults({ rows, settings, notes }))}`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.stack}\n`);
+  process.exit(1);
+});

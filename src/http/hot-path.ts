@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ImageService, Variant } from '../images/service';
+import { IMAGE_PREFIX } from '../signing/url-signer';
+import type { Metrics } from './metrics';
+
+/** Headers every response carries, whichever path answers it. */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export const IMAGE_ROUTE = `${IMAGE_PREFIX}*`;
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** The request id: the client's X-Request-Id when it is sane, otherwise a new one. */
+export function requestIdOf(request: IncomingMessage, generate: () => string): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : generate();
+}
+
+// URLs remembered at once; the oldest is forgotten first.
+const REMEMBERED_URLS = 10_000;
+
+interface HotAnswer {
+  readonly variant: Variant;
+  /** Name, value, name, value...: every header of the 200 but the request id and the length. */
+  readonly headers: readonly string[];
+}
+
+export interface HotPathOptions {
+  service: ImageService;
+  logger: FastifyBaseLogger;
+  metrics: Metrics | null;
+  generateId(): string;
+}
+
+/**
+ * Answers repeated GETs of image URLs the route has answered before, below the framework:
+ * a URL is remembered only after the route verified it and served its bytes, and it is
+ * answered here only while its source needs no new look at the files (see
+ * `--source-check-interval`) and its bytes are in memory. Everything else (a first request,
+ * a conditional or HEAD request, a recheck, bytes only on disk) goes to the route.
+ */
+export function createHotPath(options: HotPathOptions) {
+  const { service, logger, metrics } = options;
+  const answers = new Map<string, HotAnswer>();
+
+  /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
+  function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
+    answers.delete(url);
+    answers.set(url, { variant, headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flat() });
+    if (answers.size > REMEMBERED_URLS) answers.delete(answers.keys().next().value as string);
+  }
+
+  /** Answers the request and returns true, or returns false and leaves it to the framework. */
+  function serve(request: IncomingMessage, response: ServerResponse): boolean {
+    if (request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false;
+    const known = answers.get(request.url as string);
+    if (!known) return false;
+    const data = service.loadHot(known.variant);
+    if (!data) return false;
+
+    const started = performance.now();
+    const reqId = requestIdOf(request, options.generateId);
+    response.writeHead(200, ['X-Request-Id', reqId, ...known.headers, 'Content-Length', String(data.length)]);
+    response.end(data);
+    const ms = performance.now() - started;
+    metrics?.observeRequest(IMAGE_ROUTE, 200, ms / 1000);
+    logger.info({ reqId, method: 'GET', url: request.url, status: 200, ms: Math.round(ms * 10) / 10, cache: 'HIT' }, 'request');
+    return true;
+  }
+
+  return { remember, serve };
+}
+
+export type HotPath = ReturnType<typeof createHotPath>;

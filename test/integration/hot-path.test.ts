@@ -1,0 +1,155 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { inspect, makeSource } from '../helpers/images';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const SECRET = 'hot-path-secret-hot-path-secret-0123456789';
+const ADMIN = 'hot-path-admin-token-0123456789';
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+const servers: TestServer[] = [];
+
+async function start(flags: string[] = []): Promise<TestServer> {
+  const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, `cache${servers.length}`), ...flags], {
+    GOIMGSERVER_SIGNING_SECRET: SECRET,
+    GOIMGSERVER_ADMIN_TOKENS: `ops:${ADMIN}`,
+  });
+  servers.push(server);
+  return server;
+}
+
+async function urlOf(server: TestServer, imagePath: string, width: number): Promise<string> {
+  const response = await graphql<{ image: { url: string } }>(server.url, 'query($path: String!, $width: Int) { image(path: $path, width: $width) { url } }', { path: imagePath, width });
+  return response.data?.image.url as string;
+}
+
+/** Counts the calls the route and the hot path make into the image service; the calls still go through. */
+function watch(server: TestServer) {
+  const { service } = server.app;
+  return { load: jest.spyOn(service, 'load'), loadHot: jest.spyOn(service, 'loadHot') };
+}
+
+/** Every header but those that differ per response by nature. */
+function stableHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!['date', 'x-request-id', 'keep-alive', 'connection'].includes(name)) kept[name] = value;
+  });
+  return kept;
+}
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'photo.jpg', { width: 1200, height: 800 });
+  await makeSource(imagesDir, 'changing.jpg', { width: 600, height: 300 });
+});
+afterEach(() => jest.restoreAllMocks());
+afterAll(() => Promise.all(servers.map((server) => server.close())));
+
+describe('repeated image requests', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await start();
+  });
+
+  it('are answered from memory below the route, with the same headers and bytes the route sends', async () => {
+    const url = server.url + (await urlOf(server, 'photo', 300));
+    const calls = watch(server);
+    const miss = await fetchBody(url);
+    expect(miss.headers.get('x-cache-status')).toBe('MISS');
+
+    const hot = await fetchBody(url, { headers: { 'X-Request-Id': 'hot-1' } });
+    expect(calls.load).toHaveBeenCalledTimes(1);
+    expect(calls.loadHot).toHaveReturnedWith(expect.any(Buffer));
+    expect(hot.status).toBe(200);
+    expect(hot.body.equals(miss.body)).toBe(true);
+    expect(hot.headers.get('x-request-id')).toBe('hot-1');
+
+    // A conditional request that does not match goes through the route: its 200 is the reference.
+    const routed = await fetchBody(url, { headers: { 'If-None-Match': '"something-else"' } });
+    expect(calls.load).toHaveBeenCalledTimes(2);
+    expect(routed.headers.get('x-cache-status')).toBe('HIT');
+    expect(stableHeaders(hot.headers)).toEqual(stableHeaders(routed.headers));
+    expect(hot.headers.get('content-length')).toBe(String(miss.body.length));
+
+    expect(server.logs).toContainEqual(expect.objectContaining({ reqId: 'hot-1', msg: 'request', method: 'GET', status: 200, cache: 'HIT', url: url.slice(server.url.length) }));
+    const metrics = (await fetchBody(`${server.url}/metrics`)).body.toString();
+    expect(metrics).toMatch(/goimgserver_http_requests_total\{route="\/img\/\*",status="200"\} 3/);
+    expect(metrics).toMatch(/goimgserver_cache_hits_total 2/);
+  });
+
+  it('still get 304 for a matching ETag and no body for HEAD, from the route', async () => {
+    const url = server.url + (await urlOf(server, 'photo', 310));
+    const first = await fetchBody(url);
+    await fetchBody(url);
+    const calls = watch(server);
+
+    const notModified = await fetchBody(url, { headers: { 'If-None-Match': first.headers.get('etag') as string } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.body).toHaveLength(0);
+    const head = await fetchBody(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toHaveLength(0);
+    expect(head.headers.get('content-length')).toBe(String(first.body.length));
+    expect(calls.loadHot).not.toHaveBeenCalled();
+  });
+
+  it('are verified by the route first: a URL that differs from a remembered one by its signature is refused', async () => {
+    const url = server.url + (await urlOf(server, 'photo', 320));
+    await fetchBody(url);
+    await fetchBody(url);
+    const tampered = url.replace(/s=([\w-])/, (_match, first: string) => `s=${first === 'A' ? 'B' : 'A'}`);
+    expect(tampered).not.toBe(url);
+    expect((await fetchBody(tampered)).status).toBe(403);
+  });
+});
+
+describe('--source-check-interval', () => {
+  it('reuses which file answers a path for that long: a source changed by hand shows after it', async () => {
+    const server = await start(['--source-check-interval', '1']);
+    const before = await urlOf(server, 'changing', 200);
+    await fetchBody(server.url + before);
+
+    const later = new Date(Date.now() + 10_000);
+    await fs.utimes(path.join(imagesDir, 'changing.jpg'), later, later);
+    expect(await urlOf(server, 'changing', 200)).toBe(before);
+    expect((await fetchBody(server.url + before)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = await urlOf(server, 'changing', 200);
+    expect(after).not.toBe(before);
+    expect((await fetchBody(server.url + after)).headers.get('x-cache-status')).toBe('MISS');
+    // The old URL still answers with the current image, now only briefly cacheable.
+    expect((await fetchBody(server.url + before)).headers.get('cache-control')).toBe('public, max-age=60');
+  });
+
+  it('does not hold back clearing: an operator who changed a file and cleared it sees it at once', async () => {
+    const server = await start(['--source-check-interval', '3600']);
+    await makeSource(imagesDir, 'edited.jpg', { width: 600, height: 300 });
+    const before = await urlOf(server, 'edited', 330);
+    await fetchBody(server.url + before);
+    expect((await fetchBody(server.url + before)).headers.get('x-cache-status')).toBe('HIT');
+
+    await makeSource(imagesDir, 'edited.jpg', { width: 300, height: 600 });
+    const later = new Date(Date.now() + 10_000);
+    await fs.utimes(path.join(imagesDir, 'edited.jpg'), later, later);
+    expect(await urlOf(server, 'edited', 330)).toBe(before);
+
+    const cleared = await graphql(server.url, 'mutation { clearCache(path: "edited") { clearedFiles } }', {}, { authorization: `Bearer ${ADMIN}` });
+    expect(cleared.data).toEqual({ clearCache: { clearedFiles: 1 } });
+    const after = await urlOf(server, 'edited', 330);
+    expect(after).not.toBe(before);
+    const fresh = await fetchBody(server.url + after);
+    expect(fresh.headers.get('x-cache-status')).toBe('MISS');
+    expect(await inspect(fresh.body)).toMatchObject({ width: 300, height: 600 });
+  });
+
+  it('at 0 looks at the files on every request, so every request goes through the route', async () => {
+    const server = await start(['--source-check-interval', '0']);
+    const url = server.url + (await urlOf(server, 'photo', 340));
+    const calls = watch(server);
+    for (let i = 0; i < 3; i++) await fetchBody(url);
+    expect(calls.load).toHaveBeenCalledTimes(3);
+    expect(calls.loadHot).not.toHaveReturnedWith(expect.any(Buffer));
+  });
+});
