@@ -54,7 +54,7 @@ async function closedLoop(items, { concurrency, seconds }, task) {
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (lastDone - started) / 1000;
-  return { done, rate: done / elapsed, outcomes: Object.fromEntries(outcomes), exhausted: next >= items.length };
+  return { done, seconds: elapsed, rate: done / elapsed, outcomes: Object.fromEntries(outcomes), exhausted: next >= items.length };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
