@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'What clearCache removed.' })
+@ObjectType({ simpleResolvers: true, description: 'What clearCache removed.' })
 export class CacheClearResult {
   @Field(() => Int, { description: 'Derivative files deleted.' })
   clearedFiles!: number;
@@ -9,7 +9,7 @@ export class CacheClearResult {
   freedBytes!: number;
 }
 
-@ObjectType({ description: 'The derivative cache, since the server started (files and bytes are counted at start-up).' })
+@ObjectType({ simpleResolvers: true, description: 'The derivative cache, since the server started (files and bytes are counted at start-up).' })
 export class CacheStats {
   @Field(() => Int, { description: 'Derivative files in the cache.' })
   files!: number;

@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { formatError, logUnexpectedErrors } from './format-error';
@@ -29,6 +29,13 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // Both are Apollo's defaults today; stated so that an upgrade cannot turn them around.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors, ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are never set here (POST responses are not HTTP-cacheable), and the plugin
+      // would instrument every resolved field to compute them.
+      ApolloServerPluginCacheControlDisabled(),
+      logUnexpectedErrors,
+      ...(options.plugins ?? []),
+    ],
   });
 }

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 
-@ObjectType({ description: 'A derivative of an image: where to fetch it and what it will be.' })
+@ObjectType({ simpleResolvers: true, description: 'A derivative of an image: where to fetch it and what it will be.' })
 export class Image {
   @Field(() => String, { description: 'Signed URL of the bytes; absolute when the server has a public URL. The same arguments always give the same URL until the source changes.' })
   url!: string;
@@ -28,7 +28,7 @@ export class Image {
   quality!: number;
 }
 
-@ObjectType({ description: 'A named transform from the server configuration, usable as image(path, preset: name).' })
+@ObjectType({ simpleResolvers: true, description: 'A named transform from the server configuration, usable as image(path, preset: name).' })
 export class ImagePreset {
   @Field(() => String)
   name!: string;

@@ -3,7 +3,7 @@ import type { Preview } from '../images/preview';
 import { ImageSource } from './enums';
 import { Image } from './image.type';
 
-@ObjectType({ description: 'One <source> element of a <picture>: a format and its candidates.' })
+@ObjectType({ simpleResolvers: true, description: 'One <source> element of a <picture>: a format and its candidates.' })
 export class ResponsiveSource {
   @Field(() => String, { description: 'MIME type, for the type attribute: image/avif, image/webp.' })
   type!: string;
@@ -12,7 +12,7 @@ export class ResponsiveSource {
   srcSet!: string;
 }
 
-@ObjectType({ description: 'What to show while the image loads.' })
+@ObjectType({ simpleResolvers: true, description: 'What to show while the image loads.' })
 export class ImagePlaceholder {
   @Field(() => String, { description: 'A tiny blurred WebP of the same crop and aspect ratio, as a data: URI of a few hundred bytes.' })
   dataUri!: string;
@@ -21,7 +21,7 @@ export class ImagePlaceholder {
   color!: string;
 }
 
-@ObjectType({ description: 'Everything a <picture> element needs: sources per format in the order browsers should try them, a fallback <img>, sizes and a placeholder.' })
+@ObjectType({ simpleResolvers: true, description: 'Everything a <picture> element needs: sources per format in the order browsers should try them, a fallback <img>, sizes and a placeholder.' })
 export class ResponsiveImage {
   @Field(() => String, { description: 'The path that was asked for.' })
   path!: string;

@@ -5,7 +5,11 @@ import { AdminResolver } from './admin.resolver';
 import { ImageResolver } from './image.resolver';
 import { ResponsiveResolver } from './responsive.resolver';
 
-/** The executable schema, built from the type-graphql classes. */
+/**
+ * The executable schema, built from the type-graphql classes. Result types are declared
+ * with `simpleResolvers`: their fields are plain properties that graphql reads itself,
+ * without a type-graphql wrapper per field of every result.
+ */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers: [ImageResolver, ResponsiveResolver, AdminResolver], validate: false });
 }

@@ -1,7 +1,7 @@
 import { Field, GraphQLISODateTime, Int, ObjectType } from 'type-graphql';
 import { FileChangeKind, SyncOutcome } from './enums';
 
-@ObjectType({ description: 'One file that a sync added, modified or deleted.' })
+@ObjectType({ simpleResolvers: true, description: 'One file that a sync added, modified or deleted.' })
 export class FileChange {
   @Field(() => String, { description: 'Path inside the images directory.' })
   path!: string;
@@ -10,7 +10,7 @@ export class FileChange {
   change!: FileChangeKind;
 }
 
-@ObjectType({ description: 'What syncImages did.' })
+@ObjectType({ simpleResolvers: true, description: 'What syncImages did.' })
 export class ImageSyncResult {
   @Field(() => Boolean, { description: 'Whether new commits were taken.' })
   updated!: boolean;
@@ -34,7 +34,7 @@ export class ImageSyncResult {
   clearedFiles!: number;
 }
 
-@ObjectType({ description: 'The images checkout and the last sync since the server started.' })
+@ObjectType({ simpleResolvers: true, description: 'The images checkout and the last sync since the server started.' })
 export class SyncStatus {
   @Field(() => Boolean, { description: 'Whether the images directory is the top of a git repository.' })
   repository!: boolean;

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
+import { createMemo } from '../images/memo';
 import { canonicalParams, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
 
 export interface UrlSignerOptions {
@@ -27,6 +28,10 @@ const SIGNATURE_TEXT = /^[\w-]{32}$/;
 
 const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 
+// URLs remembered once minted: the same variants are asked for again and again, and an HMAC
+// costs more than the rest of describing an image.
+const REMEMBERED_URLS = 10_000;
+
 /**
  * Mints and verifies signed URLs of the bytes route:
  * `/img/{path}/{size}/{fit}[/{position}]/{format}/q{n}[/enlarge]?v={version}&s={signature}`, in the
@@ -43,12 +48,16 @@ export function createUrlSigner(options: UrlSignerOptions) {
       .digest()
       .subarray(0, SIGNATURE_BYTES);
 
+  const minted = createMemo<string>(REMEMBERED_URLS);
+
   /** The signed URL of `path` (checked segments) rendered with `spec`, for this source version. */
   function mint(path: readonly string[], spec: RequestedSpec, version: string): string {
     const params = canonicalParams(spec);
-    const signature = mac(keys[0] as Buffer, path, params, version).toString('base64url');
-    const segments = [...path, ...params].map(encodeURIComponent).join('/');
-    return `${base}${IMAGE_PREFIX}${segments}?v=${encodeURIComponent(version)}&s=${signature}`;
+    return minted.remembered(`${path.join('/')}\n${params.join('/')}\n${version}`, () => {
+      const signature = mac(keys[0] as Buffer, path, params, version).toString('base64url');
+      const segments = [...path, ...params].map(encodeURIComponent).join('/');
+      return `${base}${IMAGE_PREFIX}${segments}?v=${encodeURIComponent(version)}&s=${signature}`;
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { schemaText } from '../../src/graphql/schema';
+import { isObjectType, type GraphQLObjectType } from 'graphql';
+import { buildGraphQLSchema, schemaText } from '../../src/graphql/schema';
 
 describe('the committed schema', () => {
   it('is exactly what the code emits (run `npm run schema` after changing src/graphql/)', async () => {
@@ -16,5 +17,16 @@ describe('the committed schema', () => {
     for (const field of ['url: String!', 'path: String!', 'source: ImageSource!', 'width: Int!', 'height: Int!', 'format: ImageFormat!', 'contentType: String\n', 'quality: Int!']) {
       expect(text).toContain(field);
     }
+  });
+
+  it('reads the fields of result types with graphql\'s default resolver, except those computed on demand', async () => {
+    const schema = await buildGraphQLSchema();
+    const roots = [schema.getQueryType(), schema.getMutationType()];
+    const wrapped = Object.values(schema.getTypeMap())
+      .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__') && !roots.includes(type))
+      .flatMap((type) => Object.entries(type.getFields()).map(([name, field]) => [`${type.name}.${name}`, field.resolve] as const))
+      .filter(([, resolve]) => resolve !== undefined)
+      .map(([name]) => name);
+    expect(wrapped).toEqual(['ResponsiveImage.placeholder']);
   });
 });

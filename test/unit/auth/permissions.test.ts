@@ -1,6 +1,6 @@
-import { isObjectType } from 'graphql';
+import { isObjectType, type GraphQLObjectType } from 'graphql';
 import { createIdentifier } from '../../../src/auth/identify';
-import { permissionTree } from '../../../src/auth/permissions';
+import { permissionTree, protect } from '../../../src/auth/permissions';
 import { MemoryRateLimitStore } from '../../../src/auth/rate-limit-store';
 import { buildGraphQLSchema } from '../../../src/graphql/schema';
 
@@ -18,13 +18,21 @@ describe('the permission tree', () => {
     }
   });
 
-  it('names every object type the schema has, so no result type is denied by accident', async () => {
+  it('guards every root field and leaves the fields of result types as they are', async () => {
     const schema = await buildGraphQLSchema();
-    const objectTypes = Object.values(schema.getTypeMap())
-      .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
-      .map((type) => type.name)
-      .sort();
-    expect(Object.keys(PERMISSIONS).sort()).toEqual(objectTypes);
+    const guarded = protect(schema, PERMISSIONS);
+    for (const root of [guarded.getQueryType()!, guarded.getMutationType()!]) {
+      const original = schema.getType(root.name) as GraphQLObjectType;
+      for (const [name, field] of Object.entries(root.getFields())) expect(field.resolve).not.toBe(original.getFields()[name]!.resolve);
+    }
+    const resultTypes = Object.values(guarded.getTypeMap()).filter(
+      (type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__') && type !== guarded.getQueryType() && type !== guarded.getMutationType(),
+    );
+    expect(resultTypes.length).toBeGreaterThan(5);
+    for (const type of resultTypes) {
+      const original = schema.getType(type.name) as GraphQLObjectType;
+      for (const [name, field] of Object.entries(type.getFields())) expect({ field: `${type.name}.${name}`, resolve: field.resolve }).toEqual({ field: `${type.name}.${name}`, resolve: original.getFields()[name]!.resolve });
+    }
   });
 });
 
