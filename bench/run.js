@@ -21,6 +21,8 @@ const STAMPEDE = 100;
 const BURST = 32;
 const BATCH = 100;
 const ROOT = path.join(__dirname, '..');
+// More goimgserver flags for a run, such as "--memory-cache-size 0", to see what a setting is worth.
+const EXTRA_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const SERVER = path.join(ROOT, 'dist', 'main.js');
 // The server renders this many at once by default; raw sharp gets the same.
 const CONCURRENCY = os.availableParallelism();
@@ -50,6 +52,7 @@ function startServer(work, name) {
   const args = [
     ...['--host', '127.0.0.1', '--port', '0', '--imagesdir', path.join(work, 'images'), '--cachedir', path.join(work, name)],
     ...['--precache', 'false', '--rate-limit-image', 'off', '--rate-limit-images', 'off', '--rate-limit-renders', 'off'],
+    ...EXTRA_FLAGS,
   ];
   const env = { ...process.env, NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: 'bench-secret-bench-secret-bench-secret-0123' };
   return startNode(SERVER, args, { env, logFile: path.join(work, `${name}.log`) });
@@ -306,7 +309,7 @@ async function main() {
     }
     rows.push({ measure: 'failed requests (besides 503 from a full queue)', ours: `${refusals.failed} (503: ${refusals.overloaded})`, target: '0', met: refusals.failed === 0 });
 
-    const settings = `wrk with 1 thread and ${CONNECTIONS} connections, ${WARMUP_SECONDS} s of warm-up, then ${ROUNDS} turns of ${SECONDS} s alternating with the baseline (medians); misses: ${MISS_ROUNDS} alternating turns of ${SECONDS} s, ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; the server in production mode, logging at info to a file, rate limits off`;
+    const settings = `wrk with 1 thread and ${CONNECTIONS} connections, ${WARMUP_SECONDS} s of warm-up, then ${ROUNDS} turns of ${SECONDS} s alternating with the baseline (medians); misses: ${MISS_ROUNDS} alternating turns of ${SECONDS} s, ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; the server in production mode, logging at info to a file, rate limits off${EXTRA_FLAGS.length > 0 ? `, and ${EXTRA_FLAGS.join(' ')}` : ''}`;
     notes.unshift('Sources: synthetic photographs (4000×3000 and 1920×1280 JPEG q85) and a 1200×800 PNG with alpha; each miss is a distinct file name (a hard link), so every request renders.');
     notes.push(`Whole run: ${Math.round((Date.now() - started) / 1000)} s.`);
     process.stdout.write(`\n${formatTable(rows)}\n\n`);

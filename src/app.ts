@@ -152,9 +152,16 @@ export async function createApp(config: Config, logger: Logger) {
       }
       return address;
     },
-    async close(): Promise<void> {
+    /**
+     * Stops accepting connections, lets the requests in flight finish, waits for renders
+     * nobody waits for any more (the pre-cache's), and deletes temporary files a write cut
+     * short may have left.
+     */
+    async close(): Promise<{ removedTemporary: number }> {
       precache.stop();
       await server.close();
+      await service.settled();
+      return { removedTemporary: await cache.removeTemporary() };
     },
   };
 }

@@ -46,6 +46,7 @@ export interface HotPathOptions {
 export function createHotPath(options: HotPathOptions) {
   const { service, logger, metrics } = options;
   const answers = new Map<string, HotAnswer>();
+  let stopped = false;
 
   /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
   function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
@@ -56,7 +57,7 @@ export function createHotPath(options: HotPathOptions) {
 
   /** Answers the request and returns true, or returns false and leaves it to the framework. */
   function serve(request: IncomingMessage, response: ServerResponse): boolean {
-    if (request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false;
+    if (stopped || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false;
     const known = answers.get(request.url as string);
     if (!known) return false;
     const data = service.loadHot(known.variant);
@@ -72,7 +73,14 @@ export function createHotPath(options: HotPathOptions) {
     return true;
   }
 
-  return { remember, serve };
+  return {
+    remember,
+    serve,
+    /** Leaves every request to the framework from now on (while the server closes). */
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 export type HotPath = ReturnType<typeof createHotPath>;

@@ -73,6 +73,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       'request',
     );
   });
+  // Once closing, responses still in flight end their connection, so the server can stop
+  // without waiting for clients' keep-alive connections to time out.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    hotPath.stop();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),

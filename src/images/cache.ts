@@ -147,25 +147,33 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     }
   }
 
+  /** Deletes temporary files that an interrupted write left behind; how many there were. */
+  async function removeTemporary(): Promise<number> {
+    let removed = 0;
+    for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
+      if (!entry.isFile() || !isTemporaryName(entry.name)) continue;
+      await nodeFs.rm(path.join(entry.parentPath, entry.name), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   /**
    * Walks the cache once at start-up: removes temporary files left by an interrupted
    * write and counts what is there.
    */
   async function scan(): Promise<{ removedTemporary: number }> {
-    let removedTemporary = 0;
     entries.clear();
     bytes = 0;
     kept.clear();
     keptBytes = 0;
     await nodeFs.mkdir(root, { recursive: true });
+    const removedTemporary = await removeTemporary();
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
     for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
-      if (isTemporaryName(entry.name)) {
-        await nodeFs.rm(file, { force: true });
-        removedTemporary++;
-      } else if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
+      if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
         const stat = await nodeFs.stat(file).catch(() => null);
         if (stat) found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
       }
@@ -247,6 +255,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     has,
     write,
     scan,
+    removeTemporary,
     requestPaths,
     clearPaths,
     clearAll,

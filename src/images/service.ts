@@ -175,8 +175,14 @@ export function createImageService(options: ImageServiceOptions) {
     return cache.clearPaths(stale);
   }
 
+  /** Settles once no render or cache write is running (those started meanwhile included). */
+  async function settled(): Promise<void> {
+    while (flights.size > 0) await Promise.allSettled([...flights.values()]);
+  }
+
   return {
     resolve: resolver.resolve,
+    settled,
     clear,
     cachedSources,
     clearChangedSources,

@@ -29,7 +29,14 @@ export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}):
   });
   const app = await createApp(config, pino({ level: 'debug' }, sink));
   const url = await app.listen();
-  return { url, app, logs, close: () => app.close() };
+  return {
+    url,
+    app,
+    logs,
+    close: async () => {
+      await app.close();
+    },
+  };
 }
 
 /** GET (or another method) with the body read, so sockets never stay busy. */

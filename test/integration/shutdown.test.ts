@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import sharp from 'sharp';
+import { isTemporaryName } from '../../src/fs/atomic-write';
+import { inspect } from '../helpers/images';
+import { spawnServer, type SpawnedServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const SHUTDOWN_BOUND_MS = 10_000;
+const root = tempDir();
+
+/** Noise compresses badly and decodes slowly: renders of it stay in flight long enough to be caught. */
+async function writeNoise(file: string, width: number, height: number): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+}
+
+function filesUnder(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name)) : [];
+}
+
+/** A GET on a connection of its own, so it cannot be answered on one opened before. */
+function getOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+async function health(server: SpawnedServer): Promise<{ processing: { active: number; queued: number }; imagesProcessed: number }> {
+  return (await fetch(`${server.address}/health`)).json() as Promise<{ processing: { active: number; queued: number }; imagesProcessed: number }>;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function logLines(server: SpawnedServer): Array<Record<string, unknown>> {
+  return server
+    .output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+describe('on SIGTERM', () => {
+  it('stops accepting, finishes the requests and renders in flight, leaves no temporary file and exits 0 in time', async () => {
+    const imagesDir = path.join(root, 'requests', 'images');
+    const cacheDir = path.join(root, 'requests', 'cache');
+    await writeNoise(path.join(imagesDir, 'noise.jpg'), 3000, 2000);
+    const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--precache', 'false', '--processing-concurrency', '1'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
+
+    const widths = [400, 500, 600, 700];
+    const inFlight = widths.map((width) => fetch(`${server.address}/img/noise/${width}`).then(async (response) => ({ status: response.status, body: Buffer.from(await response.arrayBuffer()) })));
+    await until(async () => (await health(server)).processing.queued >= 2);
+
+    const started = Date.now();
+    const exited = server.stop();
+    await until(() => getOnNewConnection(`${server.address}/health`).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED'), 2000);
+
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((answer) => answer.status)).toEqual(widths.map(() => 200));
+    expect(await Promise.all(answers.map((answer) => inspect(answer.body).then((meta) => meta.width)))).toEqual(widths);
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_BOUND_MS);
+
+    const files = filesUnder(cacheDir).filter((file) => !file.includes(`${path.sep}.placeholder${path.sep}`));
+    expect(files.filter((file) => isTemporaryName(path.basename(file)))).toEqual([]);
+    expect(files).toHaveLength(widths.length);
+    const lines = logLines(server);
+    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    const order = lines.map((line) => line.msg);
+    expect(order.indexOf('stopped')).toBeGreaterThan(order.lastIndexOf('request'));
+  });
+
+  it('during the pre-cache: waits for the renders started, starts no more, and leaves only whole files', async () => {
+    const imagesDir = path.join(root, 'precache', 'images');
+    const cacheDir = path.join(root, 'precache', 'cache');
+    for (let i = 0; i < 12; i++) await writeNoise(path.join(imagesDir, `noise${i}.jpg`), 1600, 1200);
+    const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--precache', 'true', '--precache-workers', '2'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
+    await until(async () => (await health(server)).processing.active >= 1);
+
+    expect(await server.stop()).toBe(0);
+    const files = filesUnder(cacheDir).filter((file) => !file.includes(`${path.sep}.placeholder${path.sep}`));
+    expect(files.filter((file) => isTemporaryName(path.basename(file)))).toEqual([]);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.length).toBeLessThan(12);
+    for (const file of files) expect(await sharp(file).metadata()).toMatchObject({ format: 'webp', width: 1000 });
+    expect(logLines(server).find((line) => line.msg === 'stopped')).toMatchObject({ removedTemporary: 0 });
+  });
+});
