@@ -48,11 +48,12 @@ function account(outcomes) {
   }
 }
 
-function startServer(work, name) {
+function startServer(work, name, flags = []) {
   const args = [
     ...['--host', '127.0.0.1', '--port', '0', '--imagesdir', path.join(work, 'images'), '--cachedir', path.join(work, name)],
     ...['--precache', 'false', '--rate-limit-image', 'off', '--rate-limit-images', 'off', '--rate-limit-renders', 'off'],
     ...EXTRA_FLAGS,
+    ...flags,
   ];
   const env = { ...process.env, NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: 'bench-secret-bench-secret-bench-secret-0123' };
   return startNode(SERVER, args, { env, logFile: path.join(work, `${name}.log`) });
@@ -118,16 +119,22 @@ async function alternateLoops(sides) {
 }
 
 async function hits(work, server, sources) {
-  log('hits: goimgserver vs node:http from memory');
-  const { url } = (await graphql(server.address, IMAGE_QUERY, { path: sources.medium.name, width: 800, format: 'WEBP' })).image;
-  const first = await request(server.address + url);
+  log('hits: goimgserver vs node:http from memory, then without per-hit log lines');
+  const hitUrl = async (target) => {
+    const { url } = (await graphql(target.address, IMAGE_QUERY, { path: sources.medium.name, width: 800, format: 'WEBP' })).image;
+    return { url: target.address + url, body: (await request(target.address + url)).body };
+  };
+  const first = await hitUrl(server);
   const bodyFile = path.join(work, 'hit.webp');
   fs.writeFileSync(bodyFile, first.body);
   const bare = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp'], { logFile: path.join(work, 'bare-http.log') });
-  const [ours, baseline] = await alternate([{ url: server.address + url }, { url: `${bare.address}/` }]);
+  const [ours, baseline] = await alternate([{ url: first.url }, { url: `${bare.address}/` }]);
+  const quietServer = await startServer(work, 'cache-quiet', ['--log-hits', 'false']);
+  const [quiet, quietBaseline] = await alternate([{ url: (await hitUrl(quietServer)).url }, { url: `${bare.address}/` }]);
+  await quietServer.stop();
   await bare.stop();
-  refusals.failed += ours.failed;
-  return { ours, baseline, url, bytes: first.body.length };
+  refusals.failed += ours.failed + quiet.failed;
+  return { ours, baseline, quiet, quietBaseline, bytes: first.body.length };
 }
 
 async function graphqlLoad(work, server, sources) {
@@ -236,6 +243,8 @@ function hitRows(hit) {
   return [
     ratioRow({ measure: `hits, ${hit.bytes} B WebP, req/s`, ours: number(hit.ours.rate), baseline: `${number(hit.baseline.rate)} (node:http)` }, hit.ours.rate, hit.baseline.rate, '≥ 0.7×', 0.7),
     { measure: `hits, p50 / p99 at ${CONNECTIONS} connections`, ours: `${number(hit.ours.p50, 2)} / ${number(hit.ours.p99, 2)} ms`, baseline: `${number(hit.baseline.p50, 2)} / ${number(hit.baseline.p99, 2)} ms`, target: 'p99 ≤ 10 ms', met: hit.ours.p99 <= 10 },
+    ratioRow({ measure: 'hits with `--log-hits false`, req/s', ours: number(hit.quiet.rate), baseline: `${number(hit.quietBaseline.rate)} (node:http)` }, hit.quiet.rate, hit.quietBaseline.rate, '≥ 0.7×', 0.7),
+    { measure: 'hits with `--log-hits false`, p50 / p99', ours: `${number(hit.quiet.p50, 2)} / ${number(hit.quiet.p99, 2)} ms`, baseline: `${number(hit.quietBaseline.p50, 2)} / ${number(hit.quietBaseline.p99, 2)} ms`, target: 'p99 ≤ 10 ms', met: hit.quiet.p99 <= 10 },
   ];
 }
 

@@ -138,6 +138,7 @@ export async function createApp(config: Config, logger: Logger) {
     precacheProgress: precache.progress,
     precacheEnabled: config.precache,
     metrics,
+    logHits: config.logHits,
   });
 
   return {

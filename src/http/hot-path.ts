@@ -34,6 +34,8 @@ export interface HotPathOptions {
   logger: FastifyBaseLogger;
   metrics: Metrics | null;
   generateId(): string;
+  /** Log each answer at info like other requests; otherwise at debug. */
+  logHits: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export interface HotPathOptions {
  */
 export function createHotPath(options: HotPathOptions) {
   const { service, logger, metrics } = options;
+  const level = options.logHits ? 'info' : 'debug';
   const answers = new Map<string, HotAnswer>();
   let stopped = false;
 
@@ -69,7 +72,7 @@ export function createHotPath(options: HotPathOptions) {
     response.end(data);
     const ms = performance.now() - started;
     metrics?.observeRequest(IMAGE_ROUTE, 200, ms / 1000);
-    logger.info({ reqId, method: 'GET', url: request.url, status: 200, ms: Math.round(ms * 10) / 10, cache: 'HIT' }, 'request');
+    logger[level]({ reqId, method: 'GET', url: request.url, status: 200, ms: Math.round(ms * 10) / 10, cache: 'HIT' }, 'request');
     return true;
   }
 

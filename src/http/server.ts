@@ -27,6 +27,8 @@ export interface HttpServerOptions {
   precacheEnabled: boolean;
   /** Served at /metrics; null when metrics are off. */
   metrics: Metrics | null;
+  /** Whether requests answered from memory are logged at info (otherwise debug). */
+  logHits: boolean;
 }
 
 const KEEP_ALIVE_MS = 72_000;
@@ -34,7 +36,7 @@ const KEEP_ALIVE_MS = 72_000;
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
-  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId: randomUUID });
+  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId: randomUUID, logHits: options.logHits });
   const app = Fastify({
     // Repeated image hits are answered below the framework (see hot-path.ts).
     serverFactory: (handler) => {

@@ -104,6 +104,20 @@ describe('repeated image requests', () => {
   });
 });
 
+describe('--log-hits false', () => {
+  it('logs answers from memory at debug only, and still counts them', async () => {
+    const server = await start(['--log-hits', 'false']);
+    const url = server.url + (await urlOf(server, 'photo', 350));
+    await fetchBody(url, { headers: { 'X-Request-Id': 'quiet-miss' } });
+    await fetchBody(url, { headers: { 'X-Request-Id': 'quiet-hit' } });
+
+    const lines = (id: string) => server.logs.filter((line) => line.reqId === id && line.msg === 'request');
+    expect(lines('quiet-miss')).toEqual([expect.objectContaining({ level: 30, cache: 'MISS' })]);
+    expect(lines('quiet-hit')).toEqual([expect.objectContaining({ level: 20, cache: 'HIT', status: 200 })]);
+    expect(server.app.service.stats().cacheHits).toBe(1);
+  });
+});
+
 describe('--source-check-interval', () => {
   it('reuses which file answers a path for that long: a source changed by hand shows after it', async () => {
     const server = await start(['--source-check-interval', '1']);
