@@ -24,8 +24,8 @@ const ROOT = path.join(__dirname, '..');
 // More goimgserver flags for a run, such as "--memory-cache-size 0", to see what a setting is worth.
 const EXTRA_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const SERVER = path.join(ROOT, 'dist', 'main.js');
-// The server renders this many at once by default; raw sharp gets the same.
-const CONCURRENCY = os.availableParallelism();
+// The server renders this many at once by default (--processing-concurrency 0); raw sharp gets the same.
+const CONCURRENCY = 2 * os.availableParallelism();
 // The clients keep the server's queue fed, so that a slot never waits for the network.
 const CLIENTS = CONCURRENCY * 2;
 

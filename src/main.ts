@@ -5,9 +5,14 @@ import { ConfigError, loadConfig } from './config/load';
 import { writeFileAtomic } from './fs/atomic-write';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+// Renders run on libuv's thread pool, which file reads and writes share: these threads stay
+// free for the file system however many renders run.
+const FILE_SYSTEM_THREADS = 4;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.argv.slice(2), process.env, process.cwd());
+  // Read by libuv when the pool first starts, which is after this line.
+  process.env.UV_THREADPOOL_SIZE ??= String(config.processingConcurrency + FILE_SYSTEM_THREADS);
   const logger = pino({ level: config.logLevel });
 
   if (config.dump) {

@@ -64,7 +64,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     cacheDir: path.resolve(cwd, settings.cacheDir),
     auditFile: settings.auditFile && path.resolve(cwd, settings.auditFile),
     precacheWorkers: settings.precacheWorkers || cpus,
-    processingConcurrency: settings.processingConcurrency || cpus,
+    processingConcurrency: settings.processingConcurrency || 2 * cpus,
     production,
     gitEnv: Object.fromEntries(GIT_ENV.flatMap((name) => (env[name] ? [[name, env[name]]] : []))),
     origins: origins as Config['origins'],
