@@ -34,7 +34,7 @@ function writeResults({ rows, settings, notes }) {
   const text = [
     '# Benchmark results',
     '',
-    `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} CPUs (\`nproc\`), ${os.platform()} ${os.release()}.`,
+    `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} CPUs (\`nproc\`), ${os.platform()}.`,
     '',
     `Versions: ${versions()}.`,
     '',
