@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
+import { createMemo } from '../images/memo';
 import type { ImageService, Variant } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
 import type { Metrics } from './metrics';
@@ -48,14 +49,12 @@ export interface HotPathOptions {
 export function createHotPath(options: HotPathOptions) {
   const { service, logger, metrics } = options;
   const level = options.logHits ? 'info' : 'debug';
-  const answers = new Map<string, HotAnswer>();
+  const answers = createMemo<HotAnswer>(REMEMBERED_URLS);
   let stopped = false;
 
   /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
   function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
-    answers.delete(url);
     answers.set(url, { variant, headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flat() });
-    if (answers.size > REMEMBERED_URLS) answers.delete(answers.keys().next().value as string);
   }
 
   /** Answers the request and returns true, or returns false and leaves it to the framework. */

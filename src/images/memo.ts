@@ -2,20 +2,33 @@
 export function createMemo<T>(maxEntries: number) {
   const entries = new Map<string, T>();
 
+  function get(key: string): T | undefined {
+    const known = entries.get(key);
+    if (known !== undefined) {
+      // Map order is insertion order: re-inserting marks the entry as recently used.
+      entries.delete(key);
+      entries.set(key, known);
+    }
+    return known;
+  }
+
+  function set(key: string, value: T): void {
+    entries.delete(key);
+    entries.set(key, value);
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+  }
+
   return {
+    get,
+    set,
     remembered(key: string, compute: () => T): T {
-      const known = entries.get(key);
-      if (known !== undefined) {
-        // Map order is insertion order: re-inserting marks the entry as recently used.
-        entries.delete(key);
-        entries.set(key, known);
-        return known;
-      }
+      const known = get(key);
+      if (known !== undefined) return known;
       const value = compute();
-      entries.set(key, value);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      set(key, value);
       return value;
     },
+    clear: () => entries.clear(),
     /** Forgets `key` when it still holds `value`. */
     forget(key: string, value: T): void {
       if (entries.get(key) === value) entries.delete(key);

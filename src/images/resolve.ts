@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
 import { fileVersion, type SourceIdentity } from './key';
+import { createMemo } from './memo';
 import { looksLikeParameter } from './spec';
 
 /** The little of the file system that resolution needs; `stat` follows symlinks. */
@@ -116,7 +117,12 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   }
 
   const recheckMs = options.recheckMs ?? 0;
-  const recent = new Map<string, { at: number; source: Promise<ResolvedSource>; settled?: ResolvedSource }>();
+  interface Remembered {
+    at: number;
+    source: Promise<ResolvedSource>;
+    settled?: ResolvedSource;
+  }
+  const recent = createMemo<Remembered>(REMEMBERED_PATHS);
 
   /**
    * Resolves checked path segments (see lookUp). Within `recheckMs` of a look-up the same
@@ -129,17 +135,13 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     const known = recent.get(requestPath);
     if (known && now - known.at < recheckMs) return known.source;
 
-    const entry: { at: number; source: Promise<ResolvedSource>; settled?: ResolvedSource } = { at: now, source: lookUp(segments) };
-    recent.delete(requestPath);
+    const entry: Remembered = { at: now, source: lookUp(segments) };
     recent.set(requestPath, entry);
-    if (recent.size > REMEMBERED_PATHS) recent.delete(recent.keys().next().value as string);
     entry.source.then(
       (source) => {
         entry.settled = source;
       },
-      () => {
-        if (recent.get(requestPath) === entry) recent.delete(requestPath);
-      },
+      () => recent.forget(requestPath, entry),
     );
     return entry.source;
   }
