@@ -54,7 +54,8 @@ export function createHotPath(options: HotPathOptions) {
 
   /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
   function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
-    answers.set(url, { variant, headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flat() });
+    // In lower case, as the framework sends them.
+    answers.set(url, { variant, headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]) });
   }
 
   /** Answers the request and returns true, or returns false and leaves it to the framework. */
@@ -67,7 +68,7 @@ export function createHotPath(options: HotPathOptions) {
 
     const started = performance.now();
     const reqId = requestIdOf(request, options.generateId);
-    response.writeHead(200, ['X-Request-Id', reqId, ...known.headers, 'Content-Length', String(data.length)]);
+    response.writeHead(200, ['x-request-id', reqId, ...known.headers, 'content-length', String(data.length)]);
     response.end(data);
     const ms = performance.now() - started;
     metrics?.observeRequest(IMAGE_ROUTE, 200, ms / 1000);

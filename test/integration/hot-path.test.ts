@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { inspect, makeSource } from '../helpers/images';
 import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
@@ -39,6 +40,16 @@ function stableHeaders(headers: Headers): Record<string, string> {
   return kept;
 }
 
+/** The header names exactly as sent (fetch folds their case). */
+function rawHeaderNames(url: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (response) => {
+      response.resume();
+      resolve(response.rawHeaders.filter((_value, index) => index % 2 === 0));
+    }).on('error', reject);
+  });
+}
+
 beforeAll(async () => {
   await makeSource(imagesDir, 'photo.jpg', { width: 1200, height: 800 });
   await makeSource(imagesDir, 'changing.jpg', { width: 600, height: 300 });
@@ -76,6 +87,8 @@ describe('repeated image requests', () => {
     const metrics = (await fetchBody(`${server.url}/metrics`)).body.toString();
     expect(metrics).toMatch(/goimgserver_http_requests_total\{route="\/img\/\*",status="200"\} 3/);
     expect(metrics).toMatch(/goimgserver_cache_hits_total 2/);
+    // Names in lower case, as the route sends them.
+    expect(await rawHeaderNames(url)).toEqual(expect.arrayContaining(['etag', 'cache-control', 'content-type', 'content-length', 'x-request-id', 'x-cache-status']));
   });
 
   it('still get 304 for a matching ETag and no body for HEAD, from the route', async () => {
