@@ -109,8 +109,9 @@ describe('the playground in a real browser', () => {
     expect(page.url()).toBe(`${server.url}/playground`);
     const { body } = await run(page, 'Landscape');
     expect(body.data).toEqual({ image: expect.objectContaining({ width: 300, height: 200, format: 'WEBP', source: 'ORIGINAL' }) });
-    // Monaco lays text out with non-breaking spaces, which \s matches.
-    await page.waitForFunction(`/"height":\\s*200/.test(document.querySelector('.graphiql-response')?.textContent ?? '')`);
+    // Monaco lays text out with non-breaking spaces, which \s matches. A locator waits from
+    // Playwright's own isolated script, which the page's CSP (no eval) does not govern.
+    await page.locator('.graphiql-response').filter({ hasText: /"height":\s*200/ }).waitFor({ timeout: 10_000 });
     await page.close();
   });
 
