@@ -89,8 +89,17 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
 
   // Requested paths are checked segments (no empty or dot segments), so on POSIX the
   // concatenation is already the normalised path that path.join would build; it runs on every hit.
+  function folderOf(requestPath: string): string {
+    return `${root}/${requestPath}`;
+  }
+
   function locate(requestPath: string, name: string): string {
-    return `${root}/${requestPath}/${name}`;
+    return `${folderOf(requestPath)}/${name}`;
+  }
+
+  /** Every file and folder under the cache, or nothing when the cache folder is missing. */
+  function listAll() {
+    return nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   }
 
   /** A derivative's bytes when they are in memory; never touches the disk. */
@@ -147,10 +156,10 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     }
   }
 
-  /** Deletes temporary files that an interrupted write left behind; how many there were. */
-  async function removeTemporary(): Promise<number> {
+  /** Deletes temporary files that an interrupted write left behind (among `listing`); how many there were. */
+  async function removeTemporary(listing?: Awaited<ReturnType<typeof listAll>>): Promise<number> {
     let removed = 0;
-    for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    for (const entry of listing ?? (await listAll())) {
       if (!entry.isFile() || !isTemporaryName(entry.name)) continue;
       await nodeFs.rm(path.join(entry.parentPath, entry.name), { force: true });
       removed++;
@@ -168,9 +177,10 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     kept.clear();
     keptBytes = 0;
     await nodeFs.mkdir(root, { recursive: true });
-    const removedTemporary = await removeTemporary();
+    const listing = await listAll();
+    const removedTemporary = await removeTemporary(listing);
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
-    for (const entry of await nodeFs.readdir(root, { recursive: true, withFileTypes: true })) {
+    for (const entry of listing) {
       if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
       if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
@@ -199,7 +209,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    */
   async function clearPaths(requestPaths: Iterable<string>): Promise<{ files: number; bytes: number }> {
     const freed = { files: 0, bytes: 0 };
-    const dirs = new Set([...requestPaths].map((requestPath) => path.join(root, ...requestPath.split('/'))));
+    const dirs = new Set([...requestPaths].map(folderOf));
     for (const dir of dirs) {
       const entries = await nodeFs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
@@ -216,7 +226,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
 
   /** The requested paths that have derivatives stored, `/`-separated; the placeholder's folder is not one. */
   async function requestPaths(): Promise<string[]> {
-    const entries = await nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    const entries = await listAll();
     const found = new Set<string>();
     for (const entry of entries) {
       if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
@@ -255,7 +265,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     has,
     write,
     scan,
-    removeTemporary,
+    removeTemporary: () => removeTemporary(),
     requestPaths,
     clearPaths,
     clearAll,
