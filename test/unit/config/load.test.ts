@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { formatSettings } from '../../../src/config/dump';
 import { ConfigError, loadConfig } from '../../../src/config/load';
@@ -118,6 +119,17 @@ describe('configuration', () => {
       expect(text).toContain('signing-secret-previous = (unset)  # default');
       expect(text).not.toContain(SECRET);
     });
+  });
+
+  it('defaults the hot-path settings and refuses bad values of them, each named', () => {
+    const config = loadConfig([], {}, CWD);
+    expect(config).toMatchObject({ memoryCacheSize: 64 * 1024 * 1024, sourceCheckInterval: 1, logHits: true });
+    expect(config.processingConcurrency).toBe(2 * os.availableParallelism());
+    expect(problemsOf(['--source-check-interval', '-1', '--memory-cache-size', 'lots', '--log-hits', 'maybe'])).toEqual([
+      'Expected a size in bytes, or with k, m or g (such as 10g), or 0 for --memory-cache-size but received "lots"',
+      'Expected an integer from 0 to 3600 for --source-check-interval but received "-1"',
+      'Expected true or false for --log-hits but received "maybe"',
+    ]);
   });
 
   it.each([
