@@ -3,8 +3,10 @@ import { createApp, StartupError } from './app';
 import { formatSettings } from './config/dump';
 import { ConfigError, loadConfig } from './config/load';
 import { writeFileAtomic } from './fs/atomic-write';
+import { createLineWriter } from './fs/line-writer';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+const STDOUT = 1;
 // Renders run on libuv's thread pool, which file reads and writes share: these threads stay
 // free for the file system however many renders run.
 const FILE_SYSTEM_THREADS = 4;
@@ -13,7 +15,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.argv.slice(2), process.env, process.cwd());
   // Read by libuv when the pool first starts, which is after this line.
   process.env.UV_THREADPOOL_SIZE ??= String(config.processingConcurrency + FILE_SYSTEM_THREADS);
-  const logger = pino({ level: config.logLevel });
+  const logLines = createLineWriter(STDOUT);
+  process.on('exit', logLines.flushSync);
+  const logger = pino({ level: config.logLevel }, logLines);
 
   if (config.dump) {
     await writeFileAtomic('settings.conf', [Buffer.from(formatSettings(config))]);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import { createMemo } from '../images/memo';
 import type { ImageService, Variant } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
@@ -30,6 +31,27 @@ interface HotAnswer {
   readonly headers: readonly string[];
 }
 
+type RequestLine = (reqId: string, url: string, ms: number) => void;
+
+/**
+ * Writes a hot answer's request line as pino writes the route's (same fields in the same
+ * order, to the same destination), built by hand: pino's general formatting of the fields
+ * costs about a tenth of such a request.
+ */
+function requestLineWriter(logger: pino.Logger, level: 'info' | 'debug'): RequestLine {
+  // pino.symbols exposes, for integrations like this one, the logger's destination, its
+  // timestamp and its bindings (pid, hostname) already serialised.
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const destination = internals[pino.symbols.streamSym] as { write(line: string): void };
+  const time = internals[pino.symbols.timeSym] as () => string;
+  const bindings = internals[pino.symbols.chindingsSym] as string;
+  const start = `{"level":${logger.levels.values[level]}`;
+  return (reqId, url, ms) => {
+    if (!logger.isLevelEnabled(level)) return;
+    destination.write(`${start}${time()}${bindings},"reqId":${JSON.stringify(reqId)},"method":"GET","url":${JSON.stringify(url)},"status":200,"ms":${ms},"cache":"HIT","msg":"request"}\n`);
+  };
+}
+
 export interface HotPathOptions {
   service: ImageService;
   logger: FastifyBaseLogger;
@@ -48,7 +70,7 @@ export interface HotPathOptions {
  */
 export function createHotPath(options: HotPathOptions) {
   const { service, logger, metrics } = options;
-  const level = options.logHits ? 'info' : 'debug';
+  const logRequest = requestLineWriter(logger as pino.Logger, options.logHits ? 'info' : 'debug');
   const answers = createMemo<HotAnswer>(REMEMBERED_URLS);
   let stopped = false;
 
@@ -72,7 +94,7 @@ export function createHotPath(options: HotPathOptions) {
     response.end(data);
     const ms = performance.now() - started;
     metrics?.observeRequest(IMAGE_ROUTE, 200, ms / 1000);
-    logger[level]({ reqId, method: 'GET', url: request.url, status: 200, ms: Math.round(ms * 10) / 10, cache: 'HIT' }, 'request');
+    logRequest(reqId, request.url as string, Math.round(ms * 10) / 10);
     return true;
   }
 

@@ -77,13 +77,20 @@ describe('repeated image requests', () => {
     expect(hot.headers.get('x-request-id')).toBe('hot-1');
 
     // A conditional request that does not match goes through the route: its 200 is the reference.
-    const routed = await fetchBody(url, { headers: { 'If-None-Match': '"something-else"' } });
+    const routed = await fetchBody(url, { headers: { 'If-None-Match': '"something-else"', 'X-Request-Id': 'routed-1' } });
     expect(calls.load).toHaveBeenCalledTimes(2);
     expect(routed.headers.get('x-cache-status')).toBe('HIT');
     expect(stableHeaders(hot.headers)).toEqual(stableHeaders(routed.headers));
     expect(hot.headers.get('content-length')).toBe(String(miss.body.length));
 
     expect(server.logs).toContainEqual(expect.objectContaining({ reqId: 'hot-1', msg: 'request', method: 'GET', status: 200, cache: 'HIT', url: url.slice(server.url.length) }));
+    // The same line as the route writes: the same fields in the same order, only the id and times differ.
+    const lineOf = (reqId: string) => server.logs.find((line) => line.reqId === reqId && line.msg === 'request') as Record<string, unknown>;
+    const [hotLine, routedLine] = [lineOf('hot-1'), lineOf('routed-1')];
+    expect(Object.keys(hotLine)).toEqual(Object.keys(routedLine));
+    const varying = new Set(['reqId', 'time', 'ms']);
+    for (const key of Object.keys(routedLine).filter((name) => !varying.has(name))) expect([key, hotLine[key]]).toEqual([key, routedLine[key]]);
+    expect(hotLine.ms).toEqual(expect.any(Number));
     const metrics = (await fetchBody(`${server.url}/metrics`)).body.toString();
     expect(metrics).toMatch(/goimgserver_http_requests_total\{route="\/img\/\*",status="200"\} 3/);
     expect(metrics).toMatch(/goimgserver_cache_hits_total 2/);
