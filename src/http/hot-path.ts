@@ -69,7 +69,8 @@ export interface HotPathOptions {
  * a conditional or HEAD request, a recheck, bytes only on disk) goes to the route.
  */
 export function createHotPath(options: HotPathOptions) {
-  const { service, logger, metrics } = options;
+  const { service, logger } = options;
+  const observe = options.metrics?.requestObserver(IMAGE_ROUTE, 200);
   const logRequest = requestLineWriter(logger as pino.Logger, options.logHits ? 'info' : 'debug');
   const answers = createMemo<HotAnswer>(REMEMBERED_URLS);
   let stopped = false;
@@ -93,7 +94,7 @@ export function createHotPath(options: HotPathOptions) {
     response.writeHead(200, ['x-request-id', reqId, ...known.headers, 'content-length', String(data.length)]);
     response.end(data);
     const ms = performance.now() - started;
-    metrics?.observeRequest(IMAGE_ROUTE, 200, ms / 1000);
+    observe?.(ms / 1000);
     logRequest(reqId, request.url as string, Math.round(ms * 10) / 10);
     return true;
   }

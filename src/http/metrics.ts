@@ -1,8 +1,93 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 export interface MetricsSources {
   stats(): { cacheHits: number; cacheMisses: number; imagesProcessed: number; active: number; queued: number };
   cacheStats(): { files: number; bytes: number };
+}
+
+const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface RequestSeries {
+  readonly route: string;
+  readonly status: string;
+  count: number;
+  sum: number;
+  /** Observations in each bucket, not cumulative; the last is above every bound. */
+  readonly perBucket: number[];
+}
+
+interface Sample {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** A metric whose samples are computed when scraped. */
+function registerSampled(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', samples: () => Sample[]): void {
+  const get = async () => ({ name, help, type, aggregator: 'sum', values: samples() });
+  registry.registerMetric({ name, help, type, aggregator: 'sum', get } as unknown as Metric);
+}
+
+/**
+ * Requests by route pattern and status, counted in plain numbers and turned into Prometheus
+ * samples when scraped: prom-client's label handling on every observation cost about a
+ * twentieth of a request answered from memory.
+ */
+function createRequestTally(registry: Registry) {
+  const series = new Map<string, RequestSeries>();
+
+  function seriesOf(route: string, status: number): RequestSeries {
+    const key = `${route} ${status}`;
+    let found = series.get(key);
+    if (!found) {
+      found = { route, status: String(status), count: 0, sum: 0, perBucket: new Array<number>(REQUEST_BUCKETS.length + 1).fill(0) };
+      series.set(key, found);
+    }
+    return found;
+  }
+
+  function add(target: RequestSeries, seconds: number): void {
+    target.count++;
+    target.sum += seconds;
+    let bucket = 0;
+    while (bucket < REQUEST_BUCKETS.length && seconds > (REQUEST_BUCKETS[bucket] as number)) bucket++;
+    target.perBucket[bucket] = (target.perBucket[bucket] ?? 0) + 1;
+  }
+
+  registerSampled(registry, 'goimgserver_http_requests_total', 'HTTP requests by route pattern and status.', 'counter', () =>
+    [...series.values()].map(({ route, status, count }) => ({ labels: { route, status }, value: count })),
+  );
+
+  const name = 'goimgserver_http_request_duration_seconds';
+  registerSampled(registry, name, 'Time to answer an HTTP request, by route pattern.', 'histogram', () => {
+    const byRoute = new Map<string, { count: number; sum: number; perBucket: number[] }>();
+    for (const { route, count, sum, perBucket } of series.values()) {
+      const before = byRoute.get(route);
+      byRoute.set(route, {
+        count: count + (before?.count ?? 0),
+        sum: sum + (before?.sum ?? 0),
+        perBucket: perBucket.map((observed, bucket) => observed + (before?.perBucket[bucket] ?? 0)),
+      });
+    }
+    return [...byRoute].flatMap(([route, { count, sum, perBucket }]) => {
+      let cumulative = 0;
+      const buckets = perBucket.map((observed, bucket) => {
+        cumulative += observed;
+        return { metricName: `${name}_bucket`, labels: { le: REQUEST_BUCKETS[bucket] ?? '+Inf', route }, value: cumulative };
+      });
+      return [...buckets, { metricName: `${name}_sum`, labels: { route }, value: sum }, { metricName: `${name}_count`, labels: { route }, value: count }];
+    });
+  });
+
+  return {
+    observe(route: string, status: number, seconds: number): void {
+      add(seriesOf(route, status), seconds);
+    },
+    observer(route: string, status: number): (seconds: number) => void {
+      const target = seriesOf(route, status);
+      return (seconds) => add(target, seconds);
+    },
+  };
 }
 
 /**
@@ -16,14 +101,7 @@ export function createMetrics() {
   let sources: MetricsSources | null = null;
   collectDefaultMetrics({ register: registry, prefix: 'goimgserver_' });
 
-  const requests = new Counter({ name: 'goimgserver_http_requests_total', help: 'HTTP requests by route pattern and status.', labelNames: ['route', 'status'], registers: [registry] });
-  const requestSeconds = new Histogram({
-    name: 'goimgserver_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route pattern.',
-    labelNames: ['route'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const requests = createRequestTally(registry);
   const renderSeconds = new Histogram({
     name: 'goimgserver_render_duration_seconds',
     help: 'Time to render one derivative (a cache miss), by output format.',
@@ -67,10 +145,9 @@ export function createMetrics() {
     attach(given: MetricsSources): void {
       sources = given;
     },
-    observeRequest(route: string, status: number, seconds: number): void {
-      requests.inc({ route, status: String(status) });
-      requestSeconds.observe({ route }, seconds);
-    },
+    observeRequest: requests.observe,
+    /** Observes requests of one route and status, for paths that answer many. */
+    requestObserver: requests.observer,
     observeRender(format: string, seconds: number): void {
       renderSeconds.observe({ format }, seconds);
     },

@@ -44,6 +44,15 @@ describe('/metrics', () => {
     expect(sample(text, 'goimgserver_render_duration_seconds_count{format="jpeg"}')).toBe(1);
     expect(sample(text, 'goimgserver_http_requests_total{route="/img/*",status="200"}')).toBe(2);
     expect(sample(text, 'goimgserver_http_requests_total{route="/graphql",status="200"}')).toBe(1);
+    expect(text).toContain('# TYPE goimgserver_http_request_duration_seconds histogram');
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_count{route="/img/*"}')).toBe(2);
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="+Inf",route="/img/*"}')).toBe(2);
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="10",route="/img/*"}')).toBe(2);
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_sum{route="/img/*"}')).toBeGreaterThan(0);
+    const buckets = text.split('\n').filter((line) => line.startsWith('goimgserver_http_request_duration_seconds_bucket{') && line.includes('route="/img/*"'));
+    const counts = buckets.map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+    expect(counts).toHaveLength(13);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(sample(text, 'goimgserver_render_queue_depth')).toBe(0);
     expect(sample(text, 'goimgserver_cache_files')).toBe(1);
     expect(text).toContain('goimgserver_process_resident_memory_bytes');
