@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrecacheProgress } from '../images/precache';
@@ -6,7 +5,7 @@ import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
-import { COMMON_HEADERS, createHotPath, requestIdOf } from './hot-path';
+import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
@@ -36,7 +35,8 @@ const KEEP_ALIVE_MS = 72_000;
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
-  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId: randomUUID, logHits: options.logHits });
+  const generateId = createRequestIds();
+  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId, logHits: options.logHits });
   const app = Fastify({
     // Repeated image hits are answered below the framework (see hot-path.ts).
     serverFactory: (handler) => {
@@ -53,7 +53,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     frameworkErrors: (error, request, reply) => {
       sendError(malformedEncoding(error), request, reply);
     },
-    genReqId: (request) => requestIdOf(request, randomUUID),
+    genReqId: (request) => requestIdOf(request, generateId),
   });
 
   app.decorateRequest('errorCode', undefined);

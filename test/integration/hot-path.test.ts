@@ -98,6 +98,21 @@ describe('repeated image requests', () => {
     expect(await rawHeaderNames(url)).toEqual(expect.arrayContaining(['etag', 'cache-control', 'content-type', 'content-length', 'x-request-id', 'x-cache-status']));
   });
 
+  it('get request ids of their own, from the same sequence as the route, unless the client sends a short token', async () => {
+    const url = server.url + (await urlOf(server, 'photo', 305));
+    const calls = watch(server);
+    const routed = await fetchBody(url);
+    const hot = [await fetchBody(url), await fetchBody(url)];
+    const replaced = await fetchBody(url, { headers: { 'X-Request-Id': 'not a token; has spaces' } });
+    // The first is a miss through the route; the other three are answered from memory.
+    expect(calls.loadHot.mock.results.map((result) => Buffer.isBuffer(result.value))).toEqual([true, true, true]);
+
+    const ids = [routed, ...hot, replaced].map((response) => response.headers.get('x-request-id') as string);
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(new Set(ids.map((id) => id.split('-')[0])).size).toBe(1);
+  });
+
   it('still get 304 for a matching ETag and no body for HEAD, from the route', async () => {
     const url = server.url + (await urlOf(server, 'photo', 310));
     const first = await fetchBody(url);
