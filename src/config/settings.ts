@@ -267,7 +267,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
   { key: 'processingConcurrency', flag: 'processing-concurrency', default: '0', doc: 'Derivatives rendered at once; 0 means twice the number of CPUs (each render runs one libvips thread and waits on reads and writes part of the time: measured about 5% more images per second than one per CPU).', parse: int(0, 256) },
   { key: 'maxQueue', flag: 'max-queue', default: '100', doc: 'Renders allowed to wait for a slot; past that a request is refused with 503 and Retry-After.', parse: int(0, 100000) },
-  { key: 'logHits', flag: 'log-hits', default: 'true', doc: 'Log each image request answered from memory at info, like every other request; false logs those at debug only (they still count in /metrics and /health). On a busy server the line costs about a third of such a request.', parse: bool },
+  { key: 'logHits', flag: 'log-hits', default: 'true', doc: 'Log each image request answered from memory at info, like every other request; false logs those at debug only (they still count in /metrics and /health). On a busy server the line costs up to a tenth of such a request.', parse: bool },
   { key: 'logLevel', flag: 'log-level', default: 'info', doc: 'Log level (pino).', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
 ];
 
