@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createMemo } from '../images/memo';
 import type { ImageService, Variant } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
@@ -49,7 +48,7 @@ type RequestLine = (reqId: string, url: string, ms: number) => void;
  * order, to the same destination), built by hand: pino's general formatting of the fields
  * costs about a tenth of such a request.
  */
-function requestLineWriter(logger: pino.Logger, level: 'info' | 'debug'): RequestLine {
+function requestLineWriter(logger: Logger, level: 'info' | 'debug'): RequestLine {
   // pino.symbols exposes, for integrations like this one, the logger's destination, its
   // timestamp and its bindings (pid, hostname) already serialised.
   const internals = logger as unknown as Record<symbol, unknown>;
@@ -65,7 +64,7 @@ function requestLineWriter(logger: pino.Logger, level: 'info' | 'debug'): Reques
 
 export interface HotPathOptions {
   service: ImageService;
-  logger: FastifyBaseLogger;
+  logger: Logger;
   metrics: Metrics | null;
   generateId(): string;
   /** Log each answer at info like other requests; otherwise at debug. */
@@ -82,7 +81,7 @@ export interface HotPathOptions {
 export function createHotPath(options: HotPathOptions) {
   const { service, logger } = options;
   const observe = options.metrics?.requestObserver(IMAGE_ROUTE, 200);
-  const logRequest = requestLineWriter(logger as pino.Logger, options.logHits ? 'info' : 'debug');
+  const logRequest = requestLineWriter(logger, options.logHits ? 'info' : 'debug');
   const answers = createMemo<HotAnswer>(REMEMBERED_URLS);
   let stopped = false;
 

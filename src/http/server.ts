@@ -1,5 +1,6 @@
 import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
@@ -11,7 +12,7 @@ import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
 
 export interface HttpServerOptions {
-  logger: FastifyBaseLogger;
+  logger: Logger;
   service: ImageService;
   imageRoute: Omit<ImageRouteOptions, 'service'>;
   graphql: GraphQLRouteOptions;
@@ -45,7 +46,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       server.keepAliveTimeout = KEEP_ALIVE_MS;
       return server;
     },
-    loggerInstance: options.logger,
+    // Typed as fastify's logger so that routes and plugins keep fastify's default types.
+    loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
