@@ -7,9 +7,7 @@ export interface MetricsSources {
 
 const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface RequestSeries {
-  readonly route: string;
-  readonly status: string;
+interface Durations {
   count: number;
   sum: number;
   /** Observations in each bucket, not cumulative; the last is above every bound. */
@@ -34,59 +32,45 @@ function registerSampled(registry: Registry, name: string, help: string, type: '
  * twentieth of a request answered from memory.
  */
 function createRequestTally(registry: Registry) {
-  const series = new Map<string, RequestSeries>();
+  const counts = new Map<string, { route: string; status: string; count: number }>();
+  const durations = new Map<string, Durations>();
 
-  function seriesOf(route: string, status: number): RequestSeries {
+  function observer(route: string, status: number): (seconds: number) => void {
     const key = `${route} ${status}`;
-    let found = series.get(key);
-    if (!found) {
-      found = { route, status: String(status), count: 0, sum: 0, perBucket: new Array<number>(REQUEST_BUCKETS.length + 1).fill(0) };
-      series.set(key, found);
-    }
-    return found;
-  }
-
-  function add(target: RequestSeries, seconds: number): void {
-    target.count++;
-    target.sum += seconds;
-    let bucket = 0;
-    while (bucket < REQUEST_BUCKETS.length && seconds > (REQUEST_BUCKETS[bucket] as number)) bucket++;
-    target.perBucket[bucket] = (target.perBucket[bucket] ?? 0) + 1;
+    const counted = counts.get(key) ?? { route, status: String(status), count: 0 };
+    counts.set(key, counted);
+    const timed = durations.get(route) ?? { count: 0, sum: 0, perBucket: new Array<number>(REQUEST_BUCKETS.length + 1).fill(0) };
+    durations.set(route, timed);
+    return (seconds) => {
+      counted.count++;
+      timed.count++;
+      timed.sum += seconds;
+      let bucket = 0;
+      while (bucket < REQUEST_BUCKETS.length && seconds > (REQUEST_BUCKETS[bucket] as number)) bucket++;
+      timed.perBucket[bucket] = (timed.perBucket[bucket] ?? 0) + 1;
+    };
   }
 
   registerSampled(registry, 'goimgserver_http_requests_total', 'HTTP requests by route pattern and status.', 'counter', () =>
-    [...series.values()].map(({ route, status, count }) => ({ labels: { route, status }, value: count })),
+    [...counts.values()].map(({ route, status, count }) => ({ labels: { route, status }, value: count })),
   );
-
   const name = 'goimgserver_http_request_duration_seconds';
-  registerSampled(registry, name, 'Time to answer an HTTP request, by route pattern.', 'histogram', () => {
-    const byRoute = new Map<string, { count: number; sum: number; perBucket: number[] }>();
-    for (const { route, count, sum, perBucket } of series.values()) {
-      const before = byRoute.get(route);
-      byRoute.set(route, {
-        count: count + (before?.count ?? 0),
-        sum: sum + (before?.sum ?? 0),
-        perBucket: perBucket.map((observed, bucket) => observed + (before?.perBucket[bucket] ?? 0)),
-      });
-    }
-    return [...byRoute].flatMap(([route, { count, sum, perBucket }]) => {
+  registerSampled(registry, name, 'Time to answer an HTTP request, by route pattern.', 'histogram', () =>
+    [...durations].flatMap(([route, { count, sum, perBucket }]) => {
       let cumulative = 0;
       const buckets = perBucket.map((observed, bucket) => {
         cumulative += observed;
         return { metricName: `${name}_bucket`, labels: { le: REQUEST_BUCKETS[bucket] ?? '+Inf', route }, value: cumulative };
       });
       return [...buckets, { metricName: `${name}_sum`, labels: { route }, value: sum }, { metricName: `${name}_count`, labels: { route }, value: count }];
-    });
-  });
+    }),
+  );
 
   return {
     observe(route: string, status: number, seconds: number): void {
-      add(seriesOf(route, status), seconds);
+      observer(route, status)(seconds);
     },
-    observer(route: string, status: number): (seconds: number) => void {
-      const target = seriesOf(route, status);
-      return (seconds) => add(target, seconds);
-    },
+    observer,
   };
 }
 

@@ -33,6 +33,7 @@ describe('/metrics', () => {
     const url = server.url + answer.data!.image.url;
     expect((await fetchBody(url)).headers.get('x-cache-status')).toBe('MISS');
     expect((await fetchBody(url)).headers.get('x-cache-status')).toBe('HIT');
+    expect((await fetchBody(url.replace(/s=[\w-]+/, 's=forged'))).status).toBe(403);
 
     const response = await fetchBody(`${server.url}/metrics`);
     expect(response.status).toBe(200);
@@ -45,9 +46,11 @@ describe('/metrics', () => {
     expect(sample(text, 'goimgserver_http_requests_total{route="/img/*",status="200"}')).toBe(2);
     expect(sample(text, 'goimgserver_http_requests_total{route="/graphql",status="200"}')).toBe(1);
     expect(text).toContain('# TYPE goimgserver_http_request_duration_seconds histogram');
-    expect(sample(text, 'goimgserver_http_request_duration_seconds_count{route="/img/*"}')).toBe(2);
-    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="+Inf",route="/img/*"}')).toBe(2);
-    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="10",route="/img/*"}')).toBe(2);
+    expect(sample(text, 'goimgserver_http_requests_total{route="/img/*",status="403"}')).toBe(1);
+    // Durations are by route, whatever the status.
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_count{route="/img/*"}')).toBe(3);
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="+Inf",route="/img/*"}')).toBe(3);
+    expect(sample(text, 'goimgserver_http_request_duration_seconds_bucket{le="10",route="/img/*"}')).toBe(3);
     expect(sample(text, 'goimgserver_http_request_duration_seconds_sum{route="/img/*"}')).toBeGreaterThan(0);
     const buckets = text.split('\n').filter((line) => line.startsWith('goimgserver_http_request_duration_seconds_bucket{') && line.includes('route="/img/*"'));
     const counts = buckets.map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
