@@ -39,9 +39,16 @@ interface HotAnswer {
   readonly variant: Variant;
   /** Name, value, name, value...: every header of the 200 but the request id and the length. */
   readonly headers: readonly string[];
+  /** The request line's fields from the method to the duration's name, written once per URL. */
+  readonly lineFields: string;
 }
 
-type RequestLine = (reqId: string, url: string, ms: number) => void;
+type RequestLine = (reqId: string, lineFields: string, ms: number) => void;
+
+/** The fields of a hot answer's request line that are the same for every request of `url`. */
+function lineFieldsOf(url: string): string {
+  return `,"method":"GET","url":${JSON.stringify(url)},"status":200,"ms":`;
+}
 
 /**
  * Writes a hot answer's request line as pino writes the route's (same fields in the same
@@ -56,9 +63,10 @@ function requestLineWriter(logger: Logger, level: 'info' | 'debug'): RequestLine
   const time = internals[pino.symbols.timeSym] as () => string;
   const bindings = internals[pino.symbols.chindingsSym] as string;
   const start = `{"level":${logger.levels.values[level]}`;
-  return (reqId, url, ms) => {
+  // Request ids need no escaping: generated ones are hex and base 36, a client's must match REQUEST_ID.
+  return (reqId, lineFields, ms) => {
     if (!logger.isLevelEnabled(level)) return;
-    destination.write(`${start}${time()}${bindings},"reqId":${JSON.stringify(reqId)},"method":"GET","url":${JSON.stringify(url)},"status":200,"ms":${ms},"cache":"HIT","msg":"request"}\n`);
+    destination.write(`${start}${time()}${bindings},"reqId":"${reqId}"${lineFields}${ms},"cache":"HIT","msg":"request"}\n`);
   };
 }
 
@@ -88,7 +96,11 @@ export function createHotPath(options: HotPathOptions) {
   /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
   function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
     // In lower case, as the framework sends them.
-    answers.set(url, { variant, headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]) });
+    answers.set(url, {
+      variant,
+      headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]),
+      lineFields: lineFieldsOf(url),
+    });
   }
 
   /** Answers the request and returns true, or returns false and leaves it to the framework. */
@@ -105,7 +117,7 @@ export function createHotPath(options: HotPathOptions) {
     response.end(data);
     const ms = performance.now() - started;
     observe?.(ms / 1000);
-    logRequest(reqId, request.url as string, Math.round(ms * 10) / 10);
+    logRequest(reqId, known.lineFields, Math.round(ms * 10) / 10);
     return true;
   }
 

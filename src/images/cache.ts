@@ -2,6 +2,7 @@ import { promises as nodeFs } from 'node:fs';
 import path from 'node:path';
 import { isTemporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
 import { FILE_ENDINGS } from './formats';
+import { LruMap } from './lru';
 
 // What the cache writes: `{key}.{ending}`. Clearing removes only such files.
 const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
@@ -35,37 +36,35 @@ const LARGEST_IN_MEMORY = 1 / 8;
 export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs) {
   const root = path.resolve(options.dir);
   const maxBytes = options.maxBytes ?? 0;
-  // Every derivative file with its size, least recently used first (Map order).
-  const entries = new Map<string, number>();
+  // Every derivative file with its size.
+  const entries = new LruMap<string, number>();
   const reading = new Map<string, number>();
   let bytes = 0;
   let evicting: Promise<void> | null = null;
   const memoryBytes = options.memoryBytes ?? 0;
-  const kept = new Map<string, Buffer>();
+  const kept = new LruMap<string, Buffer>();
   let keptBytes = 0;
 
   function keep(file: string, data: Buffer): void {
     if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
-    keptBytes += data.length - (kept.get(file)?.length ?? 0);
-    kept.delete(file);
+    keptBytes += data.length - (kept.peek(file)?.length ?? 0);
     kept.set(file, data);
-    for (const [oldest, buffer] of kept) {
-      if (keptBytes <= memoryBytes) break;
+    while (keptBytes > memoryBytes) {
+      const [oldest, buffer] = kept.oldest() as [string, Buffer];
       kept.delete(oldest);
       keptBytes -= buffer.length;
     }
   }
 
   function track(file: string, size: number): void {
-    bytes += size - (entries.get(file) ?? 0);
-    entries.delete(file);
+    bytes += size - (entries.peek(file) ?? 0);
     entries.set(file, size);
   }
 
   function forget(file: string): void {
-    bytes -= entries.get(file) ?? 0;
+    bytes -= entries.peek(file) ?? 0;
     entries.delete(file);
-    keptBytes -= kept.get(file)?.length ?? 0;
+    keptBytes -= kept.peek(file)?.length ?? 0;
     kept.delete(file);
   }
 
@@ -73,9 +72,9 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   function evict(): Promise<void> {
     if (maxBytes === 0 || bytes <= maxBytes) return Promise.resolve();
     evicting ??= (async () => {
-      for (const [file] of entries) {
-        if (bytes <= maxBytes * EVICT_TO) break;
-        if (reading.has(file)) continue;
+      while (bytes > maxBytes * EVICT_TO) {
+        const [file] = entries.oldest((candidate) => !reading.has(candidate)) ?? [];
+        if (file === undefined) break;
         forget(file);
         await nodeFs.rm(file, { force: true });
       }
@@ -102,22 +101,22 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   }
 
+  /** The bytes of a derivative file when they are in memory, marked as used. */
+  function inMemory(file: string): Buffer | undefined {
+    const data = kept.get(file);
+    if (data) entries.get(file);
+    return data;
+  }
+
   /** A derivative's bytes when they are in memory; never touches the disk. */
   function peek(requestPath: string, name: string): Buffer | undefined {
-    const file = locate(requestPath, name);
-    const inMemory = kept.get(file);
-    if (inMemory) {
-      kept.delete(file);
-      kept.set(file, inMemory);
-      track(file, inMemory.length);
-    }
-    return inMemory;
+    return inMemory(locate(requestPath, name));
   }
 
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
-    const inMemory = peek(requestPath, name);
-    if (inMemory) return inMemory;
     const file = locate(requestPath, name);
+    const cached = inMemory(file);
+    if (cached) return cached;
     reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
       const data = await fs.readFile(file);

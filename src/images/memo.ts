@@ -1,21 +1,16 @@
+import { LruMap } from './lru';
+
 /** Remembers values by key, at most `maxEntries` of them, forgetting the least recently used first. */
 export function createMemo<T>(maxEntries: number) {
-  const entries = new Map<string, T>();
+  const entries = new LruMap<string, T>();
 
   function get(key: string): T | undefined {
-    const known = entries.get(key);
-    if (known !== undefined) {
-      // Map order is insertion order: re-inserting marks the entry as recently used.
-      entries.delete(key);
-      entries.set(key, known);
-    }
-    return known;
+    return entries.get(key);
   }
 
   function set(key: string, value: T): void {
-    entries.delete(key);
     entries.set(key, value);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    if (entries.size > maxEntries) entries.delete((entries.oldest() as [string, T])[0]);
   }
 
   return {
@@ -31,7 +26,7 @@ export function createMemo<T>(maxEntries: number) {
     clear: () => entries.clear(),
     /** Forgets `key` when it still holds `value`. */
     forget(key: string, value: T): void {
-      if (entries.get(key) === value) entries.delete(key);
+      if (entries.peek(key) === value) entries.delete(key);
     },
   };
 }
