@@ -101,7 +101,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   }
 
-  /** The bytes of a derivative file when they are in memory, marked as used. */
+  /** The bytes of a derivative file when they are in memory, marked as used in memory and on disk. */
   function inMemory(file: string): Buffer | undefined {
     const data = kept.get(file);
     if (data) entries.get(file);
