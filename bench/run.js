@@ -118,23 +118,32 @@ async function alternateLoops(sides) {
   return totals.map((total) => ({ ...total, rate: total.done / total.seconds }));
 }
 
+// Response headers that differ per answer or that node:http adds by itself.
+const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'x-request-id', 'content-length']);
+
 async function hits(work, server, sources) {
-  log('hits: goimgserver vs node:http from memory, then without per-hit log lines');
+  log('hits: goimgserver vs node:http from memory (bare, and with our headers), then without per-hit log lines');
   const hitUrl = async (target) => {
     const { url } = (await graphql(target.address, IMAGE_QUERY, { path: sources.medium.name, width: 800, format: 'WEBP' })).image;
-    return { url: target.address + url, body: (await request(target.address + url)).body };
+    await request(target.address + url);
+    const { body, headers } = await request(target.address + url);
+    return { url: target.address + url, body, headers };
   };
   const first = await hitUrl(server);
   const bodyFile = path.join(work, 'hit.webp');
   fs.writeFileSync(bodyFile, first.body);
+  const headersFile = path.join(work, 'hit-headers.json');
+  fs.writeFileSync(headersFile, JSON.stringify(Object.fromEntries(Object.entries(first.headers).filter(([name]) => !PER_ANSWER_HEADERS.has(name)))));
   const bare = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp'], { logFile: path.join(work, 'bare-http.log') });
-  const [ours, baseline] = await alternate([{ url: first.url }, { url: `${bare.address}/` }]);
+  const bareHeaders = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp', headersFile], { logFile: path.join(work, 'bare-http-headers.log') });
+  const [ours, baseline, sameHeaders] = await alternate([{ url: first.url }, { url: `${bare.address}/` }, { url: `${bareHeaders.address}/` }]);
+  await bareHeaders.stop();
   const quietServer = await startServer(work, 'cache-quiet', ['--log-hits', 'false']);
   const [quiet, quietBaseline] = await alternate([{ url: (await hitUrl(quietServer)).url }, { url: `${bare.address}/` }]);
   await quietServer.stop();
   await bare.stop();
   refusals.failed += ours.failed + quiet.failed;
-  return { ours, baseline, quiet, quietBaseline, bytes: first.body.length };
+  return { ours, baseline, sameHeaders, headerCount: Object.keys(JSON.parse(fs.readFileSync(headersFile, 'utf8'))).length + 2, quiet, quietBaseline, bytes: first.body.length };
 }
 
 async function graphqlLoad(work, server, sources) {
@@ -252,6 +261,7 @@ const ratioRow = (measure, ours, baseline, target, minimum) => ({ ...measure, ra
 function hitRows(hit) {
   return [
     ratioRow({ measure: `hits, ${hit.bytes} B WebP, req/s`, ours: number(hit.ours.rate), baseline: `${number(hit.baseline.rate)} (node:http)` }, hit.ours.rate, hit.baseline.rate, '≥ 0.7×', 0.7),
+    ratioRow({ measure: `hits vs node:http sending our ${hit.headerCount} headers, req/s`, ours: number(hit.ours.rate), baseline: `${number(hit.sameHeaders.rate)} (node:http)` }, hit.ours.rate, hit.sameHeaders.rate, ''),
     { measure: `hits, p50 / p99 at ${CONNECTIONS} connections`, ours: `${number(hit.ours.p50, 2)} / ${number(hit.ours.p99, 2)} ms`, baseline: `${number(hit.baseline.p50, 2)} / ${number(hit.baseline.p99, 2)} ms`, target: 'p99 ≤ 10 ms', met: hit.ours.p99 <= 10 },
     ratioRow({ measure: 'hits with `--log-hits false`, req/s', ours: number(hit.quiet.rate), baseline: `${number(hit.quietBaseline.rate)} (node:http)` }, hit.quiet.rate, hit.quietBaseline.rate, '≥ 0.7×', 0.7),
     { measure: 'hits with `--log-hits false`, p50 / p99', ours: `${number(hit.quiet.p50, 2)} / ${number(hit.quiet.p99, 2)} ms`, baseline: `${number(hit.quietBaseline.p50, 2)} / ${number(hit.quietBaseline.p99, 2)} ms`, target: 'p99 ≤ 10 ms', met: hit.quiet.p99 <= 10 },

@@ -1,13 +1,18 @@
-// The hit path's physical limit: node:http answering one file's bytes from memory.
+// The hit path's physical limit: node:http answering one file's bytes from memory. Given a
+// JSON file of response headers as well, it sends those with a request id of its own on every
+// answer: the limit for a server that has to send the same headers.
 const http = require('node:http');
 const fs = require('node:fs');
 
-const [file, contentType] = process.argv.slice(2);
+const [file, contentType, headersFile] = process.argv.slice(2);
 const body = fs.readFileSync(file);
 const headers = { 'Content-Type': contentType, 'Content-Length': body.length };
+const sameHeaders = headersFile ? Object.entries(JSON.parse(fs.readFileSync(headersFile, 'utf8'))).flat() : null;
+let answered = 0;
 
 const server = http.createServer((_request, response) => {
-  response.writeHead(200, headers);
+  if (sameHeaders) response.writeHead(200, ['x-request-id', (++answered).toString(36), ...sameHeaders, 'content-length', String(body.length)]);
+  else response.writeHead(200, headers);
   response.end(body);
 });
 server.listen(0, '127.0.0.1', () => {
