@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { createMemo } from '../images/memo';
-import type { ImageService, Variant } from '../images/service';
+import type { HotVariant, ImageService, Variant } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
 import type { Metrics } from './metrics';
 
@@ -36,9 +36,12 @@ export function requestIdOf(request: IncomingMessage, generate: () => string): s
 const REMEMBERED_URLS = 10_000;
 
 interface HotAnswer {
-  readonly variant: Variant;
-  /** Name, value, name, value...: every header of the 200 but the request id and the length. */
-  readonly headers: readonly string[];
+  readonly hot: HotVariant;
+  /**
+   * Name, value, name, value...: every header of the 200, the request id (second) and the
+   * length (last) filled in for each answer. One array per URL, reused: writeHead reads it at once.
+   */
+  readonly headers: string[];
   /** The request line's fields from the method to the duration's name, written once per URL. */
   readonly lineFields: string;
 }
@@ -96,9 +99,10 @@ export function createHotPath(options: HotPathOptions) {
   /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
   function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
     // In lower case, as the framework sends them.
+    const named = Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]);
     answers.set(url, {
-      variant,
-      headers: Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]),
+      hot: service.hotVariant(variant),
+      headers: ['x-request-id', '', ...named, 'content-length', ''],
       lineFields: lineFieldsOf(url),
     });
   }
@@ -108,12 +112,15 @@ export function createHotPath(options: HotPathOptions) {
     if (stopped || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false;
     const known = answers.get(request.url as string);
     if (!known) return false;
-    const data = service.loadHot(known.variant);
+    const data = service.loadHot(known.hot);
     if (!data) return false;
 
     const started = performance.now();
     const reqId = requestIdOf(request, options.generateId);
-    response.writeHead(200, ['x-request-id', reqId, ...known.headers, 'content-length', String(data.length)]);
+    const { headers } = known;
+    headers[1] = reqId;
+    headers[headers.length - 1] = String(data.length);
+    response.writeHead(200, headers);
     response.end(data);
     const ms = performance.now() - started;
     observe?.(ms / 1000);

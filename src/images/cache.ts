@@ -101,16 +101,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return nodeFs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   }
 
-  /** The bytes of a derivative file when they are in memory, marked as used in memory and on disk. */
+  /**
+   * The bytes of a derivative file (as `locate` names it) when they are in memory, marked as
+   * used in memory and on disk; never touches the disk.
+   */
   function inMemory(file: string): Buffer | undefined {
     const data = kept.get(file);
     if (data) entries.get(file);
     return data;
-  }
-
-  /** A derivative's bytes when they are in memory; never touches the disk. */
-  function peek(requestPath: string, name: string): Buffer | undefined {
-    return inMemory(locate(requestPath, name));
   }
 
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
@@ -259,7 +257,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   return {
     root,
     locate,
-    peek,
+    inMemory,
     read,
     has,
     write,

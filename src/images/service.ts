@@ -26,6 +26,15 @@ export interface Variant {
   readonly cacheName: string;
 }
 
+/**
+ * A variant with the path of its cache file. Building the path and hashing the new string on
+ * every request answered from memory cost about a twentieth of such a request.
+ */
+export interface HotVariant {
+  readonly variant: Variant;
+  readonly cacheFile: string;
+}
+
 export interface LoadedVariant {
   readonly data: Buffer;
   readonly cacheStatus: 'HIT' | 'MISS';
@@ -103,13 +112,18 @@ export function createImageService(options: ImageServiceOptions) {
     return { data: await flight, cacheStatus: 'MISS' };
   }
 
+  /** A variant to answer from memory again and again, with its cache file located once. */
+  function hotVariant(variant: Variant): HotVariant {
+    return { variant, cacheFile: cache.locate(variant.source.requestPath, variant.cacheName) };
+  }
+
   /**
    * The bytes of a variant answered before, when nothing needs a look at the files: its
    * source is still the current answer for its path and its bytes are in memory.
    */
-  function loadHot(variant: Variant): Buffer | undefined {
+  function loadHot({ variant, cacheFile }: HotVariant): Buffer | undefined {
     if (resolver.current(variant.source.requestPath) !== variant.source) return undefined;
-    const data = cache.peek(variant.source.requestPath, variant.cacheName);
+    const data = cache.inMemory(cacheFile);
     if (data) hits++;
     return data;
   }
@@ -191,6 +205,7 @@ export function createImageService(options: ImageServiceOptions) {
     preview,
     prepare,
     load,
+    hotVariant,
     loadHot,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
     stats: () => ({ imagesProcessed: processed, previewsRendered, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
