@@ -74,10 +74,16 @@ function request(url, { method = 'GET', json } = {}) {
   });
 }
 
+// Response headers that differ per answer or that node:http adds by itself.
+const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'x-request-id', 'content-length']);
+
+/** A response's headers (lower-case names) but those that differ per answer: what another server would send alike. */
+const stableHeaders = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER_HEADERS.has(name)));
+
 /** An HTTP GET as a closed-loop task: its outcome is the status, or the error code. */
 const fetchStatus = (url) => request(url).then(
   (response) => response.status,
   (error) => error.code ?? 'error',
 );
 
-module.exports = { wrk, closedLoop, request, fetchStatus };
+module.exports = { wrk, closedLoop, request, fetchStatus, stableHeaders };

@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const sharp = require('sharp');
-const { closedLoop, fetchStatus, request, wrk } = require('./load');
+const { closedLoop, fetchStatus, request, stableHeaders, wrk } = require('./load');
 const { startNode } = require('./processes');
 const { formatTable, number, writeResults } = require('./report');
 const { makeSources } = require('./sources');
@@ -118,9 +118,6 @@ async function alternateLoops(sides) {
   return totals.map((total) => ({ ...total, rate: total.done / total.seconds }));
 }
 
-// Response headers that differ per answer or that node:http adds by itself.
-const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'x-request-id', 'content-length']);
-
 async function hits(work, server, sources) {
   log('hits: goimgserver vs node:http from memory (bare, and with our headers), then without per-hit log lines');
   const hitUrl = async (target) => {
@@ -133,7 +130,7 @@ async function hits(work, server, sources) {
   const bodyFile = path.join(work, 'hit.webp');
   fs.writeFileSync(bodyFile, first.body);
   const headersFile = path.join(work, 'hit-headers.json');
-  fs.writeFileSync(headersFile, JSON.stringify(Object.fromEntries(Object.entries(first.headers).filter(([name]) => !PER_ANSWER_HEADERS.has(name)))));
+  fs.writeFileSync(headersFile, JSON.stringify(stableHeaders(first.headers)));
   const bare = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp'], { logFile: path.join(work, 'bare-http.log') });
   const bareHeaders = await startNode(path.join(__dirname, 'baselines', 'bare-http.js'), [bodyFile, 'image/webp', headersFile], { logFile: path.join(work, 'bare-http-headers.log') });
   const [ours, baseline, sameHeaders] = await alternate([{ url: first.url }, { url: `${bare.address}/` }, { url: `${bareHeaders.address}/` }]);
