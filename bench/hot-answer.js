@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
+const { setImmediate: nextTurn } = require('node:timers/promises');
 const pino = require('pino');
 const { request, stableHeaders } = require('./load');
 
@@ -20,7 +21,6 @@ const TURNS = 2000;
 const PER_TURN = 50;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Nanoseconds of CPU per answer of `listener` to GETs of `url`, over TURNS turns. */
 async function cpuPerAnswer(listener, url) {
