@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { setImmediate: nextTurn } = require('node:timers/promises');
 const pino = require('pino');
-const { request, stableHeaders } = require('./load');
+const { answerWithHeaders, request, stableHeaders } = require('./load');
 
 const ROOT = path.join(__dirname, '..');
 const { createApp } = require(path.join(ROOT, 'dist', 'app'));
@@ -57,12 +57,7 @@ async function main() {
     await request(address + url);
     const hit = await request(address + url);
 
-    const sameHeaders = Object.entries(stableHeaders(hit.headers)).flat();
-    let answered = 0;
-    const bare = (_req, res) => {
-      res.writeHead(200, ['x-request-id', (++answered).toString(36), ...sameHeaders, 'content-length', String(hit.body.length)]);
-      res.end(hit.body);
-    };
+    const bare = answerWithHeaders(hit.body, stableHeaders(hit.headers));
     const [ours] = app.server.server.listeners('request');
 
     await cpuPerAnswer(ours, url);

@@ -80,10 +80,23 @@ const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'x-reque
 /** A response's headers (lower-case names) but those that differ per answer: what another server would send alike. */
 const stableHeaders = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER_HEADERS.has(name)));
 
+/**
+ * A request listener that answers `body` with `headers` (from stableHeaders) and a request id
+ * and length of its own: the least a server that must send those headers can do.
+ */
+function answerWithHeaders(body, headers) {
+  const named = Object.entries(headers).flat();
+  let answered = 0;
+  return (_request, response) => {
+    response.writeHead(200, ['x-request-id', (++answered).toString(36), ...named, 'content-length', String(body.length)]);
+    response.end(body);
+  };
+}
+
 /** An HTTP GET as a closed-loop task: its outcome is the status, or the error code. */
 const fetchStatus = (url) => request(url).then(
   (response) => response.status,
   (error) => error.code ?? 'error',
 );
 
-module.exports = { wrk, closedLoop, request, fetchStatus, stableHeaders };
+module.exports = { wrk, closedLoop, request, fetchStatus, stableHeaders, answerWithHeaders };
