@@ -124,7 +124,7 @@ export async function createApp(config: Config, logger: Logger) {
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
-      limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens },
+      limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
         describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),

@@ -112,6 +112,9 @@ function crossChecks(settings: Settings, production: boolean): string[] {
   if (settings.minDimension > settings.maxDimension) {
     problems.push(`Expected --min-dimension (${settings.minDimension}) to be at most --max-dimension (${settings.maxDimension})`);
   }
+  if (settings.maxCost < settings.maxBatch) {
+    problems.push(`Expected --max-cost (${settings.maxCost}) to be at least --max-batch (${settings.maxBatch}), or a full images query could never run`);
+  }
   if (production && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
   }

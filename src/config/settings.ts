@@ -30,6 +30,8 @@ export interface Settings {
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
+  maxFields: number;
+  maxCost: number;
   introspection: string;
   playground: string;
   metrics: boolean;
@@ -250,6 +252,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxDepth', flag: 'max-depth', default: '8', doc: 'Deepest nesting of fields one GraphQL operation may have.', parse: int(1, 100) },
   { key: 'maxAliases', flag: 'max-aliases', default: '30', doc: 'Most aliased fields one GraphQL operation may have (use images for lists).', parse: int(0, 10000) },
   { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },
+  { key: 'maxFields', flag: 'max-fields', default: '200', doc: 'Most fields one GraphQL operation may select, fragments expanded (introspection not counted); checked before any other validation.', parse: int(1, 100000) },
+  { key: 'maxCost', flag: 'max-cost', default: '500', doc: 'Most one GraphQL operation may cost, in images: image and responsive 1 each, images 1 per path, a placeholder 10, aliases and fragments counted; dearer operations are refused before anything runs. At least --max-batch.', parse: int(1, 1_000_000) },
   { key: 'introspection', flag: 'introspection', default: 'auto', doc: 'GraphQL introspection: auto is on except in production.', parse: oneOf('auto', 'true', 'false') },
   { key: 'playground', flag: 'playground', default: 'auto', doc: 'The self-hosted GraphiQL playground at /playground (where a browser opening /graphql is sent): auto is on except in production. Its schema explorer needs introspection.', parse: oneOf('auto', 'true', 'false') },
   { key: 'metrics', flag: 'metrics', default: 'true', doc: 'Serve Prometheus metrics at /metrics (route patterns, statuses, formats and counts; no paths or tokens).', parse: bool },

@@ -3,7 +3,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { formatError, logUnexpectedErrors } from './format-error';
-import { operationLimitsRule, type OperationLimits } from './operation-limits';
+import { operationCostPlugin } from './operation-cost';
+import type { OperationLimits } from './operation-limits';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -12,6 +13,8 @@ export interface ApolloOptions {
   limits: OperationLimits & {
     /** Most tokens a document may have before parsing stops. */
     maxTokens: number;
+    /** Most an operation may cost, in images' worth of work (see operation-cost.ts). */
+    maxCost: number;
   };
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
@@ -21,10 +24,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
   return new ApolloServer<GraphQLContext>({
     schema: options.schema,
     introspection: options.introspection,
+    // Without introspection, "Did you mean …?" in validation errors would still spell the schema out.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     // Apollo includes stack traces unless NODE_ENV is production or test; never send them.
     includeStacktraceInErrorResponses: false,
     formatError,
-    validationRules: [operationLimitsRule(options.limits)],
     parseOptions: { maxTokens: options.limits.maxTokens },
     // Both are Apollo's defaults today; stated so that an upgrade cannot turn them around.
     allowBatchedHttpRequests: false,
@@ -35,6 +39,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       // would instrument every resolved field to compute them.
       ApolloServerPluginCacheControlDisabled(),
       logUnexpectedErrors,
+      operationCostPlugin<GraphQLContext>(options.limits.maxCost),
       ...(options.plugins ?? []),
     ],
   });

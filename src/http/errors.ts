@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toAppError, type ErrorCode } from '../errors';
+import { AppError, toAppError } from '../errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The error code a request was answered with, for its log line. */
-    errorCode: ErrorCode | undefined;
+    errorCode: string | undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createApollo, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
+import { createOperationGate } from '../graphql/operation-limits';
 import { PLAYGROUND_PATH, wantsPlayground } from './playground-route';
 
 export interface GraphQLRouteOptions {
@@ -25,11 +26,17 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
+  const refusal = createOperationGate(options.limits);
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
+      const refused = refusal(request.method === 'GET' ? (request.query as { query?: unknown }).query : (request.body as { query?: unknown } | null)?.query);
+      if (refused) {
+        request.errorCode = 'GRAPHQL_VALIDATION_FAILED';
+        return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
+      }
     },
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
       context: async (request) => options.context(request),

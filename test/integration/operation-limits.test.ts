@@ -21,7 +21,7 @@ describe('operation limits', () => {
     const before = server.app.service.stats().metadataReads;
     const answer = await graphql(server.url, aliases(200));
     expect(answer.status).toBe(400);
-    expect(answer.errors).toEqual([{ message: 'Expected at most 30 aliases in an operation but received more', locations: expect.any(Array), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+    expect(answer.errors).toEqual([{ message: 'Expected at most 30 aliases in an operation (--max-aliases) but received more', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
     expect(server.app.service.stats().metadataReads).toBe(before);
   });
 
@@ -29,7 +29,7 @@ describe('operation limits', () => {
     expect((await graphql(server.url, aliases(30))).errors).toBeUndefined();
     const viaFragments = `{ ...A ...B } fragment A on Query { ${Array.from({ length: 16 }, (_, i) => `a${i}: image(path: "photo") { width }`).join(' ')} }
       fragment B on Query { ${Array.from({ length: 16 }, (_, i) => `b${i}: image(path: "photo") { width }`).join(' ')} }`;
-    expect((await graphql(server.url, viaFragments)).errors?.[0]?.message).toBe('Expected at most 30 aliases in an operation but received more');
+    expect((await graphql(server.url, viaFragments)).errors?.[0]?.message).toBe('Expected at most 30 aliases in an operation (--max-aliases) but received more');
   });
 
   it('refuses fragment cycles without measuring forever', async () => {
@@ -41,7 +41,7 @@ describe('operation limits', () => {
     const shallow = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), '--max-depth', '1'], env);
     try {
       const answer = await graphql(shallow.url, '{ image(path: "photo") { width } }');
-      expect(answer.errors?.[0]).toMatchObject({ message: 'Expected at most 1 levels of fields in an operation but received more', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      expect(answer.errors?.[0]).toMatchObject({ message: 'Expected at most 1 levels of fields in an operation (--max-depth) but received more', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
       const introspection = await graphql(shallow.url, '{ __schema { types { fields { type { ofType { ofType { name } } } } } } }');
       expect(introspection.errors).toBeUndefined();
     } finally {

@@ -1,0 +1,50 @@
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { operationCost } from '../../../src/graphql/operation-cost';
+import { exceededLimit } from '../../../src/graphql/operation-limits';
+
+const limits = { maxDepth: 4, maxAliases: 3, maxFields: 10 };
+const costOf = (query: string, variables: Record<string, unknown> = {}, ceiling = 1000) => {
+  const document = parse(query);
+  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode;
+  return operationCost(document, operation, variables, ceiling);
+};
+
+describe('operation limits, fragments expanded', () => {
+  it.each([
+    ['{ image(path: "a") { url } }', null],
+    ['{ a: image(path: "a") { url } b: image(path: "b") { url } c: image(path: "c") { url } }', null],
+    ['{ a: image(path: "a") { url } b: image(path: "b") { url } c: image(path: "c") { url } d: image(path: "d") { url } }', 'aliases'],
+    ['{ ...F ...F } fragment F on Query { a: image(path: "a") { url } b: image(path: "b") { url } }', 'aliases'],
+    ['{ a { b { c { d { e } } } } }', 'levels'],
+    ['{ ...F } fragment F on Query { a { ...G } } fragment G on X { b { c { d { e } } } }', 'levels'],
+    ['{ ...F ...F ...F } fragment F on Query { image(path: "a") { url width height } }', 'fields'],
+    ['{ __schema { types { fields { type { ofType { ofType { name } } } } } } }', null],
+    ['{ ...F } fragment F on Query { ...G } fragment G on Query { ...F }', null],
+    ['{ ...Missing }', null],
+  ])('%s exceeds %s', (query, expected) => {
+    const exceeded = exceededLimit(parse(query), limits);
+    expect(exceeded === null ? null : /at most \d+ (\w+)/.exec(exceeded)?.[1]).toBe(expected);
+  });
+});
+
+describe('operation cost', () => {
+  it.each([
+    ['{ image(path: "a") { url } }', {}, 1],
+    ['{ a: image(path: "a") { url } b: image(path: "a") { url } }', {}, 2],
+    ['{ images(paths: ["a", "b", "c"]) { url } }', {}, 3],
+    ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: ['a', 'b', 'c', 'd'] }, 4],
+    ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: 'a' }, 1],
+    ['{ responsive(path: "a") { src } }', {}, 1],
+    ['{ responsive(path: "a") { src placeholder { color } } }', {}, 11],
+    ['{ ...F ...F } fragment F on Query { image(path: "a") { url } }', {}, 2],
+    ['{ imagePresets { name } cacheStats { files } }', {}, 2],
+  ])('%s with %j costs %i', (query, variables, expected) => {
+    expect(costOf(query, variables)).toBe(expected);
+  });
+
+  it('stops counting past the ceiling however the fragments multiply', () => {
+    let query = '{ ...F30 } fragment F0 on Query { image(path: "a") { url } }';
+    for (let level = 1; level <= 30; level++) query += ` fragment F${level} on Query { ...F${level - 1} ...F${level - 1} ...F${level - 1} }`;
+    expect(costOf(query, {}, 500)).toBe(501);
+  });
+});
