@@ -53,10 +53,11 @@ export async function createApp(config: Config, logger: Logger) {
 
   const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
-  const { removedTemporary } = await cache.scan();
+  const { removedTemporary, writable } = await cache.scan();
   logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
+  if (!writable) logger.warn({ cacheDir: config.cacheDir }, 'the cache folder cannot be written; derivatives are kept in memory only (--memory-cache-size)');
 
-  const placeholder = createPlaceholder(cache.root, renderPlaceholder);
+  const placeholder = createPlaceholder(cache.root, renderPlaceholder, (error) => logger.warn({ err: error }, 'the generated placeholder could not be copied to the cache folder; it is served from memory'));
   const resolver = createResolver(
     {
       imagesRoot,
@@ -66,9 +67,11 @@ export async function createApp(config: Config, logger: Logger) {
     },
     nodeResolverFs,
   );
-  const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension };
+  const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxOutputPixels: config.maxOutputPixels };
   const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
   const service = createImageService({
+    bounds: limits,
+    timeoutSeconds: config.processingTimeout,
     resolver,
     transformer,
     metadata: createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes }),
@@ -106,6 +109,7 @@ export async function createApp(config: Config, logger: Logger) {
 
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
   const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) });
+  const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders);
 
   const server = await createHttpServer({
     logger,
@@ -115,7 +119,7 @@ export async function createApp(config: Config, logger: Logger) {
       limits,
       allowUnsigned: config.allowUnsigned,
       staleMaxAge: config.staleMaxAge,
-      admitRender: createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders),
+      admitRender,
     },
     graphql: {
       schema: protect(
@@ -127,7 +131,7 @@ export async function createApp(config: Config, logger: Logger) {
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
-        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
         admin: createAdminOperations({ service, cacheStats: cache.stats, sync, audited: createAuditor({ file: config.auditFile }) }),
       }),
     },

@@ -44,6 +44,7 @@ export interface Settings {
   presetsOnly: boolean;
   minDimension: number;
   maxDimension: number;
+  maxOutputPixels: number;
   maxSourcePixels: number;
   maxSourceBytes: number;
   processingTimeout: number;
@@ -266,6 +267,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'presetsOnly', flag: 'presets-only', default: 'false', doc: 'Answer image and images only with a preset and nothing beside it, and refuse responsive: bounds how many variants can exist.', parse: bool },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
+  { key: 'maxOutputPixels', flag: 'max-output-pixels', default: String(16_000_000), doc: 'Most pixels (width × height) an output may have; a larger planned output (enlarged, OUTSIDE, or one side given) is scaled down, keeping its shape, and the API reports that size.', parse: int(1, 1_000_000_000) },
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },
   { key: 'maxSourceBytes', flag: 'max-source-bytes', default: String(50 * MIB), doc: 'Sources larger than this many bytes are refused before decoding.', parse: int(1, 4096 * MIB) },
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },

@@ -18,7 +18,9 @@ export function isTemporaryName(name: string): boolean {
 
 /**
  * Writes chunks to a temporary file in the target's folder, then renames it over the target:
- * readers see the old file or the whole new one, never a part. On any failure the temporary
+ * readers see the old file or the whole new one, never a part. A write call may write fewer
+ * bytes than asked without failing (a nearly full disk): each chunk is written until every
+ * byte is, and the file's size is checked before the rename. On any failure the temporary
  * file is removed and the error rethrown.
  */
 export async function writeFileAtomic(
@@ -31,7 +33,10 @@ export async function writeFileAtomic(
   const handle = await fs.open(temporary, 'wx');
   try {
     try {
-      for await (const chunk of chunks) await handle.write(chunk);
+      let total = 0;
+      for await (const chunk of chunks) total += await writeAll(handle, chunk);
+      const { size } = await handle.stat();
+      if (size !== total) throw shortWrite(`${size} of ${total} bytes on disk`);
     } finally {
       await handle.close();
     }
@@ -40,4 +45,19 @@ export async function writeFileAtomic(
     await fs.rm(temporary, { force: true });
     throw error;
   }
+}
+
+function shortWrite(detail: string): Error {
+  return Object.assign(new Error(`Short write: ${detail}`), { code: 'ENOSPC' });
+}
+
+/** Writes every byte of `chunk`, however many calls it takes; a call that writes nothing fails. */
+async function writeAll(handle: nodeFs.FileHandle, chunk: Uint8Array): Promise<number> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    if (bytesWritten <= 0) throw shortWrite(`nothing written at byte ${offset}`);
+    offset += bytesWritten;
+  }
+  return chunk.length;
 }

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { GitError, type SimpleGit } from 'simple-git';
 import { AppError, toAppError, type ErrorCode } from '../errors';
 import { parseNameStatus, type FileChange } from './changes';
-import { openGit, progressLogger, type GitSettings } from './git';
+import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './git';
 
 export interface SyncLog {
   info(obj: object, msg: string): void;
@@ -60,8 +60,9 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
   let running: Promise<SyncResult> | null = null;
   let lastSync: SyncStatus['lastSync'] = null;
 
-  function git(log?: SyncLog): SimpleGit {
-    return openGit(options.dir, { ...options.git, ...(log ? { onProgress: progressLogger(log, 'sync progress') } : {}) });
+  async function git(log: SyncLog): Promise<SimpleGit> {
+    const overrides = await checkoutOverrides(options.dir, options.git);
+    return openGit(options.dir, { ...options.git, overrides, onProgress: progressLogger(log, 'sync progress') });
   }
 
   function failure(code: ErrorCode, message: string) {
@@ -87,7 +88,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
   }
 
   async function run(log: SyncLog): Promise<SyncResult> {
-    const repo = git(log);
+    const repo = await git(log);
     await checkRepository(repo);
     const branch = await branchOf(repo);
     if (!branch) throw new AppError('SYNC_FAILED', 'The images checkout is not on a branch (detached HEAD).');
@@ -95,7 +96,8 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     const upstream = (await repo.raw(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']).catch(failure('SYNC_FAILED', `The branch ${branch} has no upstream to sync from.`))).trim();
 
     log.info({ branch, upstream, commit: previousCommit }, 'sync fetching');
-    await repo.fetch(['--no-tags']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
+    // On the command line, the default upload-pack wins over one a checkout's configuration names.
+    await repo.raw(['fetch', '--no-tags', '--upload-pack=git-upload-pack']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
     const target = await commit(repo, '@{upstream}');
     if (!target) throw new AppError('SYNC_FAILED', `The upstream ${upstream} has no commit.`);
 
@@ -109,7 +111,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
       if (base !== previousCommit) throw new AppError('SYNC_DIVERGED', `The branch ${branch} and ${upstream} have diverged; it cannot be fast-forwarded.`);
     }
 
-    const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
+    const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
     log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
     const before = await invalidation.snapshot();
     await repo.raw(['merge', '--ff-only', '--no-stat', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
@@ -147,7 +149,8 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
 
     /** The checkout as it is now and how the last sync went. */
     async status(): Promise<SyncStatus> {
-      const repo = git();
+      // Reading the state runs nothing a checkout's configuration could name: the locked settings suffice.
+      const repo = openGit(options.dir, options.git);
       const repository = await checkRepository(repo).then(
         () => true,
         () => false,

@@ -15,7 +15,7 @@ export interface GraphQLContext {
 
 export interface ContextSources {
   identify: Identify;
-  describer(): ImageDescriber;
+  describer(clientId: string): ImageDescriber;
   admin(log: FastifyBaseLogger, caller: Caller): AdminOperations;
 }
 
@@ -24,6 +24,6 @@ export function createContextFactory(sources: ContextSources) {
   return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
     const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
-    return { log: request.log, caller, clientId, images: sources.describer(), admin: sources.admin(request.log, caller) };
+    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin: sources.admin(request.log, caller) };
   };
 }

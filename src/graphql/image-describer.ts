@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { badInput } from '../errors';
 import { CONTENT_TYPES, type OutputFormat } from '../images/formats';
 import { parseImagePath } from '../images/path';
-import { planOutput } from '../images/plan';
+import { planOutput, type OutputBounds } from '../images/plan';
 import type { ResolvedSource } from '../images/resolve';
 import type { ImageService } from '../images/service';
 import { withPreset, type Preset } from '../images/presets';
@@ -17,12 +17,14 @@ import type { ResponsiveImage } from './responsive.type';
 export interface DescriberOptions {
   service: ImageService;
   signer: UrlSigner;
-  limits: SpecLimits;
+  limits: SpecLimits & OutputBounds;
   /** Most paths one `images` query may ask for. @default 100 */
   maxBatch: number;
   presets: ReadonlyMap<string, Preset>;
   /** Only presets, and nothing beside them; responsive is refused. */
   presetsOnly: boolean;
+  /** Counts a render (a placeholder) against the client's budget; throws RATE_LIMITED when it is spent. */
+  admitRender(clientId: string): Promise<void>;
 }
 
 export interface VariantInput extends SpecInput {
@@ -54,7 +56,7 @@ export function createImageDescriber(options: DescriberOptions) {
 
   const requested = (input: VariantInput) => normaliseRequest(withPreset(input, options.presets, options.presetsOnly), limits);
 
-  return function forRequest() {
+  return function forRequest(clientId: string) {
     const headers = new DataLoader<ResolvedSource, SourceMetadata, string>(
       (sources) => Promise.all(sources.map((source) => service.metadata(source).catch((error: unknown) => asError(error)))),
       { cacheKeyFn: (source) => `${source.file}\0${source.version}` },
@@ -75,8 +77,7 @@ export function createImageDescriber(options: DescriberOptions) {
 
     async function describe(path: string, spec: RequestedSpec, argument = 'path'): Promise<Image> {
       const segments = parseImagePath(path, argument);
-      const source = await service.resolve(segments);
-      return asImage(path, segments, source, spec, planOutput(await headers.load(source), spec));
+      return service.withSource(segments, async (source) => asImage(path, segments, source, spec, planOutput(await headers.load(source), spec, limits)));
     }
 
     async function responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
@@ -86,8 +87,8 @@ export function createImageDescriber(options: DescriberOptions) {
         throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
       }
       const segments = parseImagePath(path);
-      const source = await service.resolve(segments);
-      const plan = planResponsive(await headers.load(source), input, limits);
+      const [source, header] = await service.withSource(segments, async (found) => [found, await headers.load(found)] as const);
+      const plan = planResponsive(header, input, limits);
       const images = (format: OutputFormat) =>
         plan.candidates.map(({ spec, size }) => asImage(path, segments, source, withFormat(spec, format), size));
       const srcSet = (list: Image[]) => list.map((image) => `${image.url} ${image.width}w`).join(', ');
@@ -105,7 +106,7 @@ export function createImageDescriber(options: DescriberOptions) {
         sizes: sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
         sources: sources.map(({ format, images: list }) => ({ type: CONTENT_TYPES[format], srcSet: srcSet(list) })),
         candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
-        preview: () => service.preview(source, largest.spec),
+        preview: () => service.preview(source, largest.spec, () => options.admitRender(clientId)),
       };
     }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
+import { overloaded } from '../images/limiter';
 import { chooseFormat } from '../images/negotiate';
 import { parseUrlSegments } from '../images/path';
 import type { ResolvedSource } from '../images/resolve';
@@ -61,50 +62,73 @@ function describeVariant({ variant, cacheControl, negotiated }: Answer): Record<
 export function registerImageRoute(app: FastifyInstance, options: ImageRouteOptions): void {
   const { service, signer } = options;
 
-  async function answer(request: FastifyRequest): Promise<Answer> {
+  interface Target {
+    path: readonly string[];
+    spec: RequestedSpec;
+    /** The version a signed URL was minted for; null for an unsigned one. */
+    version: string | null;
+  }
+
+  /** What the URL asks for: verified before any file is looked at when signed. */
+  async function target(request: FastifyRequest): Promise<Target> {
     const url = request.raw.url ?? '';
     const queryStart = url.indexOf('?');
     const rawPath = (queryStart === -1 ? url : url.slice(0, queryStart)).slice(IMAGE_PREFIX.length);
     const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
     const segments = parseUrlSegments(rawPath);
-
-    let source: ResolvedSource;
-    let spec: RequestedSpec;
-    let cacheControl = IMMUTABLE;
     if (query.has('s') || query.has('v')) {
       const signed = signer.verify(segments, query);
-      source = await service.resolve(signed.path);
-      spec = signed.spec;
-      // An older URL of a changed source still works, but only briefly cacheable.
-      if (source.version !== signed.version) cacheControl = `public, max-age=${options.staleMaxAge}`;
-    } else if (options.allowUnsigned) {
-      const split = await service.splitRoute(segments);
-      source = await service.resolve(split.path);
-      spec = parseGrammar(split.params, options.limits);
-    } else {
-      throw new AppError('FORBIDDEN', 'Unsigned image URLs are not accepted; ask the GraphQL API for a signed URL.');
+      if (service.saturated()) refuseUnlessKnownCached(signed.path, signed.spec, request.headers.accept);
+      return { path: signed.path, spec: signed.spec, version: signed.version };
     }
+    if (!options.allowUnsigned) throw new AppError('FORBIDDEN', 'Unsigned image URLs are not accepted; ask the GraphQL API for a signed URL.');
+    // Telling the path from the parameters looks at the files: not while renders are refused anyway.
+    if (service.saturated()) throw overloaded();
+    const split = await service.splitRoute(segments);
+    return { path: split.path, spec: parseGrammar(split.params, options.limits), version: null };
+  }
 
+  /**
+   * While every render slot is busy and the queue is full, only a request that memory alone
+   * shows to be a hit goes on: a miss is refused before it costs any file-system work.
+   */
+  function refuseUnlessKnownCached(path: readonly string[], spec: RequestedSpec, accept: string | undefined): void {
+    const source = service.current(path.join('/'));
+    const formats = spec.format === 'auto' ? [chooseFormat(accept, false), chooseFormat(accept, true)] : [spec.format];
+    if (!source || !formats.some((format) => service.knownCached(variantOf(source, withFormat(spec, format))))) throw overloaded();
+  }
+
+  async function answer(request: FastifyRequest, source: ResolvedSource, { spec, version }: Target): Promise<Answer> {
+    // An older URL of a changed source still works, but only briefly cacheable.
+    const cacheControl = version === null || source.version === version ? IMMUTABLE : `public, max-age=${options.staleMaxAge}`;
     const format = spec.format === 'auto' ? chooseFormat(request.headers.accept, (await service.metadata(source)).hasAlpha) : spec.format;
     return { variant: variantOf(source, withFormat(spec, format)), cacheControl, negotiated: spec.format === 'auto' };
   }
 
   app.get(IMAGE_ROUTE, async (request, reply) => {
-    const found = await answer(request);
-    const headers = describeVariant(found);
-    reply.headers(headers);
-    const { variant } = found;
-    if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
-      return reply.code(304).send();
-    }
-    const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(request.ip) });
-    if (request.method === 'GET' && !found.negotiated) {
-      options.hotPath?.remember(request.raw.url as string, variant, { ...headers, 'Content-Type': variant.contentType, 'X-Cache-Status': 'HIT' });
-    }
-    return reply
-      .header('Content-Type', variant.contentType)
-      .header('Content-Length', loaded.data.length)
-      .header('X-Cache-Status', loaded.cacheStatus)
-      .send(loaded.data);
+    const wanted = await target(request);
+    // A client that leaves gives up its share of a render that has not started yet.
+    const left = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) left.abort();
+    });
+    return service.withSource(wanted.path, async (source) => {
+      const found = await answer(request, source, wanted);
+      const headers = describeVariant(found);
+      const { variant } = found;
+      if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
+        return reply.headers(headers).code(304).send();
+      }
+      const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(request.ip), signal: left.signal });
+      if (request.method === 'GET' && !found.negotiated) {
+        options.hotPath?.remember(request.raw.url as string, variant, { ...headers, 'Content-Type': variant.contentType, 'X-Cache-Status': 'HIT' });
+      }
+      return reply
+        .headers(headers)
+        .header('Content-Type', variant.contentType)
+        .header('Content-Length', loaded.data.length)
+        .header('X-Cache-Status', loaded.cacheStatus)
+        .send(loaded.data);
+    });
   });
 }

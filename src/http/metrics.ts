@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric
 
 export interface MetricsSources {
   stats(): { cacheHits: number; cacheMisses: number; imagesProcessed: number; active: number; queued: number };
-  cacheStats(): { files: number; bytes: number };
+  cacheStats(): { files: number; bytes: number; writeFailures: number; damaged: number };
 }
 
 const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -109,6 +109,8 @@ export function createMetrics() {
   fromStats('goimgserver_cache_hits_total', 'Image requests answered from the derivative cache.', (s) => s.stats().cacheHits);
   fromStats('goimgserver_cache_misses_total', 'Image requests that had to render.', (s) => s.stats().cacheMisses);
   fromStats('goimgserver_images_processed_total', 'Derivatives rendered.', (s) => s.stats().imagesProcessed);
+  fromStats('goimgserver_cache_write_failures_total', 'Derivatives that could not be stored on disk (full or read-only); they are kept in memory.', (s) => s.cacheStats().writeFailures);
+  fromStats('goimgserver_cache_damaged_total', 'Cached files found cut short or empty when read; deleted and rendered again.', (s) => s.cacheStats().damaged);
 
   const gauge = (name: string, help: string, read: (s: MetricsSources) => number) =>
     new Gauge({

@@ -1,11 +1,18 @@
-import { promises as nodeFs } from 'node:fs';
+import { constants as fsConstants, promises as nodeFs } from 'node:fs';
 import path from 'node:path';
-import { isTemporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
-import { FILE_ENDINGS } from './formats';
+import { isTemporaryName, temporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
+import { FILE_ENDINGS, OUTPUT_FORMATS, type OutputFormat } from './formats';
+import { isWhole } from './integrity';
 import { LruMap } from './lru';
 
 // What the cache writes: `{key}.{ending}`. Clearing removes only such files.
 const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
+const FORMAT_OF_ENDING: ReadonlyMap<string, OutputFormat> = new Map(OUTPUT_FORMATS.map((format) => [FILE_ENDINGS[format], format]));
+
+/** The format a derivative file name says it holds. */
+function formatOf(name: string): OutputFormat | undefined {
+  return FORMAT_OF_ENDING.get(name.slice(name.lastIndexOf('.') + 1));
+}
 
 /** The file operations of the cache, so a test can hold a read open or fail a write. */
 export type CacheFs = WriteFs & Pick<typeof nodeFs, 'readFile'>;
@@ -44,6 +51,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   const memoryBytes = options.memoryBytes ?? 0;
   const kept = new LruMap<string, Buffer>();
   let keptBytes = 0;
+  let writeFailures = 0;
+  let damaged = 0;
 
   function keep(file: string, data: Buffer): void {
     if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
@@ -56,14 +65,20 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     }
   }
 
+  // One file per derivative name: requests for the same bytes under other paths are linked to it.
+  const byName = new Map<string, string>();
+  const nameOf = (file: string) => file.slice(file.lastIndexOf('/') + 1);
+
   function track(file: string, size: number): void {
     bytes += size - (entries.peek(file) ?? 0);
     entries.set(file, size);
+    byName.set(nameOf(file), file);
   }
 
   function forget(file: string): void {
     bytes -= entries.peek(file) ?? 0;
     entries.delete(file);
+    if (byName.get(nameOf(file)) === file) byName.delete(nameOf(file));
     keptBytes -= kept.peek(file)?.length ?? 0;
     kept.delete(file);
   }
@@ -118,6 +133,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
       const data = await fs.readFile(file);
+      const format = formatOf(name);
+      if (format && !isWhole(data, format)) {
+        // Cut short or emptied outside our writes (a crash, a full disk, a hand): a miss, rendered again.
+        forget(file);
+        await nodeFs.rm(file, { force: true });
+        damaged++;
+        return null;
+      }
       track(file, data.length);
       keep(file, data);
       return data;
@@ -131,6 +154,34 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     }
   }
 
+  /**
+   * The bytes of derivative `name` when they are cached under another requested path (the
+   * fallbacks of one source share them), hard-linked under this one too: no render and no
+   * second copy on disk. Null when no other path has them.
+   */
+  async function adopt(requestPath: string, name: string): Promise<Buffer | null> {
+    const existing = byName.get(name);
+    if (existing === undefined) return null;
+    const other = existing.slice(root.length + 1, existing.length - name.length - 1);
+    const data = await read(other, name);
+    if (!data) return null;
+    const file = locate(requestPath, name);
+    try {
+      await nodeFs.mkdir(path.dirname(file), { recursive: true });
+      const temporary = temporaryName(file);
+      await nodeFs.link(existing, temporary);
+      await nodeFs.rename(temporary, file).catch(async (error: unknown) => {
+        await nodeFs.rm(temporary, { force: true });
+        throw error;
+      });
+      track(file, data.length);
+    } catch {
+      writeFailures++;
+    }
+    keep(file, data);
+    return data;
+  }
+
   async function has(requestPath: string, name: string): Promise<boolean> {
     return nodeFs.access(locate(requestPath, name)).then(
       () => true,
@@ -138,7 +189,11 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     );
   }
 
-  /** Stores a derivative; returns false (and throws nothing) when it could not be stored. */
+  /**
+   * Stores a derivative; returns false (and throws nothing) when it could not be stored. The
+   * bytes are kept in memory either way, so a full or read-only disk does not mean that
+   * every request renders again.
+   */
   async function write(requestPath: string, name: string, data: Buffer): Promise<{ stored: true } | { stored: false; error: unknown }> {
     const file = locate(requestPath, name);
     try {
@@ -149,6 +204,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       void evict();
       return { stored: true };
     } catch (error) {
+      writeFailures++;
+      keep(file, data);
       return { stored: false, error };
     }
   }
@@ -168,12 +225,16 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    * Walks the cache once at start-up: removes temporary files left by an interrupted
    * write and counts what is there.
    */
-  async function scan(): Promise<{ removedTemporary: number }> {
+  async function scan(): Promise<{ removedTemporary: number; writable: boolean }> {
     entries.clear();
+    byName.clear();
     bytes = 0;
     kept.clear();
     keptBytes = 0;
-    await nodeFs.mkdir(root, { recursive: true });
+    const writable = await nodeFs.mkdir(root, { recursive: true }).then(
+      () => nodeFs.access(root, fsConstants.W_OK).then(() => true),
+      () => false,
+    ).catch(() => false);
     const listing = await listAll();
     const removedTemporary = await removeTemporary(listing);
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
@@ -188,7 +249,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     // Until files are read again, the oldest written counts as the least recently used.
     for (const { file, size } of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) track(file, size);
     await evict();
-    return { removedTemporary };
+    return { removedTemporary, writable };
   }
 
   /** Deletes one derivative file; what it freed, or nothing when it was already gone. */
@@ -233,25 +294,38 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return [...found];
   }
 
-  /** Deletes every derivative; the generated placeholder stays, since the fallback chain needs it. */
+  /**
+   * Deletes every derivative, and then the folders left empty; nothing the cache did not
+   * write is deleted, so a file put there by hand (or a misconfigured folder) survives.
+   * Dot folders (the generated placeholder's) are left alone.
+   */
   async function clearAll(): Promise<{ files: number; bytes: number }> {
     const freed = { files: 0, bytes: 0 };
     const top = await nodeFs.readdir(root, { withFileTypes: true }).catch(() => []);
     for (const entry of top) {
       if (entry.name.startsWith('.')) continue;
       const entryPath = path.join(root, entry.name);
-      const inside = entry.isDirectory() ? await nodeFs.readdir(entryPath, { recursive: true, withFileTypes: true }) : [entry];
+      const inside = entry.isDirectory() ? await nodeFs.readdir(entryPath, { recursive: true, withFileTypes: true }).catch(() => []) : [entry];
       for (const file of inside) {
         if (!file.isFile() || !DERIVATIVE_NAME.test(file.name)) continue;
         const removed = await remove(path.join(file.parentPath, file.name));
         freed.files += removed.files;
         freed.bytes += removed.bytes;
       }
-      if (entry.isDirectory()) await nodeFs.rm(entryPath, { recursive: true, force: true });
+      if (entry.isDirectory()) {
+        const folders = inside.filter((item) => item.isDirectory()).map((item) => path.join(item.parentPath, item.name));
+        // Deepest first, so that a folder is empty by the time it is reached; rmdir refuses a folder that is not.
+        for (const folder of [...folders.sort((a, b) => b.length - a.length), entryPath]) await nodeFs.rmdir(folder).catch(() => undefined);
+      }
     }
     kept.clear();
     keptBytes = 0;
     return freed;
+  }
+
+  /** Whether a derivative file (as `locate` names it) is known to be on disk or in memory, without touching the disk. */
+  function knows(file: string): boolean {
+    return entries.has(file) || kept.has(file);
   }
 
   return {
@@ -259,6 +333,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     locate,
     inMemory,
     read,
+    adopt,
     has,
     write,
     scan,
@@ -266,7 +341,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     requestPaths,
     clearPaths,
     clearAll,
-    stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes }),
+    knows,
+    stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes, writeFailures, damaged }),
     /** Settles when eviction running now (if any) has finished. */
     evicted: (): Promise<void> => evicting ?? Promise.resolve(),
   };

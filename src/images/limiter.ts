@@ -7,6 +7,11 @@ export interface LimiterOptions {
   maxQueue: number;
 }
 
+/** The answer when no render can wait any more. */
+export function overloaded(): AppError {
+  return new AppError('OVERLOADED', 'The server is busy rendering images; retry shortly.', { retryAfter: 1 });
+}
+
 /** Bounded concurrency with a bounded first-in, first-out queue. */
 export function createLimiter(options: LimiterOptions) {
   let active = 0;
@@ -18,7 +23,7 @@ export function createLimiter(options: LimiterOptions) {
       active++;
     } else {
       if (bounded && waiting.length >= options.maxQueue) {
-        throw new AppError('OVERLOADED', 'The server is busy rendering images; retry shortly.', { retryAfter: 1 });
+        throw overloaded();
       }
       // The finishing task hands its slot over, so `active` stays as it is.
       await new Promise<void>((resolve) => waiting.push(resolve));
@@ -32,7 +37,12 @@ export function createLimiter(options: LimiterOptions) {
     }
   }
 
-  return { run, stats: () => ({ active, queued: waiting.length }) };
+  return {
+    run,
+    /** Whether a bounded task would be refused now. */
+    full: () => active >= options.concurrency && waiting.length >= options.maxQueue,
+    stats: () => ({ active, queued: waiting.length }),
+  };
 }
 
 export type Limiter = ReturnType<typeof createLimiter>;

@@ -24,6 +24,7 @@ export function createMemo<T>(maxEntries: number) {
       return value;
     },
     clear: () => entries.clear(),
+    delete: (key: string) => entries.delete(key),
     /** Forgets `key` when it still holds `value`. */
     forget(key: string, value: T): void {
       if (entries.peek(key) === value) entries.delete(key);

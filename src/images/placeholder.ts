@@ -3,27 +3,42 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { Placeholder } from './resolve';
 
-/**
- * The generated placeholder lives in the cache directory (a dot folder no requested path
- * can reach), never in the images directory, which may be a git checkout.
- * It is made on first need and reused; `render` produces its bytes.
- */
-export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer>): () => Promise<Placeholder> {
-  const file = path.join(cacheDir, '.placeholder', 'goimgserver-v1.png');
-  let pending: Promise<Placeholder> | undefined;
+// A fixed time for Last-Modified: the placeholder's bytes do not depend on when it was made.
+const MADE_AT = Date.UTC(2026, 0, 1);
 
-  async function make(): Promise<Placeholder> {
-    const existing = await fs.stat(file).catch(() => null);
-    if (!existing) await writeFileAtomic(file, [await render()]);
-    const stat = existing ?? (await fs.stat(file));
-    return { file, size: stat.size, mtimeMs: stat.mtimeMs };
+/**
+ * The generated placeholder: rendered once per process and served from memory, so that
+ * neither a full or read-only cache nor a cache folder deleted while running can break the
+ * fallback chain. A copy is kept in the cache directory (a dot folder no requested path can
+ * reach), never in the images directory, which may be a git checkout; it is written again
+ * when it is missing or differs, and a failure to write it is only reported.
+ */
+export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer>, onWriteFailure: (error: unknown) => void = () => undefined): () => Promise<Placeholder> {
+  const file = path.join(cacheDir, '.placeholder', 'goimgserver-v1.png');
+  let made: Promise<Placeholder> | undefined;
+  let writing: Promise<void> | null = null;
+
+  function keepCopy(data: Buffer): void {
+    writing ??= (async () => {
+      const onDisk = await fs.readFile(file).catch(() => null);
+      if (!onDisk?.equals(data)) await writeFileAtomic(file, [data]);
+    })()
+      .catch(onWriteFailure)
+      .finally(() => {
+        writing = null;
+      });
   }
 
-  return () => {
-    pending ??= make().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
+  return async () => {
+    made ??= render().then(
+      (data) => ({ file, data, size: data.length, mtimeMs: MADE_AT }),
+      (error: unknown) => {
+        made = undefined;
+        throw error;
+      },
+    );
+    const placeholder = await made;
+    keepCopy(placeholder.data);
+    return placeholder;
   };
 }

@@ -11,7 +11,27 @@ export interface OutputSize {
   readonly height: number;
 }
 
+/** What any output may be at most, whatever the request and the source. */
+export interface OutputBounds {
+  /** Largest width or height, in pixels. @default 4000 */
+  readonly maxDimension: number;
+  /** Most pixels (width × height). @default 16_000_000 */
+  readonly maxOutputPixels: number;
+}
+
 const side = (n: number) => Math.max(1, Math.round(n));
+
+/**
+ * Scales a planned size down, keeping its shape, until each side is within the largest
+ * dimension and the area within the pixel bound. Enlarging, OUTSIDE or one side given can
+ * plan far past the box the request named (20×4000 at width 4000 is 4000×800000).
+ */
+function bounded(size: OutputSize, bounds: OutputBounds): OutputSize {
+  const scale = Math.min(1, bounds.maxDimension / size.width, bounds.maxDimension / size.height, Math.sqrt(bounds.maxOutputPixels / (size.width * size.height)));
+  if (scale === 1) return size;
+  // Flooring keeps the result within the bounds where rounding could step just past them.
+  return { width: Math.max(1, Math.floor(size.width * scale)), height: Math.max(1, Math.floor(size.height * scale)) };
+}
 
 /**
  * The exact output size of a derivative, computed without rendering. The renderer resizes
@@ -22,9 +42,14 @@ const side = (n: number) => Math.max(1, Math.round(n));
  * - COVER, CONTAIN, FILL: exactly the box;
  * - unless `enlarge`, nothing is scaled up: INSIDE/OUTSIDE stop at the source size, and the
  *   boxes of COVER/CONTAIN shrink (keeping their aspect ratio) until they fit in the source,
- *   FILL clamps each side.
+ *   FILL clamps each side;
+ * - then the size is capped to `bounds`, keeping its shape.
  */
-export function planOutput(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>): OutputSize {
+export function planOutput(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>, bounds: OutputBounds): OutputSize {
+  return bounded(unbounded(source, spec), bounds);
+}
+
+function unbounded(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>): OutputSize {
   const { width: sw, height: sh } = source;
   const { width: bw, height: bh, enlarge } = spec;
   const limit = (scale: number) => (enlarge ? scale : Math.min(scale, 1));

@@ -18,12 +18,15 @@ export interface ResolvedSource extends SourceIdentity {
   readonly file: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** The bytes, for a source held in memory (the generated placeholder); otherwise read from `file`. */
+  readonly data?: Buffer;
 }
 
 export interface Placeholder {
   readonly file: string;
   readonly size: number;
   readonly mtimeMs: number;
+  readonly data: Buffer;
 }
 
 export interface ResolverOptions {
@@ -95,7 +98,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
    */
   async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
     const requestPath = segments.join('/');
-    const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number }): ResolvedSource => ({
+    const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number; data?: Buffer }): ResolvedSource => ({
       requestPath,
       kind,
       ...found,
@@ -178,6 +181,8 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     splitRoute,
     /** Drops every remembered resolution: the next request of each path looks at the files. */
     forget: () => recent.clear(),
+    /** Drops the remembered resolution of one requested path. */
+    forgetPath: (requestPath: string) => recent.delete(requestPath),
   };
 }
 

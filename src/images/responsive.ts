@@ -1,6 +1,6 @@
 import { badInput } from '../errors';
 import type { OutputFormat } from './formats';
-import { planOutput, type OutputSize, type SourceSize } from './plan';
+import { planOutput, type OutputBounds, type OutputSize, type SourceSize } from './plan';
 import { normaliseSpec, parseFormat, type DerivativeSpec, type SpecInput, type SpecLimits } from './spec';
 
 /** Candidate widths when none are asked for: phones to large desktop screens at 2×. */
@@ -56,7 +56,7 @@ function checkFormats(formats: readonly string[]): OutputFormat[] {
  * width, each with the output size it will really have. With a height, every candidate
  * keeps the aspect ratio of (largest width × height).
  */
-export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits): ResponsivePlan {
+export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
   const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
   const fallback: OutputFormat = source.hasAlpha ? 'png' : 'jpeg';
   const asked = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
@@ -73,11 +73,11 @@ export function planResponsive(source: SourceSize & { hasAlpha: boolean }, reque
   const candidates = new Map<number, Candidate>();
   for (const width of widths) {
     let spec = specFor(width);
-    let size = planOutput(source, spec);
+    let size = planOutput(source, spec, limits);
     if (size.width < width && size.width >= limits.minDimension) {
       // Clamped by the source: ask for the real width, so the URL is the one that width gets anyway.
       spec = specFor(size.width);
-      size = planOutput(source, spec);
+      size = planOutput(source, spec, limits);
     }
     if (!candidates.has(size.width)) candidates.set(size.width, { spec, size });
   }

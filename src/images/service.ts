@@ -1,14 +1,15 @@
+import { AppError } from '../errors';
 import type { DiskCache } from './cache';
 import { CONTENT_TYPES, FILE_ENDINGS, SOURCE_EXTENSIONS, hasSourceExtension } from './formats';
 import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
 import { createPromiseMemo } from './memo';
 import type { MetadataCache } from './metadata';
-import { planOutput } from './plan';
+import { planOutput, type OutputBounds } from './plan';
 import { previewSpec, toPreview, type Preview } from './preview';
 import type { ResolvedSource, Resolver } from './resolve';
 import { canonicalParams, type DerivativeSpec } from './spec';
-import type { Transformer } from './transform';
+import { SourceGoneError, type SourceInput, type Transformer } from './transform';
 
 /** The part of a pino logger the domain uses. */
 export interface Log {
@@ -41,6 +42,10 @@ export interface LoadedVariant {
 }
 
 export interface ImageServiceOptions {
+  /** Largest output side and most output pixels: every planned size is capped to them. */
+  bounds: OutputBounds;
+  /** Seconds a render may take, encoding included, before its requests fail. @default 30 */
+  timeoutSeconds?: number;
   resolver: Resolver;
   transformer: Transformer;
   metadata: MetadataCache;
@@ -49,6 +54,31 @@ export interface ImageServiceOptions {
   /** Told how long each render took, in seconds. */
   onRender?(format: DerivativeSpec['format'], seconds: number): void;
 }
+
+/** What the transformer reads for a source: the placeholder's bytes, or the file. */
+export function inputOf(source: ResolvedSource): SourceInput {
+  return source.data ?? source.file;
+}
+
+/** A render in flight, shared by every request for the same bytes. */
+interface Flight {
+  /** The requested path the bytes are stored under when they are rendered. */
+  readonly requestPath: string;
+  /** Requests still waiting for it; when the last one leaves before it starts, it never starts. */
+  waiters: number;
+  data: Promise<Buffer>;
+}
+
+export interface LoadOptions {
+  /** false lets internal work (pre-cache) wait without counting against the queue bound. @default true */
+  bounded?: boolean;
+  /** Runs on a miss and may refuse it (a per-client render budget). */
+  beforeRender?: () => Promise<void>;
+  /** Aborted when the client has gone: its share of a render that has not started is dropped. */
+  signal?: AbortSignal;
+}
+
+const abandoned = () => new AppError('OVERLOADED', 'Every request for this image left before it was rendered.', { retryAfter: 1 });
 
 /** The variant of a source rendered with a spec: its key, content type and cache file name. */
 export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant {
@@ -62,7 +92,7 @@ export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant
  */
 export function createImageService(options: ImageServiceOptions) {
   const { resolver, transformer, metadata, cache, limiter } = options;
-  const flights = new Map<string, Promise<Buffer>>();
+  const flights = new Map<string, Flight>();
   const previews = createPromiseMemo<Preview>(10_000);
   let processed = 0;
   let previewsRendered = 0;
@@ -73,29 +103,56 @@ export function createImageService(options: ImageServiceOptions) {
     return variantOf(await resolver.resolve(segments), spec);
   }
 
+  const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
+
   async function render(variant: Variant): Promise<Buffer> {
     const { source, spec } = variant;
     const header = await metadata.get(source);
     const started = performance.now();
-    const data = await transformer.render(source.file, spec, planOutput(header, spec), header);
+    const data = await transformer.render(inputOf(source), spec, planOutput(header, spec, options.bounds), header);
     options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;
   }
 
-  async function renderAndStore(variant: Variant, log: Log, bounded: boolean): Promise<Buffer> {
-    const data = await limiter.run(() => render(variant), { bounded });
+  /**
+   * Renders in a processing slot, unless every request for it has left while it waited.
+   * libvips' own timeout stops decoding and resizing but not every encoder (AVIF), so the
+   * requests also stop waiting at the deadline; the slot stays taken until libvips is done,
+   * so the bound on concurrent renders holds.
+   */
+  function renderInSlot(variant: Variant, flight: Flight, bounded: boolean): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      limiter
+        .run(async () => {
+          if (flight.waiters === 0) throw abandoned();
+          const deadline = setTimeout(
+            () => reject(new AppError('UNSUPPORTED_IMAGE', `The source took longer than ${timeoutMs / 1000} s to process.`)),
+            timeoutMs,
+          );
+          try {
+            resolve(await render(variant));
+          } finally {
+            clearTimeout(deadline);
+          }
+        }, { bounded })
+        .catch(reject);
+    });
+  }
+
+  async function store(variant: Variant, data: Buffer, log: Log): Promise<void> {
     const result = await cache.write(variant.source.requestPath, variant.cacheName, data);
     if (!result.stored) log.warn({ err: result.error, key: variant.key }, 'derivative not cached');
-    return data;
   }
 
   /**
-   * The variant's bytes, from the cache or rendered now. Errors are never cached.
-   * `beforeRender` runs on a miss and may refuse it (a per-client render budget).
+   * The variant's bytes, from the cache or rendered now. Errors are never cached. Requests for
+   * the same bytes share one render, whichever path they asked for (the fallbacks of one
+   * source, say); bytes already cached under another requested path are linked, not rendered.
    */
-  async function load(variant: Variant, log: Log, { bounded = true, beforeRender }: { bounded?: boolean; beforeRender?: () => Promise<void> } = {}): Promise<LoadedVariant> {
-    const cached = await cache.read(variant.source.requestPath, variant.cacheName);
+  async function load(variant: Variant, log: Log, { bounded = true, beforeRender, signal }: LoadOptions = {}): Promise<LoadedVariant> {
+    const { requestPath } = variant.source;
+    const cached = (await cache.read(requestPath, variant.cacheName)) ?? (await cache.adopt(requestPath, variant.cacheName));
     if (cached) {
       hits++;
       return { data: cached, cacheStatus: 'HIT' };
@@ -103,13 +160,59 @@ export function createImageService(options: ImageServiceOptions) {
     await beforeRender?.();
     misses++;
 
-    const flightKey = `${variant.source.requestPath}\0${variant.cacheName}`;
-    let flight = flights.get(flightKey);
-    if (!flight) {
-      flight = renderAndStore(variant, log, bounded).finally(() => flights.delete(flightKey));
-      flights.set(flightKey, flight);
+    let flight = flights.get(variant.cacheName);
+    if (flight) {
+      flight.waiters++;
+    } else {
+      const started: Flight = { requestPath, waiters: 1, data: Promise.resolve(Buffer.alloc(0)) };
+      started.data = renderInSlot(variant, started, bounded).then(async (data) => {
+        await store(variant, data, log);
+        return data;
+      });
+      flight = started;
+      flights.set(variant.cacheName, started);
+      const done = () => flights.delete(variant.cacheName);
+      started.data.then(done, done);
     }
-    return { data: await flight, cacheStatus: 'MISS' };
+    const joined = flight;
+    const leave = () => joined.waiters--;
+    signal?.addEventListener('abort', leave, { once: true });
+    try {
+      const data = await joined.data;
+      // Joined a render for another requested path: store these bytes under this one too.
+      if (joined.requestPath !== requestPath) await store(variant, data, log);
+      return { data, cacheStatus: 'MISS' };
+    } finally {
+      signal?.removeEventListener('abort', leave);
+    }
+  }
+
+  /**
+   * Whether a new render would be refused now (every slot busy and the queue full), so a
+   * request that would need one can be refused before it touches the file system.
+   */
+  function saturated(): boolean {
+    return limiter.full();
+  }
+
+  /** Whether this variant's bytes are known to be cached, from memory alone. */
+  function knownCached(variant: Variant): boolean {
+    return cache.knows(cache.locate(variant.source.requestPath, variant.cacheName));
+  }
+
+  /**
+   * Resolves a path and hands the source to `use`; when the source file turns out to be
+   * gone (deleted since it was last looked at), looks again at once and retries, so the
+   * request falls back instead of failing.
+   */
+  async function withSource<T>(segments: readonly string[], use: (source: ResolvedSource) => Promise<T>): Promise<T> {
+    try {
+      return await use(await resolver.resolve(segments));
+    } catch (error) {
+      if (!(error instanceof SourceGoneError)) throw error;
+      resolver.forgetPath(segments.join('/'));
+      return use(await resolver.resolve(segments));
+    }
   }
 
   /** A variant to answer from memory again and again, with its cache file located once. */
@@ -145,13 +248,15 @@ export function createImageService(options: ImageServiceOptions) {
 
   /**
    * The placeholder of a variant of `source` rendered with `spec`: made once per source
-   * version and crop, then kept in memory. Renders wait for a slot like any other.
+   * version and crop, then kept in memory. Renders wait for a slot like any other and count
+   * against the caller's render budget (`beforeRender`).
    */
-  function preview(source: ResolvedSource, spec: DerivativeSpec): Promise<Preview> {
+  function preview(source: ResolvedSource, spec: DerivativeSpec, beforeRender?: () => Promise<void>): Promise<Preview> {
     return previews(`${source.file}\0${source.version}\0${canonicalParams(spec).join('/')}`, async () => {
       const header = await metadata.get(source);
-      const small = previewSpec(spec, planOutput(header, spec));
-      const { image, dominant } = await limiter.run(() => transformer.renderPreview(source.file, small, planOutput(header, small), header));
+      const small = previewSpec(spec, planOutput(header, spec, options.bounds));
+      await beforeRender?.();
+      const { image, dominant } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(header, small, options.bounds), header));
       previewsRendered++;
       return toPreview(image, dominant);
     });
@@ -191,11 +296,15 @@ export function createImageService(options: ImageServiceOptions) {
 
   /** Settles once no render or cache write is running (those started meanwhile included). */
   async function settled(): Promise<void> {
-    while (flights.size > 0) await Promise.allSettled([...flights.values()]);
+    while (flights.size > 0) await Promise.allSettled([...flights.values()].map((flight) => flight.data));
   }
 
   return {
     resolve: resolver.resolve,
+    withSource,
+    saturated,
+    knownCached,
+    current: resolver.current,
     settled,
     clear,
     cachedSources,

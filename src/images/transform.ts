@@ -25,6 +25,26 @@ const PREVIEW_BLUR = 1;
 // stale, and cached decodes hold memory that the derivative cache already makes redundant.
 sharp.cache(false);
 
+// libvips picks a loader from a file's bytes, not its name: an SVG named `.jpg` would be
+// rendered by librsvg, whose XML includes can read other files. Only the raster loaders of
+// the supported source formats may run, for the whole process.
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({ operation: ['VipsForeignLoadJpeg', 'VipsForeignLoadPng', 'VipsForeignLoadWebp', 'VipsForeignLoadHeif', 'VipsForeignLoadNsgif', 'VipsForeignLoadGif', 'VipsForeignLoadTiff'] });
+
+/** Source formats as sharp reports them; `heif` only with AV1 compression (AVIF). */
+const SOURCE_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'heif', 'gif', 'tiff']);
+
+/** A source to read: a file's absolute path, or bytes held in memory (the generated placeholder). */
+export type SourceInput = string | Buffer;
+
+/** The source file was not there any more when it was read: its path should be resolved again. */
+export class SourceGoneError extends Error {
+  constructor(cause: unknown) {
+    super('The source file is gone.', { cause });
+    this.name = 'SourceGoneError';
+  }
+}
+
 const unsupported = (cause: unknown) =>
   new AppError('UNSUPPORTED_IMAGE', 'The source is corrupt or not a supported image.', { cause });
 
@@ -35,7 +55,7 @@ function classify(error: unknown, limits: TransformLimits): Error {
     return new AppError('UNSUPPORTED_IMAGE', `The source took longer than ${limits.timeoutSeconds} s to process.`, { cause: error });
   }
   if (/pixel limit/i.test(message)) return tooManyPixels(limits, error);
-  if (/missing|ENOENT/.test(message)) return error as Error;
+  if (/missing|ENOENT/.test(message)) return new SourceGoneError(error);
   return unsupported(error);
 }
 
@@ -45,16 +65,23 @@ function tooManyPixels(limits: TransformLimits, cause?: unknown) {
 
 /** Creates the renderer. Every pixel operation of the server goes through here. */
 export function createTransformer(limits: TransformLimits) {
-  const open = (file: string) =>
-    sharp(file, { limitInputPixels: limits.maxSourcePixels, sequentialRead: true, animated: false });
+  const open = (input: SourceInput) =>
+    sharp(input, { limitInputPixels: limits.maxSourcePixels, sequentialRead: true, animated: false });
 
-  /** Reads only the header: size as displayed (EXIF orientation applied) and alpha. */
-  async function readMetadata(file: string): Promise<SourceMetadata> {
+  /**
+   * Reads only the header: size as displayed (EXIF orientation applied) and alpha. A file
+   * whose bytes are not one of the supported raster formats, whatever its name says, is
+   * UNSUPPORTED_IMAGE.
+   */
+  async function readMetadata(input: SourceInput): Promise<SourceMetadata> {
     let meta: sharp.Metadata;
     try {
-      meta = await sharp(file).metadata();
+      meta = await sharp(input).metadata();
     } catch (error) {
       throw classify(error, limits);
+    }
+    if (!SOURCE_FORMATS.has(meta.format) || (meta.format === 'heif' && meta.compression !== 'av1')) {
+      throw unsupported(new Error(`source format ${meta.format}${meta.compression ? `/${meta.compression}` : ''} is not accepted`));
     }
     const width = meta.autoOrient?.width ?? meta.width;
     const height = meta.autoOrient?.height ?? meta.pageHeight ?? meta.height;
@@ -64,9 +91,9 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /** The source oriented and resized to exactly `size` (from planOutput), alpha flattened for JPEG; not yet encoded. */
-  function shape(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): sharp.Sharp {
+  function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): sharp.Sharp {
     const keepsAlpha = ALPHA_FORMATS.has(spec.format);
-    let pipeline = open(file).timeout({ seconds: limits.timeoutSeconds }).rotate();
+    let pipeline = open(input).timeout({ seconds: limits.timeoutSeconds }).rotate();
     if (size.width !== source.width || size.height !== source.height || spec.fit === 'cover' || spec.fit === 'contain') {
       const fit = spec.fit === 'cover' || spec.fit === 'contain' ? spec.fit : 'fill';
       pipeline = pipeline.resize({
@@ -82,18 +109,18 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped. */
-  async function render(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<Buffer> {
+  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<Buffer> {
     try {
-      return await encode(shape(file, spec, size, source), spec).toBuffer();
+      return await encode(shape(input, spec, size, source), spec).toBuffer();
     } catch (error) {
       throw classify(error, limits);
     }
   }
 
   /** A tiny blurred rendering of a variant (`size` is a few pixels wide) and its dominant colour. */
-  async function renderPreview(file: string, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
+  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
     try {
-      const image = await encode(shape(file, spec, size, source).blur(PREVIEW_BLUR), spec).toBuffer();
+      const image = await encode(shape(input, spec, size, source).blur(PREVIEW_BLUR), spec).toBuffer();
       const { dominant } = await sharp(image).stats();
       return { image, dominant };
     } catch (error) {
@@ -118,16 +145,16 @@ function encode(pipeline: sharp.Sharp, spec: DerivativeSpec): sharp.Sharp {
   }
 }
 
-/** The placeholder of the fallback chain: 1000x1000, white, "goimgserver" centred. */
+/**
+ * The placeholder of the fallback chain: 1000x1000, white, "goimgserver" centred, drawn by
+ * Pango (libvips' text operation), so no image loader runs.
+ */
 export function renderPlaceholder(): Promise<Buffer> {
   const size = 1000;
-  const text = Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">` +
-      `<text x="50%" y="50%" dominant-baseline="middle" text-anchor="middle" font-family="sans-serif" font-size="96" fill="#555">goimgserver</text>` +
-      `</svg>`,
-  );
+  // 12 pt at 576 dpi: 96 px.
+  const text = { text: '<span foreground="#555555">goimgserver</span>', font: 'sans-serif', dpi: 576, rgba: true };
   return sharp({ create: { width: size, height: size, channels: 3, background: WHITE } })
-    .composite([{ input: text }])
+    .composite([{ input: { text }, gravity: 'centre' }])
     .png()
     .toBuffer();
 }

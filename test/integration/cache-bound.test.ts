@@ -11,7 +11,14 @@ let folders = 0;
 /** A fresh cache folder inside this file's temporary folder. */
 const cacheDir = () => path.join(root, `cache${++folders}`);
 const name = (n: number) => `${String(n).padStart(32, '0')}.webp`;
-const bytes = (size: number) => Buffer.alloc(size, 7);
+/** `size` bytes framed as a WebP file (RIFF header with the right length), as the cache checks on reading. */
+const bytes = (size: number) => {
+  const data = Buffer.alloc(size, 7);
+  data.write('RIFF', 0, 'latin1');
+  data.writeUInt32LE(size - 8, 4);
+  data.write('WEBP', 8, 'latin1');
+  return data;
+};
 /** What the cache holds in memory for derivative `n` of `requestPath`. */
 const inMemory = (cache: ReturnType<typeof createDiskCache>, requestPath: string, n: number) => cache.inMemory(cache.locate(requestPath, name(n)));
 
@@ -28,7 +35,7 @@ describe('a bounded cache', () => {
 
     expect(cache.stats().bytes).toBeLessThanOrEqual(9 * KB);
     expect([1, 2, 3, 4, 5].map((n) => existsSync(cache.locate(`image${n}`, name(n))))).toEqual([true, false, true, true, true]);
-    expect(cache.stats()).toEqual({ files: 4, bytes: 9 * KB, memoryFiles: 0, memoryBytes: 0 });
+    expect(cache.stats()).toEqual({ files: 4, bytes: 9 * KB, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 
   it('keeps a derivative whose read is still in progress (a read held open by a test double), and evicts it later', async () => {
@@ -76,14 +83,14 @@ describe('a bounded cache', () => {
     await cache.scan();
     expect([1, 2, 3].map((n) => existsSync(path.join(dir, `old${n}`, name(n))))).toEqual([false, true, true]);
     expect(existsSync(path.join(dir, '.placeholder/placeholder.png'))).toBe(true);
-    expect(cache.stats()).toEqual({ files: 2, bytes: 4 * KB, memoryFiles: 0, memoryBytes: 0 });
+    expect(cache.stats()).toEqual({ files: 2, bytes: 4 * KB, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 
   it('never bounds a cache configured with 0', async () => {
     const cache = createDiskCache({ dir: cacheDir(), maxBytes: 0 });
     await cache.scan();
     for (let n = 1; n <= 5; n++) await cache.write(`i${n}`, name(n), bytes(4 * KB));
-    expect(cache.stats()).toEqual({ files: 5, bytes: 20 * KB, memoryFiles: 0, memoryBytes: 0 });
+    expect(cache.stats()).toEqual({ files: 5, bytes: 20 * KB, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 });
 
@@ -137,7 +144,7 @@ describe('derivatives kept in memory', () => {
     await cache.write('large', name(1), bytes(2 * KB + 1));
     expect(inMemory(cache, 'large', 1)).toBeUndefined();
     expect(await cache.read('large', name(1))).toEqual(bytes(2 * KB + 1));
-    expect(cache.stats()).toMatchObject({ files: 1, memoryFiles: 0, memoryBytes: 0 });
+    expect(cache.stats()).toMatchObject({ files: 1, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 
   it('forgets in memory what clearing or eviction deletes, even a file deleted by hand before', async () => {
@@ -159,6 +166,6 @@ describe('derivatives kept in memory', () => {
 
     await cache.clearAll();
     expect(inMemory(cache, 'image5', 5)).toBeUndefined();
-    expect(cache.stats()).toEqual({ files: 0, bytes: 0, memoryFiles: 0, memoryBytes: 0 });
+    expect(cache.stats()).toEqual({ files: 0, bytes: 0, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 });

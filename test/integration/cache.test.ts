@@ -111,6 +111,7 @@ describe('a failing cache write', () => {
     const limits = { minDimension: 10, maxDimension: 4000 };
     const transformer = createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 });
     const service = createImageService({
+      bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
       resolver: createResolver(
         { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
         { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath },

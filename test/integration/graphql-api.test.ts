@@ -223,8 +223,8 @@ describe('errors', () => {
 
   it('masks an unexpected failure (injected: no real input makes resolution throw) and logs it under the request id', async () => {
     const service = server.app.service;
-    const resolve = service.resolve;
-    service.resolve = () => Promise.reject(new Error(`EIO: i/o error, open '${imagesDir}/landscape.jpg'`));
+    const withSource = service.withSource;
+    service.withSource = () => Promise.reject(new Error(`EIO: i/o error, open '${imagesDir}/landscape.jpg'`));
     try {
       const answer = await graphql(server.url, IMAGE, { path: 'landscape' }, { 'x-request-id': 'req-masking-1' });
       expect(answer.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['image'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
@@ -235,7 +235,7 @@ describe('errors', () => {
         ]),
       );
     } finally {
-      service.resolve = resolve;
+      service.withSource = withSource;
     }
   });
 });

@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/temp';
 const dir = tempDir();
 const transformer = createTransformer({ maxSourcePixels: 50_000_000, timeoutSeconds: 30 });
 const limits = { minDimension: 10, maxDimension: 4000 };
+const bounds = { maxDimension: 4000, maxOutputPixels: 16_000_000 };
 
 const SOURCES: Record<string, Parameters<typeof makeSource>[2]> = {
   landscape: { width: 1600, height: 1067 },
@@ -45,7 +46,7 @@ describe('planned size equals rendered size', () => {
     const file = path.join(dir, name);
     const spec = normaliseSpec({ ...JSON.parse(box), fit }, limits);
     const metadata = await transformer.readMetadata(file);
-    const planned = planOutput(metadata, spec);
+    const planned = planOutput(metadata, spec, bounds);
     const rendered = await inspect(await transformer.render(file, spec, planned, metadata));
     expect({ width: rendered.width, height: rendered.height }).toEqual(planned);
   });
@@ -54,7 +55,7 @@ describe('planned size equals rendered size', () => {
     const file = path.join(dir, 'exif-rotated-6');
     const spec = normaliseSpec({ width: 250, height: 250, format, fit: 'outside' }, limits);
     const metadata = await transformer.readMetadata(file);
-    const planned = planOutput(metadata, spec);
+    const planned = planOutput(metadata, spec, bounds);
     const rendered = await inspect(await transformer.render(file, spec, planned, metadata));
     expect(rendered).toMatchObject({ ...planned, format: format === 'avif' ? 'heif' : format });
   });
@@ -73,7 +74,7 @@ describe('pixels', () => {
     const spec = normaliseSpec({ width: 100, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
     expect(metadata).toMatchObject({ width: 200, height: 400 });
-    const output = await transformer.render(file, spec, planOutput(metadata, spec), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
     const top = await sharp(output).extract({ left: 0, top: 0, width: 100, height: 90 }).png().toBuffer();
     const bottom = await sharp(output).extract({ left: 0, top: 110, width: 100, height: 90 }).png().toBuffer();
     expect((await meanColour(top)).r).toBeGreaterThan(200);
@@ -93,7 +94,7 @@ describe('pixels', () => {
     const file = writeFile(dir, 'p3.png', p3);
     const spec = normaliseSpec({ width: 32, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
-    const output = await transformer.render(file, spec, planOutput(metadata, spec), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
     const out = await sharp(output).metadata();
     expect(out.icc).toBeUndefined();
     expect(out.exif).toBeUndefined();
@@ -109,7 +110,7 @@ describe('pixels', () => {
     const spec = normaliseSpec({ width: 20, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
     expect(metadata).toMatchObject({ width: 40, height: 30 });
-    const output = await transformer.render(file, spec, planOutput(metadata, spec), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
     expect(await inspect(output)).toMatchObject({ width: 20, height: 15 });
     expect((await meanColour(output)).r).toBeGreaterThan(240);
   });

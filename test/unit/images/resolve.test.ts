@@ -37,7 +37,7 @@ function resolverFor(entries: string[], links: Record<string, string> = {}) {
   const resolver = createResolver(
     {
       imagesRoot: ROOT,
-      placeholder: async () => ({ file: '/srv/cache/.placeholder/p.png', size: 1, mtimeMs: 1 }),
+      placeholder: async () => ({ file: '/srv/cache/.placeholder/p.png', size: 1, mtimeMs: 1, data: Buffer.from('p') }),
       onEscape: (relative) => escapes.push(relative),
     },
     fakeFs(entries, links),
@@ -129,7 +129,7 @@ function createResolverWith(stat: { size: number; mtimeMs: number }) {
     },
     realpath: base.realpath,
   };
-  return { resolver: createResolver({ imagesRoot: ROOT, placeholder: async () => ({ file: 'p', size: 1, mtimeMs: 1 }) }, fs) };
+  return { resolver: createResolver({ imagesRoot: ROOT, placeholder: async () => ({ file: 'p', size: 1, mtimeMs: 1, data: Buffer.from('p') }) }, fs) };
 }
 
 describe('splitting a URL into image path and parameters', () => {

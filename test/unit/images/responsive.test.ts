@@ -1,7 +1,7 @@
 import { planResponsive } from '../../../src/images/responsive';
 import { codeOf } from '../../helpers/errors';
 
-const limits = { minDimension: 10, maxDimension: 4000 };
+const limits = { minDimension: 10, maxDimension: 4000, maxOutputPixels: 16_000_000 };
 const photo = { width: 1200, height: 800, hasAlpha: false };
 const widthsOf = (plan: ReturnType<typeof planResponsive>) => plan.candidates.map(({ size }) => `${size.width}x${size.height}`);
 
