@@ -20,6 +20,7 @@ import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
+import { createMemo } from './images/memo';
 import { createMetadataCache } from './images/metadata';
 import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
@@ -51,6 +52,11 @@ export async function createApp(config: Config, logger: Logger) {
     throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
   }
 
+  const cacheRoot = await fs.realpath(config.cacheDir).catch(() => path.resolve(config.cacheDir));
+  if (overlapping(imagesRoot, cacheRoot)) {
+    throw new StartupError(`The cache directory ${config.cacheDir} and the images directory ${config.imagesDir} overlap (one is, or is inside, the other): derivatives would be written among the originals. Choose separate folders (--cachedir, --imagesdir).`);
+  }
+
   const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
   const { removedTemporary, writable } = await cache.scan();
@@ -62,7 +68,7 @@ export async function createApp(config: Config, logger: Logger) {
     {
       imagesRoot,
       placeholder,
-      onEscape: (relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored'),
+      onEscape: onceAMinute((relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored (told once a minute per path)')),
       recheckMs: config.sourceCheckInterval * 1000,
     },
     nodeResolverFs,
@@ -132,7 +138,7 @@ export async function createApp(config: Config, logger: Logger) {
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens),
         describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
-        admin: createAdminOperations({ service, cacheStats: cache.stats, sync, audited: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ service, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
@@ -143,6 +149,7 @@ export async function createApp(config: Config, logger: Logger) {
     precacheEnabled: config.precache,
     metrics,
     logHits: config.logHits,
+    connections: { headersTimeoutSeconds: config.headersTimeout, maxPerClient: config.maxConnectionsPerClient },
   });
 
   return {
@@ -169,6 +176,23 @@ export async function createApp(config: Config, logger: Logger) {
       return { removedTemporary: await cache.removeTemporary() };
     },
   };
+}
+
+/** Calls `tell` at most once a minute per key, so a warning that each request would repeat cannot flood the log. */
+function onceAMinute(tell: (key: string) => void): (key: string) => void {
+  const told = createMemo<number>(10_000);
+  return (key) => {
+    const now = Date.now();
+    if (now - (told.get(key) ?? -Infinity) < 60_000) return;
+    told.set(key, now);
+    tell(key);
+  };
+}
+
+/** Whether one folder is the other or inside it. */
+function overlapping(a: string, b: string): boolean {
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+  return inside(a, b) || inside(b, a);
 }
 
 /** `auto` means on except in production. */

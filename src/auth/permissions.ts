@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareTypeMap } from 'graphql-middleware';
-import { chain, deny, rule, shield } from 'graphql-shield';
+import { deny, rule, shield } from 'graphql-shield';
 import type { Store } from 'graphql-rate-limit';
 import { AppError } from '../errors';
 import type { Caller } from './identify';
@@ -9,6 +9,8 @@ import { createRateLimitRules, type Budget, type ClientContext } from './rate-li
 /** What the rules read from the GraphQL context. */
 export interface AuthContext extends ClientContext {
   caller: Caller;
+  /** Records an administrative field refused to this caller (never with the token). */
+  auditRefusal(field: string, code: string): void;
 }
 
 export interface RateBudgets {
@@ -18,8 +20,8 @@ export interface RateBudgets {
   admin: Budget;
 }
 
-const isAdmin = rule({ cache: 'contextual' })((_parent, _args, context: AuthContext) => {
-  switch (context.caller.kind) {
+function asAdministrator(caller: Caller): true | AppError {
+  switch (caller.kind) {
     case 'admin':
       return true;
     case 'anonymous':
@@ -27,21 +29,29 @@ const isAdmin = rule({ cache: 'contextual' })((_parent, _args, context: AuthCont
     case 'unknown-token':
       return new AppError('FORBIDDEN', 'The bearer token is not an administrator token.');
   }
-});
+}
 
 /**
  * Who can do what, and how often, in one place. Image queries are public within their
  * budgets; everything that changes the server or tells about its state needs an
- * administrator, and every attempt at it counts against the admin budget first, so tokens
- * cannot be guessed at speed. A root field not listed here is denied (`fallbackRule: deny`).
+ * administrator, and every attempt at it counts first against one admin budget per client,
+ * shared by all administrative fields, so tokens cannot be guessed at speed by spreading
+ * attempts over fields. Every refused attempt is audited. A root field not listed here is
+ * denied (`fallbackRule: deny`).
  */
 export function permissionTree(store: Store, budgets: RateBudgets) {
-  const limit = createRateLimitRules(store);
-  const administrator = chain(limit(budgets.admin), isAdmin);
+  const { check, limit } = createRateLimitRules(store);
+  const adminBudget = check(budgets.admin, { shared: 'admin' });
+  const administrator = rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: AuthContext, info) => {
+    const within = await adminBudget(parent, args, context, info);
+    const verdict = within === true ? asAdministrator(context.caller) : within;
+    if (verdict !== true) context.auditRefusal(info.fieldName, verdict.code);
+    return verdict;
+  });
   return {
     Query: {
       image: limit(budgets.image),
-      images: limit(budgets.images, 'paths'),
+      images: limit(budgets.images, { countField: 'paths' }),
       responsive: limit(budgets.image),
       imagePresets: limit(budgets.image),
       cacheStats: administrator,

@@ -1,4 +1,5 @@
 import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
+import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
 import { AppError } from '../errors';
 
@@ -42,19 +43,31 @@ export function createRateLimitRules(store: Store) {
     formatError: ({ fieldName, max, window }) => `Expected at most ${max} ${fieldName} calls per ${window / 1000} s from one client`,
   });
 
-  /** A rule for one budget; `countField` counts each element of that list argument as a call. */
-  return function limit(budget: Budget, countField?: string) {
-    return rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: ClientContext, info) => {
+  /**
+   * Counts a call against one budget: true, or the RATE_LIMITED error. `countField` counts
+   * each element of that list argument as a call; `shared` names one budget that several
+   * fields draw from (each field has its own otherwise).
+   */
+  function check(budget: Budget, { countField, shared }: { countField?: string; shared?: string } = {}) {
+    return async (parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
       if (budget.max === 0) return true;
+      // The limiter names the budget after info.fieldName, and reads nothing else of info.
+      const counted = shared === undefined ? info : { ...info, fieldName: shared };
       const message = await limiter(
-        { parent, args, context, info },
+        { parent, args, context, info: counted },
         { max: budget.max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
       );
       if (message === undefined) return true;
-      const recent = await recentCalls(store, context.clientId, getFieldIdentity(info.fieldName, [], args), budget.windowSeconds);
+      const recent = await recentCalls(store, context.clientId, getFieldIdentity(counted.fieldName, [], args), budget.windowSeconds);
       const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
       return new AppError('RATE_LIMITED', message, { retryAfter });
-    });
+    };
+  }
+
+  return {
+    check,
+    /** A shield rule for one budget (see check). */
+    limit: (budget: Budget, options?: { countField?: string; shared?: string }) => rule({ cache: 'no_cache' })(check(budget, options)),
   };
 }
 

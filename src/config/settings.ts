@@ -40,6 +40,8 @@ export interface Settings {
   rateLimitAdmin: Budget;
   rateLimitRenders: Budget;
   trustedProxies: readonly string[];
+  headersTimeout: number;
+  maxConnectionsPerClient: number;
   presets: readonly Preset[];
   presetsOnly: boolean;
   minDimension: number;
@@ -263,6 +265,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },
   { key: 'rateLimitRenders', flag: 'rate-limit-renders', default: '120/1m', doc: 'Cache misses (renders) per client on /img; hits are not limited.', parse: budget },
   { key: 'trustedProxies', flag: 'trusted-proxies', default: '', doc: 'Proxies whose X-Forwarded-For names the client (IP addresses or CIDR ranges, comma-separated); unset: the socket address is the client.', parse: addressList },
+  { key: 'headersTimeout', flag: 'headers-timeout', default: '10', doc: 'Seconds a client may take to send the headers of a request; slow and idle connections are closed after it (the body then has 20 s more).', parse: int(1, 600) },
+  { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', default: '100', doc: 'Connections one client address may hold open at once; the next is answered 429 and closed. Trusted proxies are not bounded. 0: no bound.', parse: int(0, 100000) },
   { key: 'presets', flag: 'presets', default: '', doc: 'Named transforms as "name: words; ..." in the URL grammar, such as "thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60"; used as image(path, preset: "thumb") and listed by imagePresets.', parse: presets },
   { key: 'presetsOnly', flag: 'presets-only', default: 'false', doc: 'Answer image and images only with a preset and nothing beside it, and refuse responsive: bounds how many variants can exist.', parse: bool },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },

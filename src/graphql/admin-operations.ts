@@ -4,7 +4,7 @@ import type { ImageSync } from '../git/sync';
 import { parseImagePath } from '../images/path';
 import type { ImageService } from '../images/service';
 import type { CacheClearResult, CacheStats } from './admin.type';
-import type { Audited } from './audit';
+import type { Auditor } from './audit';
 import type { FileChangeKind, SyncOutcome } from './enums';
 import type { ImageSyncResult, SyncStatus } from './sync.type';
 
@@ -12,16 +12,22 @@ export interface AdminOperationsOptions {
   service: ImageService;
   cacheStats(): { files: number; bytes: number };
   sync: ImageSync;
-  audited: Audited;
+  auditor: Auditor;
 }
 
 /** The administrative operations, bound to one request's logger and caller; shield has already checked the caller. */
 export function createAdminOperations(options: AdminOperationsOptions) {
-  const { service, sync, audited } = options;
+  const { service, sync } = options;
+  const { audited } = options.auditor;
 
-  return function forRequest(log: FastifyBaseLogger, caller: Caller) {
+  return function forRequest(log: FastifyBaseLogger, caller: Caller, clientId: string) {
     const admin = caller.kind === 'admin' ? caller.name : 'nobody';
     return {
+      /** Audits an administrative field refused to this caller. */
+      refused(field: string, code: string): void {
+        options.auditor.refused(log, clientId, field, code);
+      },
+
       cacheStats(): CacheStats {
         const { files, bytes } = options.cacheStats();
         const { cacheHits: hits, cacheMisses: misses } = service.stats();

@@ -3,10 +3,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { toAppError } from '../errors';
 
 export interface AuditEntry {
-  admin: string;
+  /** The administrator's name; null for a refused attempt, whose caller is not known to be one. */
+  admin: string | null;
+  /** Whom the attempt counted against (the client address for a refused one). */
+  client?: string;
   action: string;
   args: Record<string, unknown>;
-  outcome: 'ok' | 'error';
+  outcome: 'ok' | 'error' | 'refused';
   code?: string;
   ms: number;
 }
@@ -24,7 +27,7 @@ export function createAuditor(options: { file: string }) {
   }
 
   /** Runs an administrative action and records how it went. */
-  return async function audited<T>(log: FastifyBaseLogger, admin: string, action: string, args: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  async function audited<T>(log: FastifyBaseLogger, admin: string, action: string, args: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const ms = () => Math.round((performance.now() - started) * 10) / 10;
     try {
@@ -35,7 +38,14 @@ export function createAuditor(options: { file: string }) {
       await record(log, { admin, action, args, outcome: 'error', code: toAppError(error).code, ms: ms() });
       throw error;
     }
-  };
+  }
+
+  /** Records an administrative field refused before it ran (no token, a wrong one, or over the budget). */
+  function refused(log: FastifyBaseLogger, client: string, action: string, code: string): void {
+    void record(log, { admin: null, client, action, args: {}, outcome: 'refused', code, ms: 0 });
+  }
+
+  return { audited, refused };
 }
 
-export type Audited = ReturnType<typeof createAuditor>;
+export type Auditor = ReturnType<typeof createAuditor>;

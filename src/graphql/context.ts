@@ -11,12 +11,14 @@ export interface GraphQLContext {
   clientId: string;
   images: ImageDescriber;
   admin: AdminOperations;
+  /** Audits an administrative field refused to this caller (see auth/permissions.ts). */
+  auditRefusal(field: string, code: string): void;
 }
 
 export interface ContextSources {
   identify: Identify;
   describer(clientId: string): ImageDescriber;
-  admin(log: FastifyBaseLogger, caller: Caller): AdminOperations;
+  admin(log: FastifyBaseLogger, caller: Caller, clientId: string): AdminOperations;
 }
 
 /** Builds each request's context from the HTTP request. */
@@ -24,6 +26,7 @@ export function createContextFactory(sources: ContextSources) {
   return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
     const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
-    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin: sources.admin(request.log, caller) };
+    const admin = sources.admin(request.log, caller, clientId);
+    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin, auditRefusal: admin.refused };
   };
 }

@@ -6,6 +6,7 @@ import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
 import { sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
+import { limitConnections } from './connection-limits';
 import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
@@ -29,9 +30,17 @@ export interface HttpServerOptions {
   metrics: Metrics | null;
   /** Whether requests answered from memory are logged at info (otherwise debug). */
   logHits: boolean;
+  connections: {
+    /** Seconds a client may take to send a request's headers, idle connections included. */
+    headersTimeoutSeconds: number;
+    /** Open connections per client address; 0 for no bound. Trusted proxies are not bounded. */
+    maxPerClient: number;
+  };
 }
 
 const KEEP_ALIVE_MS = 72_000;
+// Beyond the headers: time to send a body of up to the 1 MiB limit over a slow link.
+const BODY_MS = 20_000;
 
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
@@ -41,9 +50,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     // Repeated image hits are answered below the framework (see hot-path.ts).
     serverFactory: (handler) => {
-      const server = http.createServer((request, response) => hotPath.serve(request, response) || handler(request, response));
+      const headersTimeout = options.connections.headersTimeoutSeconds * 1000;
+      const server = http.createServer(
+        {
+          // A connection that sends its headers slowly, or nothing at all, is closed after this.
+          headersTimeout,
+          requestTimeout: headersTimeout + BODY_MS,
+          // How often those timeouts are checked; Node's default is 30 s.
+          connectionsCheckingInterval: Math.min(1000, headersTimeout),
+        },
+        (request, response) => hotPath.serve(request, response) || handler(request, response),
+      );
       // Fastify's own default: longer than the idle timeouts of common proxies and load balancers.
       server.keepAliveTimeout = KEEP_ALIVE_MS;
+      limitConnections(server, { maxPerClient: options.connections.maxPerClient, exempt: options.trustedProxies });
       return server;
     },
     // Typed as fastify's logger so that routes and plugins keep fastify's default types.

@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import { createPromiseMemo } from './memo';
-import type { ResolvedSource } from './resolve';
+import { inputOf, type ResolvedSource } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
 
 export interface MetadataCacheOptions {
@@ -24,7 +24,7 @@ export function createMetadataCache(transformer: Pick<Transformer, 'readMetadata
       return Promise.reject(new AppError('UNSUPPORTED_IMAGE', `The source is larger than ${options.maxSourceBytes} bytes.`));
     }
     reads++;
-    return transformer.readMetadata(source.file);
+    return transformer.readMetadata(inputOf(source));
   }
 
   /** The header of this version of the source, from memory when it was read before. */

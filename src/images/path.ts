@@ -1,8 +1,10 @@
 import { AppError, badInput } from '../errors';
 
-/** Longest image path accepted, in characters, and deepest nesting. */
+/** Longest image path accepted, in UTF-8 bytes, and deepest nesting. */
 export const MAX_PATH_LENGTH = 1024;
 export const MAX_PATH_SEGMENTS = 32;
+/** Longest path segment, in UTF-8 bytes: what file systems allow in one name. */
+export const MAX_SEGMENT_BYTES = 255;
 
 // Control characters, backslashes and '%' (left over from double encoding) have no place in an image name.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
@@ -18,7 +20,8 @@ export function checkSegment(segment: string, name: string): void {
   if (segment.includes('/') || FORBIDDEN.test(segment)) {
     throw badInput(name, 'path segments without "/", "\\", "%" or control characters', segment);
   }
-  if (segment.length > 255) throw badInput(name, 'path segments of at most 255 characters', segment);
+  // File systems count bytes, not characters: 200 "é" are 400 bytes.
+  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badInput(name, `path segments of at most ${MAX_SEGMENT_BYTES} bytes (UTF-8)`, segment);
 }
 
 /** The error for a URL path whose percent-encoding cannot be decoded. */
@@ -29,7 +32,7 @@ export function malformedEncoding(cause?: unknown): AppError {
 /** Splits and checks an image path as given to the API, e.g. `cats/cat_white`. */
 export function parseImagePath(path: string, name = 'path'): string[] {
   if (path.length === 0) throw badInput(name, 'a non-empty image path', path);
-  if (path.length > MAX_PATH_LENGTH) throw badInput(name, `a path of at most ${MAX_PATH_LENGTH} characters`, path);
+  if (Buffer.byteLength(path) > MAX_PATH_LENGTH) throw badInput(name, `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, path);
   if (path.startsWith('/')) throw badInput(name, 'a relative path inside the images directory', path);
   const segments = path.split('/');
   if (segments.length > MAX_PATH_SEGMENTS) throw badInput(name, `at most ${MAX_PATH_SEGMENTS} path segments`, path);
@@ -43,11 +46,11 @@ export function parseImagePath(path: string, name = 'path'): string[] {
  * A single trailing slash is tolerated.
  */
 export function parseUrlSegments(rawPath: string): string[] {
-  if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} characters`, rawPath);
+  if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
   const parts = rawPath.split('/');
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   if (parts.length > MAX_PATH_SEGMENTS * 2) throw badInput('path', 'fewer path segments', rawPath);
-  return parts.map((part) => {
+  const segments = parts.map((part) => {
     let decoded: string;
     try {
       decoded = decodeURIComponent(part);
@@ -57,4 +60,9 @@ export function parseUrlSegments(rawPath: string): string[] {
     checkSegment(decoded, 'path');
     return decoded;
   });
+  // The image path and its parameters together: room for a path of the longest kind and its parameters.
+  if (segments.reduce((total, segment) => total + Buffer.byteLength(segment) + 1, 0) > 2 * MAX_PATH_LENGTH) {
+    throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
+  }
+  return segments;
 }

@@ -5,6 +5,8 @@ import type { Placeholder } from './resolve';
 
 // A fixed time for Last-Modified: the placeholder's bytes do not depend on when it was made.
 const MADE_AT = Date.UTC(2026, 0, 1);
+// After a failed copy, the next try waits this long: a read-only cache would otherwise log a failure per request.
+const RETRY_MS = 60_000;
 
 /**
  * The generated placeholder: rendered once per process and served from memory, so that
@@ -17,13 +19,18 @@ export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer
   const file = path.join(cacheDir, '.placeholder', 'goimgserver-v1.png');
   let made: Promise<Placeholder> | undefined;
   let writing: Promise<void> | null = null;
+  let failedAt = -Infinity;
 
   function keepCopy(data: Buffer): void {
-    writing ??= (async () => {
+    if (writing || Date.now() - failedAt < RETRY_MS) return;
+    writing = (async () => {
       const onDisk = await fs.readFile(file).catch(() => null);
       if (!onDisk?.equals(data)) await writeFileAtomic(file, [data]);
     })()
-      .catch(onWriteFailure)
+      .catch((error: unknown) => {
+        failedAt = Date.now();
+        onWriteFailure(error);
+      })
       .finally(() => {
         writing = null;
       });

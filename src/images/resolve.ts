@@ -22,6 +22,11 @@ export interface ResolvedSource extends SourceIdentity {
   readonly data?: Buffer;
 }
 
+/** What the transformer reads for a source: the bytes held in memory, or the file. */
+export function inputOf(source: ResolvedSource): Buffer | string {
+  return source.data ?? source.file;
+}
+
 export interface Placeholder {
   readonly file: string;
   readonly size: number;

@@ -7,9 +7,9 @@ import { createPromiseMemo } from './memo';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
 import { previewSpec, toPreview, type Preview } from './preview';
-import type { ResolvedSource, Resolver } from './resolve';
+import { inputOf, type ResolvedSource, type Resolver } from './resolve';
 import { canonicalParams, type DerivativeSpec } from './spec';
-import { SourceGoneError, type SourceInput, type Transformer } from './transform';
+import { SourceGoneError, type Transformer } from './transform';
 
 /** The part of a pino logger the domain uses. */
 export interface Log {
@@ -53,11 +53,6 @@ export interface ImageServiceOptions {
   limiter: Limiter;
   /** Told how long each render took, in seconds. */
   onRender?(format: DerivativeSpec['format'], seconds: number): void;
-}
-
-/** What the transformer reads for a source: the placeholder's bytes, or the file. */
-export function inputOf(source: ResolvedSource): SourceInput {
-  return source.data ?? source.file;
 }
 
 /** A render in flight, shared by every request for the same bytes. */
