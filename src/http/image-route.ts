@@ -109,9 +109,8 @@ export function registerImageRoute(app: FastifyInstance, options: ImageRouteOpti
     const wanted = await target(request);
     // A client that leaves gives up its share of a render that has not started yet.
     const left = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) left.abort();
-    });
+    if (request.raw.socket.destroyed) left.abort();
+    else reply.raw.once('close', () => !reply.raw.writableFinished && left.abort());
     return service.withSource(wanted.path, async (source) => {
       const found = await answer(request, source, wanted);
       const headers = describeVariant(found);

@@ -152,6 +152,8 @@ export function createImageService(options: ImageServiceOptions) {
       hits++;
       return { data: cached, cacheStatus: 'HIT' };
     }
+    // Gone while this request looked for its source: nothing to render for.
+    if (signal?.aborted) throw abandoned();
     await beforeRender?.();
     misses++;
 
