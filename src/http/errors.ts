@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../errors';
 
@@ -33,4 +35,27 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     .header('Cache-Control', 'no-store')
     .type('application/json; charset=utf-8')
     .send({ code: appError.code, message: appError.message });
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before any route saw it (raw bytes outside
+ * ASCII in the URL, malformed headers, headers too large or too slow), in the same
+ * `{ code, message }` shape, then closes the connection once the answer is out.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Expected the request headers within --headers-timeout']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Expected request headers of at most 16 KiB']
+        : [400, 'Expected a well-formed HTTP request (characters outside ASCII in a URL are percent-encoded)'];
+  const body = JSON.stringify({ code: 'BAD_USER_INPUT', message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

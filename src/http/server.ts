@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { malformedEncoding } from '../images/path';
-import { sendError } from './errors';
+import { answerClientError, sendError } from './errors';
 import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
 import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
@@ -76,6 +76,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       sendError(malformedEncoding(error), request, reply);
     },
     genReqId: (request) => requestIdOf(request, generateId),
+    clientErrorHandler: answerClientError,
   });
 
   app.decorateRequest('errorCode', undefined);

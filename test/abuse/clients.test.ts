@@ -14,7 +14,7 @@ beforeAll(async () => {
   await makeSource(imagesDir, 'large.jpg', { width: 4000, height: 3000 });
   // Noise makes every render take a while (seconds for AVIF), so that requests queue up behind it.
   mkdirSync(imagesDir, { recursive: true });
-  await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toFile(path.join(imagesDir, 'noise.jpg'));
+  await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toFile(path.join(imagesDir, 'noise.jpg'));
   await makeSource(imagesDir, 'small.jpg', { width: 300, height: 200 });
 });
 
