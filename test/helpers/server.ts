@@ -102,7 +102,10 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, cwd: s
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
-    void exited.then(() => reject(new Error(`exited early: ${output}`)));
+    void exited.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited early: ${output}`));
+    });
     const timer = setInterval(() => {
       const match = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
       if (match) {
