@@ -154,23 +154,12 @@ export function createImageService(options: ImageServiceOptions) {
     }
     // Gone while this request looked for its source: nothing to render for.
     if (signal?.aborted) throw abandoned();
-    await beforeRender?.();
     misses++;
-
+    // Joining a render already under way costs no render, so only starting one is budgeted.
+    if (!flights.has(variant.cacheName)) await beforeRender?.();
     let flight = flights.get(variant.cacheName);
-    if (flight) {
-      flight.waiters++;
-    } else {
-      const started: Flight = { requestPath, waiters: 1, data: Promise.resolve(Buffer.alloc(0)) };
-      started.data = renderInSlot(variant, started, bounded).then(async (data) => {
-        await store(variant, data, log);
-        return data;
-      });
-      flight = started;
-      flights.set(variant.cacheName, started);
-      const done = () => flights.delete(variant.cacheName);
-      started.data.then(done, done);
-    }
+    if (flight) flight.waiters++;
+    else flight = startFlight(variant, requestPath, log, bounded);
     const joined = flight;
     const leave = () => joined.waiters--;
     signal?.addEventListener('abort', leave, { once: true });
@@ -182,6 +171,18 @@ export function createImageService(options: ImageServiceOptions) {
     } finally {
       signal?.removeEventListener('abort', leave);
     }
+  }
+
+  function startFlight(variant: Variant, requestPath: string, log: Log, bounded: boolean): Flight {
+    const flight: Flight = { requestPath, waiters: 1, data: Promise.resolve(Buffer.alloc(0)) };
+    flight.data = renderInSlot(variant, flight, bounded).then(async (data) => {
+      await store(variant, data, log);
+      return data;
+    });
+    flights.set(variant.cacheName, flight);
+    const done = () => flights.delete(variant.cacheName);
+    flight.data.then(done, done);
+    return flight;
   }
 
   /**
