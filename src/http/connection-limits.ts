@@ -32,7 +32,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
     if (exempt.check(address, isIPv6(address) ? 'ipv6' : 'ipv4')) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.maxPerClient) {
-      socket.end(TOO_MANY);
+      socket.end(TOO_MANY, () => socket.destroy());
       return;
     }
     open.set(address, count);

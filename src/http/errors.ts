@@ -54,8 +54,10 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
         ? [431, 'Expected request headers of at most 16 KiB']
         : [400, 'Expected a well-formed HTTP request (characters outside ASCII in a URL are percent-encoded)'];
   const body = JSON.stringify({ code: 'BAD_USER_INPUT', message });
+  // Closed once the answer is flushed, whether or not the client ends its side.
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }

@@ -148,6 +148,8 @@ describe('idle, slow and numerous connections', () => {
     const { hostname, port } = new URL(server.url);
     const socket = net.connect(Number(port), hostname);
     socket.on('error', () => undefined);
+    // Read what the server sends, or its closing is never seen.
+    socket.resume();
     let timer: NodeJS.Timeout | undefined;
     const closed = new Promise<boolean>((resolve) => {
       socket.on('close', () => resolve(true));
@@ -155,10 +157,13 @@ describe('idle, slow and numerous connections', () => {
     });
     const drip = setInterval(() => socket.write('X-Slow: header\r\n'), 200);
     socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
-    expect(await closed).toBe(true);
-    clearInterval(drip);
-    clearTimeout(timer);
-    socket.destroy();
+    try {
+      expect(await closed).toBe(true);
+    } finally {
+      clearInterval(drip);
+      clearTimeout(timer);
+      socket.destroy();
+    }
   });
 
   it('answers the connection past --max-connections-per-client with 429 and closes it', async () => {
