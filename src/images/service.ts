@@ -55,13 +55,17 @@ export interface ImageServiceOptions {
   onRender?(format: DerivativeSpec['format'], seconds: number): void;
 }
 
+/** Requests still waiting for a render; when the last one leaves before it starts, it never starts. */
+interface Demand {
+  waiters: number;
+}
+
 /** A render in flight, shared by every request for the same bytes. */
 interface Flight {
   /** The requested path the bytes are stored under when they are rendered. */
   readonly requestPath: string;
-  /** Requests still waiting for it; when the last one leaves before it starts, it never starts. */
-  waiters: number;
-  data: Promise<Buffer>;
+  readonly demand: Demand;
+  readonly data: Promise<Buffer>;
 }
 
 export interface LoadOptions {
@@ -116,11 +120,11 @@ export function createImageService(options: ImageServiceOptions) {
    * requests also stop waiting at the deadline; the slot stays taken until libvips is done,
    * so the bound on concurrent renders holds.
    */
-  function renderInSlot(variant: Variant, flight: Flight, bounded: boolean): Promise<Buffer> {
+  function renderInSlot(variant: Variant, demand: Demand, bounded: boolean): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       limiter
         .run(async () => {
-          if (flight.waiters === 0) throw abandoned();
+          if (demand.waiters === 0) throw abandoned();
           const deadline = setTimeout(
             () => reject(new AppError('UNSUPPORTED_IMAGE', `The source took longer than ${timeoutMs / 1000} s to process.`)),
             timeoutMs,
@@ -158,10 +162,10 @@ export function createImageService(options: ImageServiceOptions) {
     // Joining a render already under way costs no render, so only starting one is budgeted.
     if (!flights.has(variant.cacheName)) await beforeRender?.();
     let flight = flights.get(variant.cacheName);
-    if (flight) flight.waiters++;
+    if (flight) flight.demand.waiters++;
     else flight = startFlight(variant, requestPath, log, bounded);
     const joined = flight;
-    const leave = () => joined.waiters--;
+    const leave = () => joined.demand.waiters--;
     signal?.addEventListener('abort', leave, { once: true });
     try {
       const data = await joined.data;
@@ -174,11 +178,12 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   function startFlight(variant: Variant, requestPath: string, log: Log, bounded: boolean): Flight {
-    const flight: Flight = { requestPath, waiters: 1, data: Promise.resolve(Buffer.alloc(0)) };
-    flight.data = renderInSlot(variant, flight, bounded).then(async (data) => {
-      await store(variant, data, log);
-      return data;
+    const demand: Demand = { waiters: 1 };
+    const data = renderInSlot(variant, demand, bounded).then(async (rendered) => {
+      await store(variant, rendered, log);
+      return rendered;
     });
+    const flight: Flight = { requestPath, demand, data };
     flights.set(variant.cacheName, flight);
     const done = () => flights.delete(variant.cacheName);
     flight.data.then(done, done);
