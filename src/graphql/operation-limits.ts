@@ -50,7 +50,10 @@ export function exceededLimit(document: DocumentNode, limits: OperationLimits): 
 }
 
 // Verdicts remembered by document text: clients send the same few documents again and again.
+// Longer documents (a comment can make one as long as the body limit) are measured each time,
+// so that remembering them cannot take much memory.
 const REMEMBERED_DOCUMENTS = 1000;
+const REMEMBERED_LENGTH = 16 * 1024;
 
 /**
  * Checks a request's document against the limits before Apollo sees it: GraphQL's own
@@ -63,7 +66,7 @@ export function createOperationGate(limits: OperationLimits & { maxTokens: numbe
   const verdicts = createMemo<{ refused: string | null }>(REMEMBERED_DOCUMENTS);
   return function refusal(query: unknown): string | null {
     if (typeof query !== 'string') return null;
-    return verdicts.remembered(query, () => {
+    const judge = () => {
       let document: DocumentNode;
       try {
         document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
@@ -71,6 +74,7 @@ export function createOperationGate(limits: OperationLimits & { maxTokens: numbe
         return { refused: null };
       }
       return { refused: exceededLimit(document, limits) };
-    }).refused;
+    };
+    return (query.length > REMEMBERED_LENGTH ? judge() : verdicts.remembered(query, judge)).refused;
   };
 }
