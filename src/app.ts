@@ -149,6 +149,7 @@ export async function createApp(config: Config, logger: Logger) {
     precacheEnabled: config.precache,
     metrics,
     logHits: config.logHits,
+    cors: { origins: config.corsOrigins, adminOrigins: config.corsAdminOrigins },
     connections: { headersTimeoutSeconds: config.headersTimeout, maxPerClient: config.maxConnectionsPerClient },
   });
 

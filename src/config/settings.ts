@@ -40,6 +40,8 @@ export interface Settings {
   rateLimitAdmin: Budget;
   rateLimitRenders: Budget;
   trustedProxies: readonly string[];
+  corsOrigins: readonly string[];
+  corsAdminOrigins: readonly string[];
   headersTimeout: number;
   maxConnectionsPerClient: number;
   presets: readonly Preset[];
@@ -127,6 +129,13 @@ function budget(raw: string) {
     return { expected: 'a budget like 600/1m (calls per window of s, m or h, at most a day) or off' };
   }
   return { value: { max, windowSeconds } };
+}
+
+/** Comma-separated origins (`scheme://host[:port]`), or `*`. */
+function origins(raw: string) {
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const valid = items.every((item) => item === '*' || (URL.canParse(item) && new URL(item).origin === item.replace(/\/$/, '') && /^https?:$/.test(new URL(item).protocol)));
+  return valid ? { value: items.map((item) => item.replace(/\/$/, '')) } : { expected: 'comma-separated origins such as https://app.example.com (scheme, host and port only), or *' };
 }
 
 function addressList(raw: string) {
@@ -265,6 +274,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'rateLimitAdmin', flag: 'rate-limit-admin', default: '30/1m', doc: 'Administrative queries and mutations per client, failed attempts included.', parse: budget },
   { key: 'rateLimitRenders', flag: 'rate-limit-renders', default: '120/1m', doc: 'Cache misses (renders) per client on /img; hits are not limited.', parse: budget },
   { key: 'trustedProxies', flag: 'trusted-proxies', default: '', doc: 'Proxies whose X-Forwarded-For names the client (IP addresses or CIDR ranges, comma-separated); unset: the socket address is the client.', parse: addressList },
+  { key: 'corsOrigins', flag: 'cors-origins', default: '*', doc: 'Origins whose pages may call /graphql from a browser (comma-separated, such as https://app.example.com), or * for any; /img answers any origin.', parse: origins },
+  { key: 'corsAdminOrigins', flag: 'cors-admin-origins', default: '', doc: "Origins whose pages may also send an Authorization header to /graphql (administration from a browser); the server's own pages always may. Unset: none.", parse: origins },
   { key: 'headersTimeout', flag: 'headers-timeout', default: '10', doc: 'Seconds a client may take to send the headers of a request; slow and idle connections are closed after it (the body then has 20 s more).', parse: int(1, 600) },
   { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', default: '100', doc: 'Connections one client address may hold open at once; the next is answered 429 and closed. Trusted proxies are not bounded. 0: no bound.', parse: int(0, 100000) },
   { key: 'presets', flag: 'presets', default: '', doc: 'Named transforms as "name: words; ..." in the URL grammar, such as "thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60"; used as image(path, preset: "thumb") and listed by imagePresets.', parse: presets },

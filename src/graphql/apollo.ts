@@ -30,9 +30,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     includeStacktraceInErrorResponses: false,
     formatError,
     parseOptions: { maxTokens: options.limits.maxTokens },
-    // Both are Apollo's defaults today; stated so that an upgrade cannot turn them around.
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
+    // Apollo's CSRF check refuses GETs without a preflight header, which urql and CDNs send
+    // for queries. Nothing it guards against applies here: the API reads no cookies, a
+    // mutation never runs over GET, and a POST is read only as application/json, which no
+    // page can send to another origin without a CORS preflight (see http/cors.ts).
+    csrfPrevention: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Cache hints are never set here (POST responses are not HTTP-cacheable), and the plugin

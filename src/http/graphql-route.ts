@@ -28,7 +28,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   await apollo.start();
   const refusal = createOperationGate(options.limits);
   app.route({
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: ['GET', 'POST'],
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);

@@ -3,10 +3,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
+import { IMAGE_PREFIX } from '../signing/url-signer';
 import { malformedEncoding } from '../images/path';
 import { answerClientError, sendError } from './errors';
-import { registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
+import { GRAPHQL_PATH, registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
+import { registerCors, type CorsOptions } from './cors';
 import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
@@ -30,6 +32,7 @@ export interface HttpServerOptions {
   metrics: Metrics | null;
   /** Whether requests answered from memory are logged at info (otherwise debug). */
   logHits: boolean;
+  cors: CorsOptions;
   connections: {
     /** Seconds a client may take to send a request's headers, idle connections included. */
     headersTimeoutSeconds: number;
@@ -113,6 +116,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
+  registerCors(app, GRAPHQL_PATH, IMAGE_PREFIX, options.cors);
   registerImageRoute(app, { service: options.service, ...options.imageRoute, hotPath });
   await registerGraphQLRoute(app, options.graphql);
   if (options.playgroundAssets) await registerPlayground(app, { assetsDir: options.playgroundAssets, log: options.logger });
