@@ -30,6 +30,10 @@ const LOCKED: readonly string[] = [
   'diff.external=',
   'protocol.ext.allow=never',
   'credential.helper=',
+  // Signature checks run gpg.program; submodules have configurations of their own.
+  'merge.verifySignatures=false',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
   'core.quotePath=false',
 ];
 
@@ -42,8 +46,11 @@ const NEUTRALISED: ReadonlyArray<[RegExp, string]> = [
   [/^credential\..+\.helper$/, ''],
 ];
 
-/** Keys where git takes the first value given, so no override can win: a checkout that sets one is refused. */
-const REFUSED = [/^core\.gitproxy$/, /^remote\..+\.vcs$/];
+/**
+ * Keys no override can neutralise, so a checkout that sets one is refused: git takes the
+ * first value of these, or runs them however they are set.
+ */
+const REFUSED = [/^core\.gitproxy$/, /^remote\..+\.vcs$/, /^core\.alternaterefs(?:command|prefixes)$/, /^gpg\./];
 
 /**
  * The overrides a checkout's own configuration needs (its `.git/config` and what it
@@ -73,7 +80,12 @@ export async function checkoutOverrides(dir: string, options: GitSettings): Prom
       throw new AppError('SYNC_FAILED', `The images checkout's git configuration sets ${key}, which would run a program; remove it to sync.`);
     }
     const neutral = NEUTRALISED.find(([pattern]) => pattern.test(lower));
-    if (neutral) overrides.push(`${key}=${neutral[1]}`);
+    if (!neutral) continue;
+    // `-c name=value` splits at the first "=": a name that contains one cannot be overridden.
+    if (key.includes('=')) {
+      throw new AppError('SYNC_FAILED', `The images checkout's git configuration sets ${key}, which would run a program and cannot be overridden; remove it to sync.`);
+    }
+    overrides.push(`${key}=${neutral[1]}`);
   }
   return [...overrides, ...helpers];
 }

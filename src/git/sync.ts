@@ -97,7 +97,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
 
     log.info({ branch, upstream, commit: previousCommit }, 'sync fetching');
     // On the command line, the default upload-pack wins over one a checkout's configuration names.
-    await repo.raw(['fetch', '--no-tags', '--upload-pack=git-upload-pack']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
+    await repo.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--upload-pack=git-upload-pack']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
     const target = await commit(repo, '@{upstream}');
     if (!target) throw new AppError('SYNC_FAILED', `The upstream ${upstream} has no commit.`);
 
@@ -114,7 +114,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
     log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
     const before = await invalidation.snapshot();
-    await repo.raw(['merge', '--ff-only', '--no-stat', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
+    await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
     const currentCommit = await commit(repo, 'HEAD');
     const clearedFiles = await invalidation.clear(before, new Set(changes.map((change) => change.path)));
     return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };

@@ -103,15 +103,18 @@ describe('settings in the checkout that would run a program during syncImages', 
   });
 
   it.each([
-    ['core.gitProxy', program('git-proxy')],
-    ['remote.origin.vcs', 'evil'],
-  ])('%s, which no later value overrides, makes the sync refuse with SYNC_FAILED naming it', async (key, value) => {
-    git(imagesDir, 'config', key, value);
+    ['core.gitProxy', () => program('git-proxy'), 'core.gitproxy'],
+    ['remote.origin.vcs', () => 'evil', 'remote.origin.vcs'],
+    ['core.alternateRefsCommand', () => program('alternate-refs'), 'core.alternaterefscommand'],
+    ['gpg.program', () => program('gpg'), 'gpg.program'],
+    ['filter.a=b.smudge', () => program('equals-smudge'), 'filter.a=b.smudge'],
+  ])('%s, which no override can neutralise, makes the sync refuse with SYNC_FAILED naming it', async (key, value, named) => {
+    git(imagesDir, 'config', key, value());
     try {
-      await publishAnother();
+      await publishAnother({ '.gitattributes': '*.jpg filter=a=b\n' });
       const answer = await graphql(server.url, SYNC, {}, ADMIN);
-      expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'SYNC_FAILED' }, message: expect.stringContaining(key.toLowerCase() === 'core.gitproxy' ? 'core.gitproxy' : 'remote.origin.vcs') });
-      expect(ran('git-proxy')).toBe(false);
+      expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'SYNC_FAILED' }, message: expect.stringContaining(named) });
+      expect(existsSync(markers) ? readdirSync(markers) : []).toEqual([]);
     } finally {
       git(imagesDir, 'config', '--unset-all', key);
     }
