@@ -21,12 +21,15 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 /** Fields whose cost is per element of a list argument. */
 const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths' };
 
-function listLength(value: ValueNode | undefined, variables: Readonly<Record<string, unknown>>): number {
+/** How many elements a list argument has: written in the document, given as a variable, or the variable's default. */
+function listLength(value: ValueNode | undefined, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): number {
   if (!value) return 0;
   if (value.kind === Kind.LIST) return value.values.length;
   if (value.kind === Kind.VARIABLE) {
-    const given = variables[value.name.value];
-    return Array.isArray(given) ? given.length : 1;
+    const name = value.name.value;
+    if (name in variables) return Array.isArray(variables[name]) ? (variables[name] as unknown[]).length : 1;
+    const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
+    return fallback ? listLength(fallback, operation, variables) : 1;
   }
   return 1;
 }
@@ -39,7 +42,7 @@ export function operationCost(document: DocumentNode, operation: OperationDefini
   const own = (node: FieldNode): number => {
     const listArgument = PER_ELEMENT[node.name.value];
     if (listArgument === undefined) return FIELD_COSTS[node.name.value] ?? 0;
-    return listLength(node.arguments?.find((argument) => argument.name.value === listArgument)?.value, variables);
+    return listLength(node.arguments?.find((argument) => argument.name.value === listArgument)?.value, operation, variables);
   };
   const cost = createSelectionFold<number>(document, {
     empty: 0,

@@ -32,7 +32,9 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
-      const refused = refusal(request.method === 'GET' ? (request.query as { query?: unknown }).query : (request.body as { query?: unknown } | null)?.query);
+      // The document as Apollo will read it: a GET's from the URL as URLSearchParams decodes it.
+      const search = request.method === 'GET' ? new URL(request.raw.url ?? '/', 'http://server/').search : '';
+      const refused = refusal(request.method === 'GET' ? new URLSearchParams(search).get('query') : (request.body as { query?: unknown } | null)?.query);
       if (refused) {
         request.errorCode = 'GRAPHQL_VALIDATION_FAILED';
         return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));

@@ -63,6 +63,22 @@ describe('hostile GraphQL documents', () => {
     expect(blockedMs).toBeLessThan(100);
   });
 
+  it('measures a GET document as GraphQL will read it, whatever its percent-encoding', async () => {
+    const aliases = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: image(path: "photo", width: ${100 + i}) { width }`).join(' ')} }`;
+    for (const prefix of ['', '%23%ZZ%0A', '%23%E0%A4%A%0A']) {
+      const response = await fetchBody(`${server.url}/graphql?query=${prefix}${encodeURIComponent(aliases)}`);
+      expect([prefix, response.status, response.json().errors?.[0]?.message]).toEqual([prefix, 400, 'Expected at most 30 aliases in an operation (--max-aliases) but received more']);
+    }
+  });
+
+  it('counts the paths of a variable default toward the cost', async () => {
+    const paths = JSON.stringify(Array.from({ length: 100 }, (_, i) => `p${i}`));
+    const document = `query ($p: [String!]! = ${paths}) { ${Array.from({ length: 6 }, (_, i) => `a${i}: images(paths: $p) { url }`).join(' ')} }`;
+    const answer = await graphql(server.url, document);
+    expect(answer.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toMatch(/--max-cost/);
+  });
+
   it('refuses an operation that costs more than --max-cost before anything is read', async () => {
     const reads = server.app.service.stats().metadataReads;
     const paths = Array.from({ length: 100 }, () => 'photo');

@@ -34,6 +34,8 @@ describe('operation cost', () => {
     ['{ images(paths: ["a", "b", "c"]) { url } }', {}, 3],
     ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: ['a', 'b', 'c', 'd'] }, 4],
     ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: 'a' }, 1],
+    ['query ($p: [String!]! = ["a", "b", "c"]) { images(paths: $p) { url } }', {}, 3],
+    ['query ($p: [String!]! = ["a", "b", "c"]) { x: images(paths: $p) { url } y: images(paths: $p) { url } }', { p: ['a'] }, 2],
     ['{ responsive(path: "a") { src } }', {}, 1],
     ['{ responsive(path: "a") { src placeholder { color } } }', {}, 11],
     ['{ ...F ...F } fragment F on Query { image(path: "a") { url } }', {}, 2],
