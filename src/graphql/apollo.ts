@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
-import { formatError, logUnexpectedErrors } from './format-error';
+import { createFormatError, logUnexpectedErrors } from './format-error';
 import { operationCostPlugin } from './operation-cost';
 import type { OperationLimits } from './operation-limits';
 
@@ -28,7 +28,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     hideSchemaDetailsFromClientErrors: !options.introspection,
     // Apollo includes stack traces unless NODE_ENV is production or test; never send them.
     includeStacktraceInErrorResponses: false,
-    formatError,
+    formatError: createFormatError({ hideSchema: !options.introspection }),
     parseOptions: { maxTokens: options.limits.maxTokens },
     allowBatchedHttpRequests: false,
     // Apollo's CSRF check refuses GETs without a preflight header, which urql and CDNs send

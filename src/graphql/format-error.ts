@@ -28,16 +28,24 @@ export function publicError(error: unknown): PublicError {
   return { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_MESSAGE, unexpected: true };
 }
 
-/** Apollo's `formatError`: the one place where errors become GraphQL responses. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const { code, message, retryAfter } = publicError(error);
+// GraphQL's hints name fields, arguments, types and enum values: " Did you mean "WEBP"?".
+const SUGGESTION = / Did you mean [^?]*\?$/;
+
+/**
+ * Apollo's `formatError`: the one place where errors become GraphQL responses. With
+ * `hideSchema` (introspection off), messages lose GraphQL's "Did you mean …?" hints, which
+ * Apollo's own option removes from validation errors but not from variable coercion.
+ */
+export const createFormatError = ({ hideSchema }: { hideSchema: boolean }) => (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  const { code, message: full, retryAfter } = publicError(error);
+  const message = hideSchema ? full.replace(SUGGESTION, '') : full;
   return {
     message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code, ...(retryAfter !== undefined ? { retryAfter } : {}) },
   };
-}
+};
 
 /** Logs each unexpected error with its cause under the request id; the response only says "Unexpected error.". */
 export const logUnexpectedErrors: ApolloServerPlugin<GraphQLContext> = {

@@ -112,6 +112,10 @@ describe('hostile GraphQL documents', () => {
       expect(answer.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(answer.text).not.toContain('Did you mean');
       expect(answer.text).not.toMatch(/"image"|width/);
+      const coerced = await graphql(production.address, 'query ($f: ImageFormat) { image(path: "photo", format: $f) { url } }', { f: 'WEB' });
+      expect(coerced.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      expect(coerced.text).not.toContain('Did you mean');
+      expect(coerced.text).not.toContain('WEBP');
     } finally {
       expect(await production.stop()).toBe(0);
     }
