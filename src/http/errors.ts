@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The error code a request was answered with, for its log line. */
     errorCode: string | undefined;
+    /** performance.now() when the request arrived, for the line of a request whose client left. */
+    startedAt: number;
   }
 }
 
@@ -28,7 +30,8 @@ function fromTransport(error: unknown): { appError: AppError; status: number } {
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { appError, status } = fromTransport(error);
   request.errorCode = appError.code;
-  if (status >= 500) request.log.error({ err: appError.cause ?? appError, code: appError.code }, 'request failed');
+  // Expected refusals (503 OVERLOADED, 502 SYNC_FAILED) are in the request line's code; only the unexpected needs its cause logged.
+  if (appError.code === 'INTERNAL_SERVER_ERROR') request.log.error({ err: appError.cause ?? appError, code: appError.code }, 'request failed');
   if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));
   return reply
     .code(status)

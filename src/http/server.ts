@@ -42,6 +42,7 @@ export interface HttpServerOptions {
 }
 
 const KEEP_ALIVE_MS = 72_000;
+const CLIENT_CLOSED = 499;
 // Beyond the headers: time to send a body of up to the 1 MiB limit over a slow link.
 const BODY_MS = 20_000;
 
@@ -83,7 +84,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   app.decorateRequest('errorCode', undefined);
+  app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = performance.now();
     reply.header('X-Request-Id', request.id).headers(COMMON_HEADERS);
   });
   // One log line per request, after the response is sent.
@@ -100,6 +103,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       },
       'request',
     );
+  });
+  // A client that leaves before its answer still gets its request line, as status 499 (nginx's "client closed request").
+  app.addHook('onRequestAbort', async (request) => {
+    const ms = performance.now() - request.startedAt;
+    options.metrics?.observeRequest(request.routeOptions.url ?? 'unmatched', CLIENT_CLOSED, ms / 1000);
+    request.log.info({ method: request.method, url: request.url, status: CLIENT_CLOSED, ms: Math.round(ms * 10) / 10, code: request.errorCode }, 'request');
   });
   // Once closing, responses still in flight end their connection, so the server can stop
   // without waiting for clients' keep-alive connections to time out.

@@ -17,8 +17,12 @@ export function createLimiter(options: LimiterOptions) {
   let active = 0;
   const waiting: Array<() => void> = [];
 
-  /** `bounded: false` lets internal work (pre-cache) wait without counting against the queue bound. */
-  async function run<T>(task: () => Promise<T>, { bounded = true } = {}): Promise<T> {
+  /**
+   * Runs `task` in a slot. `bounded: false` lets internal work (pre-cache) wait without
+   * counting against the queue bound; `signal` takes a waiting task out of the queue (it
+   * then rejects with the signal's reason), so work nobody wants keeps no place in it.
+   */
+  async function run<T>(task: () => Promise<T>, { bounded = true, signal }: { bounded?: boolean; signal?: AbortSignal } = {}): Promise<T> {
     if (active < options.concurrency) {
       active++;
     } else {
@@ -26,7 +30,18 @@ export function createLimiter(options: LimiterOptions) {
         throw overloaded();
       }
       // The finishing task hands its slot over, so `active` stays as it is.
-      await new Promise<void>((resolve) => waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const handOver = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        const leave = () => {
+          waiting.splice(waiting.indexOf(handOver), 1);
+          reject(signal?.reason);
+        };
+        waiting.push(handOver);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
     }
     try {
       return await task();

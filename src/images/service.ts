@@ -55,9 +55,11 @@ export interface ImageServiceOptions {
   onRender?(format: DerivativeSpec['format'], seconds: number): void;
 }
 
-/** Requests still waiting for a render; when the last one leaves before it starts, it never starts. */
+/** Requests still waiting for a render; when the last one leaves before it starts, it leaves the queue. */
 interface Demand {
   waiters: number;
+  started: boolean;
+  readonly unwanted: AbortController;
 }
 
 /** A render in flight, shared by every request for the same bytes. */
@@ -124,7 +126,7 @@ export function createImageService(options: ImageServiceOptions) {
     return new Promise<Buffer>((resolve, reject) => {
       limiter
         .run(async () => {
-          if (demand.waiters === 0) throw abandoned();
+          demand.started = true;
           const deadline = setTimeout(
             () => reject(new AppError('UNSUPPORTED_IMAGE', `The source took longer than ${timeoutMs / 1000} s to process.`)),
             timeoutMs,
@@ -134,7 +136,7 @@ export function createImageService(options: ImageServiceOptions) {
           } finally {
             clearTimeout(deadline);
           }
-        }, { bounded })
+        }, { bounded, signal: demand.unwanted.signal })
         .catch(reject);
     });
   }
@@ -165,7 +167,12 @@ export function createImageService(options: ImageServiceOptions) {
     if (flight) flight.demand.waiters++;
     else flight = startFlight(variant, requestPath, log, bounded);
     const joined = flight;
-    const leave = () => joined.demand.waiters--;
+    const leave = () => {
+      if (--joined.demand.waiters > 0 || joined.demand.started) return;
+      // Nobody waits any more: out of the queue now, and no later request joins it.
+      if (flights.get(variant.cacheName) === joined) flights.delete(variant.cacheName);
+      joined.demand.unwanted.abort(abandoned());
+    };
     signal?.addEventListener('abort', leave, { once: true });
     try {
       const data = await joined.data;
@@ -178,7 +185,7 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   function startFlight(variant: Variant, requestPath: string, log: Log, bounded: boolean): Flight {
-    const demand: Demand = { waiters: 1 };
+    const demand: Demand = { waiters: 1, started: false, unwanted: new AbortController() };
     const data = renderInSlot(variant, demand, bounded).then(async (rendered) => {
       await store(variant, rendered, log);
       return rendered;

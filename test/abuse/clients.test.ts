@@ -51,6 +51,30 @@ describe('clients that leave', () => {
     }
   });
 
+  it('gives the queue places of renders whose clients left to others at once, and logs the left requests', async () => {
+    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'places-cache'), '--allow-unsigned', '--processing-concurrency', '1', '--max-queue', '3', '--rate-limit-renders', 'off'], env);
+    try {
+      const running = fetchBody(`${server.url}/img/noise/1500/avif/q90`);
+      while (server.app.service.stats().active < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const leaving = [3000, 3010, 3020].map((width) => {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 300);
+        return fetch(`${server.url}/img/noise/${width}/avif`, { signal: controller.signal }).catch(() => null);
+      });
+      await Promise.all(leaving);
+      for (let i = 0; i < 50 && server.app.service.stats().queued > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(server.app.service.stats()).toMatchObject({ active: 1, queued: 0 });
+      const later = fetchBody(`${server.url}/img/noise/400/webp`);
+      expect((await later).status).toBe(200);
+      expect((await running).status).toBe(200);
+      const left = server.logs.filter((line) => line.msg === 'request' && line.status === 499);
+      expect(left.map((line) => line.url).sort()).toEqual(['/img/noise/3000/avif', '/img/noise/3010/avif', '/img/noise/3020/avif']);
+      expect(server.app.service.stats().imagesProcessed).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('renders for the client that stayed, even when another asking for the same image left', async () => {
     const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'stay-cache'), '--allow-unsigned', '--processing-concurrency', '1'], env);
     try {
