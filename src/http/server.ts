@@ -8,6 +8,7 @@ import { malformedEncoding } from '../images/path';
 import { answerClientError, sendError } from './errors';
 import { GRAPHQL_PATH, registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
+import { registerJsonBodies } from './json-body';
 import { registerCors, type CorsOptions } from './cors';
 import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
@@ -83,6 +84,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     clientErrorHandler: answerClientError,
   });
 
+  registerJsonBodies(app);
   app.decorateRequest('errorCode', undefined);
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request, reply) => {

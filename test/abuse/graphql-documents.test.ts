@@ -170,3 +170,20 @@ describe('generated GraphQL documents', () => {
     expect(blockedMs).toBeLessThan(100);
   });
 });
+
+describe('hostile JSON bodies', () => {
+  it('refuses a body nested deeper than 64 levels before parsing it, and still answers a plain one', async () => {
+    const deep = `{"query":"{ __typename }","variables":{"p":${'['.repeat(400_000)}${']'.repeat(400_000)}}}`;
+    const { result, blockedMs } = await longestBlock(() => fetchBody(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep }));
+    expect(result.status).toBe(400);
+    expect(result.json()).toEqual({ code: 'BAD_USER_INPUT', message: 'Expected a JSON body nested at most 64 levels deep' });
+    expect(blockedMs).toBeLessThan(100);
+    const nested = `{"query":"{ __typename }","variables":{"p":${'['.repeat(60)}"[[[["${']'.repeat(60)}}}`;
+    expect((await fetchBody(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: nested })).json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses prototype poisoning as before', async () => {
+    const response = await fetchBody(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }","__proto__":{"polluted":true}}' });
+    expect(response.status).toBe(400);
+  });
+});
