@@ -57,6 +57,12 @@ export async function createApp(config: Config, logger: Logger) {
     throw new StartupError(`The cache directory ${config.cacheDir} and the images directory ${config.imagesDir} overlap (one is, or is inside, the other): derivatives would be written among the originals. Choose separate folders (--cachedir, --imagesdir).`);
   }
 
+  if (config.auditFile) {
+    await fs.appendFile(config.auditFile, '').catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(`The audit file ${config.auditFile} cannot be appended to (${error.code ?? 'unwritable'}); fix its folder or --audit-file.`);
+    });
+  }
+
   const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
   const { removedTemporary, writable } = await cache.scan();
@@ -159,7 +165,9 @@ export async function createApp(config: Config, logger: Logger) {
     precache,
     /** Starts listening; the pre-cache (when on) runs in the background while requests are served. */
     async listen(): Promise<string> {
-      const address = await server.listen({ port: config.port, host: config.host });
+      const address = await server.listen({ port: config.port, host: config.host }).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, config);
+      });
       if (config.precache) {
         precache.run().catch((error: unknown) => logger.error({ err: error }, 'pre-cache failed'));
       }
@@ -177,6 +185,22 @@ export async function createApp(config: Config, logger: Logger) {
       return { removedTemporary: await cache.removeTemporary() };
     },
   };
+}
+
+/** A failure to listen, told as one line naming the setting to change. */
+function listenError(error: NodeJS.ErrnoException, config: Config): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`Port ${config.port} on ${config.host} is already in use; choose another with --port.`);
+    case 'EACCES':
+      return new StartupError(`Port ${config.port} needs privileges this process does not have; choose one above 1023 with --port.`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError(`${config.host} is not an address of this machine; set --host to one (0.0.0.0 for all, 127.0.0.1 for this machine only).`);
+    default:
+      return error;
+  }
 }
 
 /** Calls `tell` at most once a minute per key, so a warning that each request would repeat cannot flood the log. */

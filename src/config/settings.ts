@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parsePresetWords, PRESET_NAME, type Preset } from '../images/presets';
 
 /**
@@ -138,10 +139,17 @@ function origins(raw: string) {
   return valid ? { value: items.map((item) => item.replace(/\/$/, '')) } : { expected: 'comma-separated origins such as https://app.example.com (scheme, host and port only), or *' };
 }
 
+/** An IP address, or a CIDR range with a prefix length that fits the address family. */
+function isAddressOrRange(item: string): boolean {
+  const [address = '', prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 function addressList(raw: string) {
   const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
-  const address = /^(?:[\d.]+|[\da-f:]+)(?:\/\d{1,3})?$/i;
-  return items.every((item) => address.test(item)) ? { value: items } : { expected: 'comma-separated IP addresses or CIDR ranges' };
+  return items.every(isAddressOrRange) ? { value: items } : { expected: 'comma-separated IP addresses or CIDR ranges (such as 10.0.0.0/8)' };
 }
 
 const ADMIN_NAME = /^[\w.@-]{1,64}$/;

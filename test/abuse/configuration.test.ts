@@ -56,9 +56,24 @@ describe('the server refuses a bad start in one line', () => {
     [['--port', '70000'], /exited early: goimgserver: Invalid configuration:\n {2}- Expected an integer from 0 to 65535 for --port/],
     [['--max-cost', '50'], /Expected --max-cost \(50\) to be at least --max-batch \(100\)/],
     [['--imagesdir', path.join(root, 'nowhere')], /exited early: goimgserver: The images directory .* does not exist/],
+    [['--trusted-proxies', '10.0.0.0/99'], /Expected comma-separated IP addresses or CIDR ranges .* for --trusted-proxies/],
+    [['--trusted-proxies', '999.1.1.1'], /for --trusted-proxies/],
+    [['--host', '203.0.113.7'], /\ngoimgserver: 203\.0\.113\.7 is not an address of this machine; set --host/],
+    [['--audit-file', path.join(root, 'no-such-folder', 'audit.jsonl')], /exited early: goimgserver: The audit file .* cannot be appended to \(ENOENT\); fix its folder or --audit-file/],
   ])('%j', async (args, expected) => {
-    const attempt = spawnServer(args as string[], {}, root);
+    const attempt = spawnServer(['--imagesdir', path.join(__dirname, '../../images'), '--cachedir', path.join(root, 'cache'), '--precache', 'false', ...(args as string[])], {}, root);
     await expect(attempt).rejects.toThrow(expected);
     await attempt.catch((error: Error) => expect(error.message).not.toMatch(/\n\s+at /));
+  });
+
+  it('names --port when the port is in use', async () => {
+    const first = await spawnServer(['--imagesdir', path.join(__dirname, '../../images'), '--cachedir', path.join(root, 'cache'), '--precache', 'false'], {}, root);
+    try {
+      const port = new URL(first.address).port;
+      const second = spawnServer(['--imagesdir', path.join(__dirname, '../../images'), '--cachedir', path.join(root, 'cache'), '--precache', 'false', '--port', port], {}, root);
+      await expect(second).rejects.toThrow(new RegExp(`\\ngoimgserver: Port ${port} on 127\\.0\\.0\\.1 is already in use; choose another with --port\\.\\n$`));
+    } finally {
+      await first.stop();
+    }
   });
 });

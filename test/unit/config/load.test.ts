@@ -163,7 +163,7 @@ describe('configuration', () => {
   it('reads trusted proxies as addresses and ranges', () => {
     expect(loadConfig(['--trusted-proxies', '10.0.0.0/8, 127.0.0.1,::1'], {}, CWD).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
     expect(problemsOf(['--trusted-proxies', 'proxy.example.com'])).toEqual([
-      'Expected comma-separated IP addresses or CIDR ranges for --trusted-proxies but received "proxy.example.com"',
+      'Expected comma-separated IP addresses or CIDR ranges (such as 10.0.0.0/8) for --trusted-proxies but received "proxy.example.com"',
     ]);
   });
 });
