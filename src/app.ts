@@ -18,7 +18,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { createMetrics } from './http/metrics';
 import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
-import { createDiskCache } from './images/cache';
+import { CacheFolderError, createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
 import { createMemo } from './images/memo';
 import { createMetadataCache } from './images/metadata';
@@ -65,7 +65,9 @@ export async function createApp(config: Config, logger: Logger) {
 
   const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
-  const { removedTemporary, writable } = await cache.scan();
+  const { removedTemporary, writable } = await cache.scan().catch((error: unknown) => {
+    throw error instanceof CacheFolderError ? new StartupError(error.message) : error;
+  });
   logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
   if (!writable) logger.warn({ cacheDir: config.cacheDir }, 'the cache folder cannot be written; derivatives are kept in memory only (--memory-cache-size)');
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
 import { overloaded } from '../images/limiter';
 import { chooseFormat } from '../images/negotiate';
-import { parseUrlSegments } from '../images/path';
+import { parseImagePath, parseUrlSegments } from '../images/path';
 import type { ResolvedSource } from '../images/resolve';
 import { variantOf, type ImageService, type Variant } from '../images/service';
 import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from '../images/spec';
@@ -85,7 +85,8 @@ export function registerImageRoute(app: FastifyInstance, options: ImageRouteOpti
     // Telling the path from the parameters looks at the files: not while renders are refused anyway.
     if (service.saturated()) throw overloaded();
     const split = await service.splitRoute(segments);
-    return { path: split.path, spec: parseGrammar(split.params, options.limits), version: null };
+    // The image path within the same bounds as the API's (segments, bytes); the parameters come on top.
+    return { path: parseImagePath(split.path.join('/')), spec: parseGrammar(split.params, options.limits), version: null };
   }
 
   /**

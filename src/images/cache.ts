@@ -14,6 +14,11 @@ function formatOf(name: string): OutputFormat | undefined {
   return FORMAT_OF_ENDING.get(name.slice(name.lastIndexOf('.') + 1));
 }
 
+/** The cache folder cannot be used as it is; the message says why and which setting to change. */
+export class CacheFolderError extends Error {
+  override name = 'CacheFolderError';
+}
+
 /** The file operations of the cache, so a test can hold a read open or fail a write. */
 export type CacheFs = WriteFs & Pick<typeof nodeFs, 'readFile'>;
 
@@ -236,6 +241,9 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       () => false,
     ).catch(() => false);
     const listing = await listAll();
+    // A link would lead writes out of the cache (into the images folder, say): the cache holds real folders and files only.
+    const link = listing.find((entry) => entry.isSymbolicLink());
+    if (link) throw new CacheFolderError(`The cache folder contains a symbolic link (${path.relative(root, path.join(link.parentPath, link.name))}); remove it or choose another --cachedir.`);
     const removedTemporary = await removeTemporary(listing);
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
     for (const entry of listing) {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isWhole } from '../../src/images/integrity';
 import { inspect, makeSource } from '../helpers/images';
@@ -149,6 +149,15 @@ describe('a cache folder that overlaps the images folder', () => {
   ])('is refused at start-up when it is %s, with one line naming the flags', async (_name, cacheDir) => {
     const server = spawnServer(['--imagesdir', imagesDir, '--cachedir', cacheDir()], env, root);
     await expect(server).rejects.toThrow(/exited early: goimgserver: The cache directory .* overlap .*--cachedir, --imagesdir/);
+    expect(filesUnder(imagesDir)).toEqual(['photo.jpg']);
+  });
+
+  it('is refused at start-up when a symbolic link inside it leads elsewhere (into the images folder, say)', async () => {
+    const cacheDir = path.join(root, 'linked-cache');
+    mkdirSync(cacheDir, { recursive: true });
+    symlinkSync(imagesDir, path.join(cacheDir, 'sub'));
+    const server = spawnServer(['--imagesdir', imagesDir, '--cachedir', cacheDir], env, root);
+    await expect(server).rejects.toThrow(/goimgserver: The cache folder contains a symbolic link \(sub\); remove it or choose another --cachedir\./);
     expect(filesUnder(imagesDir)).toEqual(['photo.jpg']);
   });
 

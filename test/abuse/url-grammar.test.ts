@@ -36,6 +36,13 @@ describe('long multibyte path segments', () => {
     expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('at most 255 bytes') });
   });
 
+  it('past 32 segments or 1024 bytes are refused on the unsigned route as in GraphQL', async () => {
+    const deep = Array.from({ length: 40 }, (_, i) => `s${i}`).join('/');
+    expect((await rawGet(server.url, `/img/${deep}/300`)).status).toBe(400);
+    const long = Array.from({ length: 8 }, () => 'x'.repeat(200)).join('/');
+    expect(JSON.parse((await rawGet(server.url, `/img/${long}/300`)).body.toString())).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('1024 bytes') });
+  });
+
   it('of up to 255 bytes are answered (by the fallback)', async () => {
     const response = await rawGet(server.url, `/img/${encodeURIComponent('é'.repeat(127))}/300`);
     expect(response.status).toBe(200);
