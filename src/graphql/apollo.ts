@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { createFormatError, logUnexpectedErrors } from './format-error';
 import { operationCostPlugin } from './operation-cost';
+import { requestSummaryPlugin } from './request-summary';
 import type { OperationLimits } from './operation-limits';
 
 export interface ApolloOptions {
@@ -43,6 +44,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       ApolloServerPluginCacheControlDisabled(),
       logUnexpectedErrors,
       operationCostPlugin<GraphQLContext>(options.limits.maxCost),
+      requestSummaryPlugin<GraphQLContext>(),
       ...(options.plugins ?? []),
     ],
   });

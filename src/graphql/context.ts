@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Caller, Identify } from '../auth/identify';
 import type { AdminOperations } from './admin-operations';
 import type { ImageDescriber } from './image-describer';
+import type { RequestSummary } from './request-summary';
 
 /** What every resolver gets: the request's logger (which carries its id) and caller, and per-request loaders. */
 export interface GraphQLContext {
@@ -13,6 +14,8 @@ export interface GraphQLContext {
   admin: AdminOperations;
   /** Audits an administrative field refused to this caller (see auth/permissions.ts). */
   auditRefusal(field: string, code: string): void;
+  /** Hands the request's summary to its log line (see request-summary.ts). */
+  report(summary: RequestSummary): void;
 }
 
 export interface ContextSources {
@@ -23,10 +26,10 @@ export interface ContextSources {
 
 /** Builds each request's context from the HTTP request. */
 export function createContextFactory(sources: ContextSources) {
-  return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }): GraphQLContext => {
+  return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }, report: (summary: RequestSummary) => void): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
     const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
     const admin = sources.admin(request.log, caller, clientId);
-    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin, auditRefusal: admin.refused };
+    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin, auditRefusal: admin.refused, report };
   };
 }

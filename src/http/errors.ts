@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../errors';
+import type { RequestSummary } from '../graphql/request-summary';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,6 +10,8 @@ declare module 'fastify' {
     errorCode: string | undefined;
     /** performance.now() when the request arrived, for the line of a request whose client left. */
     startedAt: number;
+    /** A GraphQL request's operation, root fields and error codes, for its log line. */
+    graphql: RequestSummary | undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createApollo, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
+import type { RequestSummary } from '../graphql/request-summary';
 import { createOperationGate } from '../graphql/operation-limits';
 import { PLAYGROUND_PATH, wantsPlayground } from './playground-route';
 
@@ -12,7 +13,7 @@ export interface GraphQLRouteOptions {
   /** Whether a browser opening GET /graphql is sent to the playground. */
   playground: boolean;
   limits: ApolloOptions['limits'];
-  context(request: FastifyRequest): GraphQLContext;
+  context(request: FastifyRequest, report: (summary: RequestSummary) => void): GraphQLContext;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -41,7 +42,10 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
       }
     },
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
-      context: async (request) => options.context(request),
+      context: async (request) =>
+        options.context(request, (summary) => {
+          request.graphql = summary;
+        }),
     }),
   });
 }

@@ -87,6 +87,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerJsonBodies(app);
   app.decorateRequest('errorCode', undefined);
   app.decorateRequest('startedAt', 0);
+  app.decorateRequest('graphql', undefined);
   app.addHook('onRequest', async (request, reply) => {
     request.startedAt = performance.now();
     reply.header('X-Request-Id', request.id).headers(COMMON_HEADERS);
@@ -102,6 +103,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         ms: Math.round(reply.elapsedTime * 10) / 10,
         cache: reply.getHeader('x-cache-status'),
         code: request.errorCode,
+        graphql: request.graphql,
       },
       'request',
     );

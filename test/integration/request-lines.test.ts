@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { makeSource } from '../helpers/images';
+import { graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const TOKEN = 'ops-token-0123456789abcdef';
+let server: TestServer;
+
+beforeAll(async () => {
+  const imagesDir = path.join(root, 'images');
+  await makeSource(imagesDir, 'photo.jpg', { width: 300, height: 200 });
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache')], {
+    GOIMGSERVER_SIGNING_SECRET: 'request-lines-secret-0123456789abcdefg',
+    GOIMGSERVER_ADMIN_TOKENS: `ops:${TOKEN}`,
+  });
+});
+afterAll(() => server.close());
+
+const lineOf = (requestId: string) => server.logs.find((line) => line.msg === 'request' && line.reqId === requestId);
+
+describe('GraphQL request lines', () => {
+  it('name the operation, its root fields and the codes it answered with, never its arguments', async () => {
+    await graphql(server.url, 'query Gallery($p: String!) { hero: image(path: $p, width: 100) { url } images(paths: ["photo", "../secret"]) { url } }', { p: 'photo' }, { 'x-request-id': 'gallery-1' });
+    expect(lineOf('gallery-1')).toMatchObject({ status: 200, graphql: { operation: 'Gallery', fields: ['image', 'images'], codes: ['BAD_USER_INPUT'] } });
+    expect(JSON.stringify(lineOf('gallery-1'))).not.toContain('secret');
+  });
+
+  it('tell an anonymous operation that answered cleanly', async () => {
+    await graphql(server.url, '{ imagePresets { name } }', {}, { 'x-request-id': 'presets-1' });
+    expect(lineOf('presets-1')).toMatchObject({ graphql: { operation: null, fields: ['imagePresets'], codes: [] } });
+  });
+
+  it('carry the code of a refused administrative attempt, which the audit trail records too', async () => {
+    await graphql(server.url, 'mutation Clear { clearCache { clearedFiles } }', {}, { authorization: 'Bearer not-a-real-token-0123', 'x-request-id': 'clear-1' });
+    expect(lineOf('clear-1')).toMatchObject({ graphql: { operation: 'Clear', fields: ['clearCache'], codes: ['FORBIDDEN'] } });
+    expect(server.logs).toContainEqual(expect.objectContaining({ msg: 'admin action', reqId: 'clear-1', audit: expect.objectContaining({ admin: null, action: 'clearCache', outcome: 'refused', code: 'FORBIDDEN' }) }));
+    expect(JSON.stringify(server.logs)).not.toContain('not-a-real-token');
+  });
+});
