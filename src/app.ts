@@ -38,6 +38,7 @@ export class StartupError extends Error {
 const nodeResolverFs: ResolverFs = {
   stat: (file) => fs.stat(file).catch(() => null),
   realpath: (file) => fs.realpath(file),
+  readdir: (dir) => fs.readdir(dir).catch(() => []),
 };
 
 export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;

@@ -21,9 +21,10 @@ export const FILE_ENDINGS: Readonly<Record<OutputFormat, string>> = {
 /** Source extensions in auto-detection priority: the original's four first, then the rest. */
 export const SOURCE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.avif', '.gif', '.tif', '.tiff'] as const;
 
+/** Whether a name ends in a source extension, in any case (cameras write `IMG_0001.JPG`). */
 export function hasSourceExtension(name: string): boolean {
   const dot = name.lastIndexOf('.');
-  return dot > 0 && (SOURCE_EXTENSIONS as readonly string[]).includes(name.slice(dot));
+  return dot > 0 && (SOURCE_EXTENSIONS as readonly string[]).includes(name.slice(dot).toLowerCase());
 }
 
 export const FITS = ['inside', 'cover', 'contain', 'fill', 'outside'] as const;

@@ -43,12 +43,13 @@ export function parseImagePath(path: string, name = 'path'): string[] {
 /**
  * Splits the raw (still percent-encoded) part of a URL after `/img/` into decoded segments.
  * Decoding happens once per segment, after splitting, so an encoded `/` can never add a level.
- * A single trailing slash is tolerated.
+ * Empty segments are skipped.
  */
 export function parseUrlSegments(rawPath: string): string[] {
   if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
-  const parts = rawPath.split('/');
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  // Empty segments (`cat//300`, a trailing slash) are skipped, as the original goimgserver did.
+  const parts = rawPath.split('/').filter((part) => part !== '');
+  if (parts.length === 0) throw badInput('path', 'a non-empty image path', rawPath);
   if (parts.length > MAX_PATH_SEGMENTS * 2) throw badInput('path', 'fewer path segments', rawPath);
   const segments = parts.map((part) => {
     let decoded: string;

@@ -27,7 +27,7 @@ async function listSources(root: string, dir: string[] = []): Promise<string[]> 
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     if (entry.isDirectory()) found.push(...(await listSources(root, [...dir, entry.name])));
-    else if (hasSourceExtension(entry.name) && !(dir.length === 0 && /^default\./.test(entry.name))) {
+    else if (hasSourceExtension(entry.name) && !(dir.length === 0 && /^default\./i.test(entry.name))) {
       found.push([...dir, entry.name].join('/'));
     }
   }

@@ -8,6 +8,8 @@ import { looksLikeParameter } from './spec';
 export interface ResolverFs {
   stat(file: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number; mtimeMs: number } | null>;
   realpath(file: string): Promise<string>;
+  /** The names in a folder; empty when it cannot be read. */
+  readdir(dir: string): Promise<string[]>;
 }
 
 export interface ResolvedSource extends SourceIdentity {
@@ -57,6 +59,7 @@ export const PLACEHOLDER_NAME = 'generated:placeholder';
  */
 export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   const { imagesRoot } = options;
+  const recheckMs = options.recheckMs ?? 0;
 
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
@@ -72,16 +75,48 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return stat !== null && stat.isDirectory() && (await confined(absolute, segments.join('/'))) !== null;
   }
 
-  /** `name` with a source extension is taken as is; otherwise each extension is tried in order. */
+  async function fileAt(dir: readonly string[], candidate: string) {
+    const relative = [...dir, candidate].join('/');
+    const absolute = path.join(imagesRoot, relative);
+    const stat = await fs.stat(absolute);
+    if (!stat || !stat.isFile()) return null;
+    const real = await confined(absolute, relative);
+    return real ? { relative, file: real, size: stat.size, mtimeMs: stat.mtimeMs } : null;
+  }
+
+  // Folder listings by lower-cased name, for extensions written in another case; reused like resolutions.
+  const listings = createMemo<{ at: number; names: Promise<Map<string, string[]>> }>(REMEMBERED_PATHS);
+
+  function listing(dir: readonly string[]): Promise<Map<string, string[]>> {
+    const key = dir.join('/');
+    const now = performance.now();
+    const known = listings.get(key);
+    if (known && now - known.at < recheckMs) return known.names;
+    const names = fs.readdir(path.join(imagesRoot, ...dir)).then((entries) => {
+      const byLowerCase = new Map<string, string[]>();
+      for (const entry of entries) byLowerCase.set(entry.toLowerCase(), [...(byLowerCase.get(entry.toLowerCase()) ?? []), entry]);
+      return byLowerCase;
+    });
+    listings.set(key, { at: now, names });
+    return names;
+  }
+
+  /**
+   * `name` with a source extension is taken as is; otherwise each extension is tried in
+   * order, each as written and then in any other case (`IMG_0001.JPG`, `Photo.Jpeg`), so an
+   * upper-case `.JPG` ranks where `.jpg` does.
+   */
   async function findFile(dir: readonly string[], name: string) {
-    const candidates = hasSourceExtension(name) ? [name] : SOURCE_EXTENSIONS.map((ext) => name + ext);
-    for (const candidate of candidates) {
-      const relative = [...dir, candidate].join('/');
-      const absolute = path.join(imagesRoot, relative);
-      const stat = await fs.stat(absolute);
-      if (!stat || !stat.isFile()) continue;
-      const real = await confined(absolute, relative);
-      if (real) return { relative, file: real, size: stat.size, mtimeMs: stat.mtimeMs };
+    if (hasSourceExtension(name)) return fileAt(dir, name);
+    for (const extension of SOURCE_EXTENSIONS) {
+      const found = await fileAt(dir, name + extension);
+      if (found) return found;
+      const spellings = (await listing(dir)).get((name + extension).toLowerCase()) ?? [];
+      for (const spelled of spellings) {
+        // Only the extension's case may differ: `Cat.JPG` does not answer `cat`.
+        const other = spelled !== name + extension && spelled.startsWith(name) ? await fileAt(dir, spelled) : null;
+        if (other) return other;
+      }
     }
     return null;
   }
@@ -124,7 +159,6 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return source('GENERATED', { relative: PLACEHOLDER_NAME, ...(await options.placeholder()) });
   }
 
-  const recheckMs = options.recheckMs ?? 0;
   interface Remembered {
     at: number;
     source: Promise<ResolvedSource>;
@@ -185,7 +219,10 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     current,
     splitRoute,
     /** Drops every remembered resolution: the next request of each path looks at the files. */
-    forget: () => recent.clear(),
+    forget: () => {
+      recent.clear();
+      listings.clear();
+    },
     /** Drops the remembered resolution of one requested path. */
     forgetPath: (requestPath: string) => recent.delete(requestPath),
   };

@@ -252,7 +252,7 @@ export function createImageService(options: ImageServiceOptions) {
     const dir = segments.slice(0, -1).join('/');
     const name = segments[segments.length - 1] as string;
     const bare = hasSourceExtension(name) ? name.slice(0, name.lastIndexOf('.')) : name;
-    const names = [bare, ...SOURCE_EXTENSIONS.map((extension) => bare + extension)];
+    const names = [bare, ...SOURCE_EXTENSIONS.flatMap((extension) => [bare + extension, bare + extension.toUpperCase()])];
     return cache.clearPaths(names.map((spelling) => (dir ? `${dir}/${spelling}` : spelling)));
   }
 

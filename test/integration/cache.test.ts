@@ -114,7 +114,7 @@ describe('a failing cache write', () => {
       bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
       resolver: createResolver(
         { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
-        { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath },
+        { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir) },
       ),
       transformer,
       metadata: createMetadataCache(transformer, { maxSourceBytes: 1e9 }),

@@ -40,8 +40,10 @@ describe('image paths from URLs', () => {
     expect(parseUrlSegments('my%20cats/cat%5Fwhite/300')).toEqual(['my cats', 'cat_white', '300']);
   });
 
-  it('tolerates one trailing slash', () => {
+  it('skips empty segments, a trailing slash among them, as the original did', () => {
     expect(parseUrlSegments('cat/300/')).toEqual(['cat', '300']);
+    expect(parseUrlSegments('cat//300')).toEqual(['cat', '300']);
+    expect(parseUrlSegments('/cats//cat_white///300')).toEqual(['cats', 'cat_white', '300']);
   });
 
   it.each([
@@ -54,7 +56,7 @@ describe('image paths from URLs', () => {
     'cats%5c..%5c..%5csecret',
     '..',
     'cats/..',
-    'cats//cat',
+    '//',
     '%E0%A4%A',
     '.git/HEAD',
   ])('refuses %j with BAD_USER_INPUT', (raw) => {

@@ -29,6 +29,10 @@ function fakeFs(entries: string[], links: Record<string, string> = {}): Resolver
     async realpath(file) {
       return real(file);
     },
+    async readdir(dir) {
+      const inside = real(dir);
+      return [...nodes.keys()].filter((node) => path.dirname(node) === inside).map((node) => path.basename(node));
+    },
   };
 }
 
@@ -46,6 +50,10 @@ function resolverFor(entries: string[], links: Record<string, string> = {}) {
 }
 
 const SAMPLE = [
+  'IMG_0001.JPG',
+  'Photo.Jpeg',
+  'holiday.png',
+  'holiday.JPG',
   'cat.jpg',
   'logo.jpg',
   'logo.png',
@@ -70,6 +78,11 @@ describe('source resolution', () => {
   it.each([
     ['cat', 'cat.jpg', 'ORIGINAL'],
     ['cat.jpg', 'cat.jpg', 'ORIGINAL'],
+    ['IMG_0001', 'IMG_0001.JPG', 'ORIGINAL'],
+    ['IMG_0001.JPG', 'IMG_0001.JPG', 'ORIGINAL'],
+    ['Photo', 'Photo.Jpeg', 'ORIGINAL'],
+    ['holiday', 'holiday.JPG', 'ORIGINAL'],
+    ['img_0001', 'default.jpg', 'DEFAULT'],
     ['logo', 'logo.jpg', 'ORIGINAL'],
     ['logo.png', 'logo.png', 'ORIGINAL'],
     ['banner', 'banner.webp', 'ORIGINAL'],
@@ -128,6 +141,7 @@ function createResolverWith(stat: { size: number; mtimeMs: number }) {
       return found && { ...found, ...stat };
     },
     realpath: base.realpath,
+    readdir: base.readdir,
   };
   return { resolver: createResolver({ imagesRoot: ROOT, placeholder: async () => ({ file: 'p', size: 1, mtimeMs: 1, data: Buffer.from('p') }) }, fs) };
 }
