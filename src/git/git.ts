@@ -59,9 +59,12 @@ const REFUSED = [/^core\.gitproxy$/, /^remote\..+\.vcs$/, /^core\.alternaterefs(
  * Throws SYNC_FAILED for a key that cannot be overridden.
  */
 export async function checkoutOverrides(dir: string, options: GitSettings): Promise<string[]> {
+  // Unread settings could run anything: a configuration git cannot list stops the sync.
   const listing = await openGit(dir, options)
     .raw(['config', '--list', '--show-scope', '--includes', '-z'])
-    .catch(() => '');
+    .catch((cause: unknown) => {
+      throw new AppError('SYNC_FAILED', "The images checkout's git configuration cannot be read.", { cause });
+    });
   const overrides: string[] = [];
   const helpers: string[] = [];
   const fields = listing.split('\0');

@@ -36,7 +36,8 @@ export function createLimiter(options: LimiterOptions) {
           resolve();
         };
         const leave = () => {
-          waiting.splice(waiting.indexOf(handOver), 1);
+          const at = waiting.indexOf(handOver);
+          if (at !== -1) waiting.splice(at, 1);
           reject(signal?.reason);
         };
         waiting.push(handOver);

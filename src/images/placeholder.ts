@@ -20,12 +20,16 @@ export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer
   let made: Promise<Placeholder> | undefined;
   let writing: Promise<void> | null = null;
   let failedAt = -Infinity;
+  // Once the copy on disk is known to hold these bytes, only its presence is checked again.
+  let verified = false;
 
   function keepCopy(data: Buffer): void {
     if (writing || Date.now() - failedAt < RETRY_MS) return;
     writing = (async () => {
-      const onDisk = await fs.readFile(file).catch(() => null);
+      if (verified && (await fs.access(file).then(() => true, () => false))) return;
+      const onDisk = verified ? null : await fs.readFile(file).catch(() => null);
       if (!onDisk?.equals(data)) await writeFileAtomic(file, [data]);
+      verified = true;
     })()
       .catch((error: unknown) => {
         failedAt = Date.now();

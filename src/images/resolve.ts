@@ -3,6 +3,7 @@ import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './format
 import { fileVersion, type SourceIdentity } from './key';
 import { createMemo } from './memo';
 import { looksLikeParameter } from './spec';
+import type { SourceInput } from './transform';
 
 /** The little of the file system that resolution needs; `stat` follows symlinks. */
 export interface ResolverFs {
@@ -25,7 +26,7 @@ export interface ResolvedSource extends SourceIdentity {
 }
 
 /** What the transformer reads for a source: the bytes held in memory, or the file. */
-export function inputOf(source: ResolvedSource): Buffer | string {
+export function inputOf(source: ResolvedSource): SourceInput {
   return source.data ?? source.file;
 }
 
