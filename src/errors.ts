@@ -23,17 +23,26 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before retrying (RATE_LIMITED, OVERLOADED). */
   retryAfter?: number;
+  /** The image path a failure is about, when one item of a batch failed. */
+  imagePath?: string;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfter: number | undefined;
+  readonly imagePath: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.retryAfter = options.retryAfter;
+    this.imagePath = options.imagePath;
+  }
+
+  /** The same error, naming the image path it is about. */
+  about(imagePath: string): AppError {
+    return new AppError(this.code, this.message, { cause: this.cause, ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}), imagePath });
   }
 
   get status(): number {

@@ -95,6 +95,20 @@ export type SyncImagesMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type SyncImagesMutation = { syncImages: { updated: boolean, branch: string | null, previousCommit: string | null, currentCommit: string | null, changedPaths: Array<string>, clearedFiles: number, changes: Array<{ path: string, change: FileChangeKind }> } };
 
+export type GalleryQueryVariables = Exact<{
+  paths: Array<string> | string;
+  widths?: Array<number> | number | null | undefined;
+  sizes?: string | null | undefined;
+  formats?: Array<ImageFormat> | ImageFormat | null | undefined;
+  height?: number | null | undefined;
+  fit?: ImageFit | null | undefined;
+  position?: ImagePosition | null | undefined;
+  quality?: number | null | undefined;
+}>;
+
+
+export type GalleryQuery = { responsiveImages: Array<{ path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } } | null> };
+
 export type ImageFieldsFragment = { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number };
 
 export type ImageQueryVariables = Exact<{
@@ -125,7 +139,7 @@ export type ImagesQueryVariables = Exact<{
 }>;
 
 
-export type ImagesQuery = { images: Array<{ url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number }> };
+export type ImagesQuery = { images: Array<{ url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number } | null> };
 
 export type ImagePresetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -145,6 +159,8 @@ export type ResponsiveQueryVariables = Exact<{
 
 
 export type ResponsiveQuery = { responsive: { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } } };
+
+export type ResponsiveFieldsFragment = { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -176,6 +192,26 @@ export const ImageFieldsFragmentDoc = new TypedDocumentString(`
   quality
 }
     `, {"fragmentName":"ImageFields"}) as unknown as TypedDocumentString<ImageFieldsFragment, unknown>;
+export const ResponsiveFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ResponsiveFields on ResponsiveImage {
+  path
+  source
+  width
+  height
+  aspectRatio
+  src
+  srcSet
+  sizes
+  sources {
+    type
+    srcSet
+  }
+  placeholder {
+    dataUri
+    color
+  }
+}
+    `, {"fragmentName":"ResponsiveFields"}) as unknown as TypedDocumentString<ResponsiveFieldsFragment, unknown>;
 export const CacheStatsDocument = new TypedDocumentString(`
     query CacheStats {
   cacheStats {
@@ -224,6 +260,39 @@ export const SyncImagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SyncImagesMutation, SyncImagesMutationVariables>;
+export const GalleryDocument = new TypedDocumentString(`
+    query Gallery($paths: [String!]!, $widths: [Int!], $sizes: String, $formats: [ImageFormat!], $height: Int, $fit: ImageFit, $position: ImagePosition, $quality: Int) {
+  responsiveImages(
+    paths: $paths
+    widths: $widths
+    sizes: $sizes
+    formats: $formats
+    height: $height
+    fit: $fit
+    position: $position
+    quality: $quality
+  ) {
+    ...ResponsiveFields
+  }
+}
+    fragment ResponsiveFields on ResponsiveImage {
+  path
+  source
+  width
+  height
+  aspectRatio
+  src
+  srcSet
+  sizes
+  sources {
+    type
+    srcSet
+  }
+  placeholder {
+    dataUri
+    color
+  }
+}`) as unknown as TypedDocumentString<GalleryQuery, GalleryQueryVariables>;
 export const ImageDocument = new TypedDocumentString(`
     query Image($path: String!, $preset: String, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
   image(
@@ -302,22 +371,24 @@ export const ResponsiveDocument = new TypedDocumentString(`
     position: $position
     quality: $quality
   ) {
-    path
-    source
-    width
-    height
-    aspectRatio
-    src
-    srcSet
-    sizes
-    sources {
-      type
-      srcSet
-    }
-    placeholder {
-      dataUri
-      color
-    }
+    ...ResponsiveFields
   }
 }
-    `) as unknown as TypedDocumentString<ResponsiveQuery, ResponsiveQueryVariables>;
+    fragment ResponsiveFields on ResponsiveImage {
+  path
+  source
+  width
+  height
+  aspectRatio
+  src
+  srcSet
+  sizes
+  sources {
+    type
+    srcSet
+  }
+  placeholder {
+    dataUri
+    color
+  }
+}`) as unknown as TypedDocumentString<ResponsiveQuery, ResponsiveQueryVariables>;

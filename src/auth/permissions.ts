@@ -53,6 +53,7 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
       image: limit(budgets.image),
       images: limit(budgets.images, { countField: 'paths' }),
       responsive: limit(budgets.image),
+      responsiveImages: limit(budgets.images, { countField: 'paths' }),
       imagePresets: limit(budgets.image),
       cacheStats: administrator,
       syncStatus: administrator,

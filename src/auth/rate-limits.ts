@@ -76,13 +76,28 @@ export function createRateLimitRules(store: Store) {
  * store. Throws RATE_LIMITED with the retry delay when the client is over its budget.
  */
 export function createCallLimiter(store: Store, name: string, budget: Budget) {
-  return async function take(clientId: string): Promise<void> {
-    if (budget.max === 0) return;
+  // Reading the calls and writing them back are two steps: a client's calls take turns, or
+  // calls started together (a gallery's placeholders, a burst of misses) would all read
+  // the same count and all pass.
+  const turns = new Map<string, Promise<void>>();
+
+  async function count(clientId: string): Promise<void> {
     const recent = await recentCalls(store, clientId, name, budget.windowSeconds);
     if (recent.length >= budget.max) {
       const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
       throw new AppError('RATE_LIMITED', `Expected at most ${budget.max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
     }
     await store.setForIdentity(identityOf(clientId, name), [...recent, Date.now()], budget.windowSeconds * 1000);
+  }
+
+  return function take(clientId: string): Promise<void> {
+    if (budget.max === 0) return Promise.resolve();
+    const turn = (turns.get(clientId) ?? Promise.resolve()).then(() => count(clientId));
+    const settled = turn.catch(() => undefined);
+    turns.set(clientId, settled);
+    void settled.then(() => {
+      if (turns.get(clientId) === settled) turns.delete(clientId);
+    });
+    return turn;
   };
 }

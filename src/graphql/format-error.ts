@@ -7,6 +7,7 @@ interface PublicError {
   code: string;
   message: string;
   retryAfter?: number | undefined;
+  imagePath?: string | undefined;
   /** Not a failure the caller can act on: masked in the response, logged with its cause. */
   unexpected: boolean;
 }
@@ -19,7 +20,7 @@ interface PublicError {
 export function publicError(error: unknown): PublicError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   if (original instanceof AppError) {
-    return { code: original.code, message: original.message, retryAfter: original.retryAfter, unexpected: original.code === 'INTERNAL_SERVER_ERROR' };
+    return { code: original.code, message: original.message, retryAfter: original.retryAfter, imagePath: original.imagePath, unexpected: original.code === 'INTERNAL_SERVER_ERROR' };
   }
   const code = error instanceof GraphQLError ? error.extensions.code : undefined;
   if (error instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
@@ -37,13 +38,13 @@ const SUGGESTION = / Did you mean [^?]*\?$/;
  * Apollo's own option removes from validation errors but not from variable coercion.
  */
 export const createFormatError = ({ hideSchema }: { hideSchema: boolean }) => (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-  const { code, message: full, retryAfter } = publicError(error);
+  const { code, message: full, retryAfter, imagePath } = publicError(error);
   const message = hideSchema ? full.replace(SUGGESTION, '') : full;
   return {
     message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code, ...(retryAfter !== undefined ? { retryAfter } : {}) },
+    extensions: { code, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(imagePath !== undefined ? { imagePath } : {}) },
   };
 };
 

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import { badInput } from '../errors';
+import { badInput, toAppError } from '../errors';
 import { CONTENT_TYPES, type OutputFormat } from '../images/formats';
 import { parseImagePath } from '../images/path';
 import { planOutput, type OutputBounds } from '../images/plan';
 import type { ResolvedSource } from '../images/resolve';
 import type { ImageService } from '../images/service';
 import { withPreset, type Preset } from '../images/presets';
-import { planResponsive, type ResponsiveRequest } from '../images/responsive';
+import { checkResponsiveRequest, planResponsive, type ResponsiveRequest } from '../images/responsive';
 import { normaliseRequest, withFormat, type RequestedSpec, type SpecInput, type SpecLimits } from '../images/spec';
 import type { SourceMetadata } from '../images/transform';
 import type { UrlSigner } from '../signing/url-signer';
@@ -56,6 +56,10 @@ export function createImageDescriber(options: DescriberOptions) {
 
   const requested = (input: VariantInput) => normaliseRequest(withPreset(input, options.presets, options.presetsOnly), limits);
 
+  const checkBatch = (paths: readonly string[]) => {
+    if (paths.length > options.maxBatch) throw badInput('paths', `at most ${options.maxBatch} paths`, `${paths.length} paths`);
+  };
+
   return function forRequest(clientId: string) {
     const headers = new DataLoader<ResolvedSource, SourceMetadata, string>(
       (sources) => Promise.all(sources.map((source) => service.metadata(source).catch((error: unknown) => asError(error)))),
@@ -80,13 +84,19 @@ export function createImageDescriber(options: DescriberOptions) {
       return service.withSource(segments, async (source) => asImage(path, segments, source, spec, planOutput(await headers.load(source), spec, limits)));
     }
 
-    async function responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
-      if (options.presetsOnly) throw badInput('responsive', 'image or images with a preset: the server answers presets only', path);
+    /** Refuses what no path could make right: responsive in presets-only mode, a bad argument, a sizes attribute unfit for markup. */
+    function checkResponsive(field: string, input: ResponsiveInput): void {
+      if (options.presetsOnly) throw badInput(field, 'image or images with a preset: the server answers presets only', field);
       const sizes = input.sizes ?? null;
       if (sizes !== null && (sizes.length > MAX_SIZES_LENGTH || SIZES_FORBIDDEN.test(sizes))) {
         throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
       }
-      const segments = parseImagePath(path);
+      checkResponsiveRequest(input, limits);
+    }
+
+    async function responsive(path: string, input: ResponsiveInput, argument = 'path'): Promise<ResponsiveImage> {
+      const sizes = input.sizes ?? null;
+      const segments = parseImagePath(path, argument);
       const [source, header] = await service.withSource(segments, async (found) => [found, await headers.load(found)] as const);
       const plan = planResponsive(header, input, limits);
       const images = (format: OutputFormat) =>
@@ -106,7 +116,7 @@ export function createImageDescriber(options: DescriberOptions) {
         sizes: sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
         sources: sources.map(({ format, images: list }) => ({ type: CONTENT_TYPES[format], srcSet: srcSet(list) })),
         candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
-        preview: () => service.preview(source, largest.spec, () => options.admitRender(clientId)),
+        preview: () => forItem(path, service.preview(source, largest.spec, () => options.admitRender(clientId))),
       };
     }
 
@@ -115,15 +125,25 @@ export function createImageDescriber(options: DescriberOptions) {
       image: (path: string, input: VariantInput) => describe(path, requested(input)),
       /**
        * One promise per path, in the order asked, so a failure (a corrupt source, a bad path)
-       * is reported on its own item with the item's index in the error path.
+       * is reported on its own item, by its index and its path, while the others answer.
+       * Arguments shared by every path are checked first and fail the whole field.
        */
       images(paths: readonly string[], input: VariantInput): Array<Promise<Image>> {
-        if (paths.length > options.maxBatch) throw badInput('paths', `at most ${options.maxBatch} paths`, `${paths.length} paths`);
+        checkBatch(paths);
         const spec = requested(input);
-        return paths.map((path, index) => describe(path, spec, `paths[${index}]`));
+        return paths.map((path, index) => forItem(path, describe(path, spec, `paths[${index}]`)));
       },
       /** Candidates per width and format for a <picture>, with a placeholder rendered only when asked for. */
-      responsive,
+      responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
+        checkResponsive('responsive', input);
+        return responsive(path, input);
+      },
+      /** `responsive` for many paths with shared arguments, one promise per path as in `images`. */
+      responsiveImages(paths: readonly string[], input: ResponsiveInput): Array<Promise<ResponsiveImage>> {
+        checkBatch(paths);
+        checkResponsive('responsiveImages', input);
+        return paths.map((path, index) => forItem(path, responsive(path, input, `paths[${index}]`)));
+      },
       /** The configured presets, by name. */
       presets: (): ImagePreset[] =>
         [...options.presets.values()].map(({ name, spec }) => ({
@@ -141,6 +161,13 @@ export function createImageDescriber(options: DescriberOptions) {
 }
 
 export type ImageDescriber = ReturnType<ReturnType<typeof createImageDescriber>>;
+
+/** A batch item's failure names the path it was for (`extensions.imagePath`), beside its index in the error's path. */
+function forItem<T>(path: string, answer: Promise<T>): Promise<T> {
+  return answer.catch((error: unknown) => {
+    throw toAppError(error).about(path);
+  });
+}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

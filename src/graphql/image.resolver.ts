@@ -17,13 +17,16 @@ export class ImageResolver {
     return context.images.image(path, variant);
   }
 
-  @Query(() => [Image], { description: 'The same derivative of many images, in the order asked; each source header is read once.' })
+  @Query(() => [Image], {
+    nullable: 'items',
+    description: 'The same derivative of many images, in the order asked; each source header is read once. A path that fails is null at its index, with an error whose path is ["images", index] and whose extensions name the imagePath and its code; the other paths still answer.',
+  })
   images(
     @Args(() => VariantArgs) variant: VariantArgs,
     @Arg('paths', () => [String], { description: 'Image paths, answered in this order (at most the server limit, 100 by default).' })
     paths: string[],
     @Ctx() context: GraphQLContext,
-  ): Array<Promise<Image>> {
+  ): Array<Promise<Image | null>> {
     return context.images.images(paths, variant);
   }
 

@@ -4,8 +4,9 @@ import { createSelectionFold } from './selection-fold';
 
 /**
  * What each field costs, in images' worth of work: describing one image (a resolution, a
- * header read, a signature) is 1; `images` costs 1 per path; a placeholder is a render.
- * Everything else is a property of what was already paid for.
+ * header read, a signature) is 1; `images` and `responsiveImages` cost 1 per path, and
+ * what is selected below them is paid once per path (a placeholder per image); a
+ * placeholder is a render. Everything else is a property of what was already paid for.
  */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
   image: 1,
@@ -19,7 +20,7 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 };
 
 /** Fields whose cost is per element of a list argument. */
-const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths' };
+const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths', responsiveImages: 'paths' };
 
 /** How many elements a list argument has: written in the document, given as a variable, or the variable's default. */
 function listLength(value: ValueNode | undefined, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): number {
@@ -39,14 +40,15 @@ function listLength(value: ValueNode | undefined, operation: OperationDefinition
  * read from the variables. Linear in the document; stops counting past `ceiling`.
  */
 export function operationCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, ceiling: number): number {
-  const own = (node: FieldNode): number => {
+  const times = (node: FieldNode): number => {
     const listArgument = PER_ELEMENT[node.name.value];
-    if (listArgument === undefined) return FIELD_COSTS[node.name.value] ?? 0;
+    if (listArgument === undefined) return 1;
     return listLength(node.arguments?.find((argument) => argument.name.value === listArgument)?.value, operation, variables);
   };
+  const own = (node: FieldNode): number => (node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0));
   const cost = createSelectionFold<number>(document, {
     empty: 0,
-    field: (node, below) => Math.min(own(node) + below, ceiling + 1),
+    field: (node, below) => Math.min(times(node) * (own(node) + below), ceiling + 1),
     siblings: (a, b) => Math.min(a + b, ceiling + 1),
   });
   return cost(operation.selectionSet);
@@ -65,7 +67,7 @@ export function operationCostPlugin<Context extends object>(maxCost: number): Ap
           const cost = operationCost(document, operation, request.variables ?? {}, maxCost);
           if (cost <= maxCost) return;
           throw new GraphQLError(
-            `Expected an operation costing at most ${maxCost} (--max-cost: image and responsive 1, each path of images 1, a placeholder 10) but received more`,
+            `Expected an operation costing at most ${maxCost} (--max-cost: image and responsive 1, each path of images and responsiveImages 1, a placeholder 10, once per path in a batch) but received more`,
             { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
           );
         },

@@ -15,6 +15,18 @@ export class ResponsiveResolver {
     return context.images.responsive(path, args);
   }
 
+  @Query(() => [ResponsiveImage], {
+    nullable: 'items',
+    description: 'responsive for many images at once (a gallery), with shared widths, sizes and formats, in the order asked. Counted like images, per path. A path that fails is null at its index, with an error naming the imagePath; the others still answer.',
+  })
+  responsiveImages(
+    @Args(() => ResponsiveArgs) args: ResponsiveArgs,
+    @Arg('paths', () => [String], { description: 'Image paths, answered in this order (at most the server limit, 100 by default).' }) paths: string[],
+    @Ctx() context: GraphQLContext,
+  ): Array<Promise<ResponsiveImage | null>> {
+    return context.images.responsiveImages(paths, args);
+  }
+
   @FieldResolver(() => ImagePlaceholder, { description: 'Rendered once per source version and crop, then kept in memory; ask for it only when you show it.' })
   placeholder(@Root() image: ResponsiveImage): Promise<ImagePlaceholder> {
     return image.preview();

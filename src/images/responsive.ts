@@ -51,21 +51,30 @@ function checkFormats(formats: readonly string[]): OutputFormat[] {
 }
 
 /**
+ * Checks what a responsive request asks for apart from its source (widths, formats, height,
+ * fit, position, quality), naming the argument at fault; answers the widths sorted and
+ * unique, and the formats asked for.
+ */
+export function checkResponsiveRequest(request: ResponsiveRequest, limits: SpecLimits): { widths: number[]; formats: Set<OutputFormat> } {
+  const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
+  const formats = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
+  normaliseSpec({ width: widths[widths.length - 1], height: request.height, fit: request.fit, position: request.position, quality: request.quality, format: 'jpeg' }, limits);
+  return { widths, formats };
+}
+
+/**
  * Plans a responsive image: one candidate per asked width, never wider than the source
  * allows (a width beyond it becomes the widest real one) and never two of the same real
  * width, each with the output size it will really have. With a height, every candidate
  * keeps the aspect ratio of (largest width × height).
  */
 export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
-  const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
+  const { widths, formats } = checkResponsiveRequest(request, limits);
   const fallback: OutputFormat = source.hasAlpha ? 'png' : 'jpeg';
-  const asked = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
-  const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && asked.has(format));
+  const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format));
 
   const widest = widths[widths.length - 1] as number;
   const base = { height: request.height, fit: request.fit, position: request.position, quality: request.quality, format: fallback };
-  // Checks height, fit, position and quality once, naming the argument at fault.
-  normaliseSpec({ ...base, width: widest }, limits);
   const ratio = request.height ? request.height / widest : null;
   const within = (n: number) => Math.min(limits.maxDimension, Math.max(limits.minDimension, Math.round(n)));
   const specFor = (width: number) => normaliseSpec({ ...base, width, height: ratio === null ? null : within(width * ratio) }, limits);

@@ -73,7 +73,7 @@ describe('hostile GraphQL documents', () => {
 
   it('counts the paths of a variable default toward the cost', async () => {
     const paths = JSON.stringify(Array.from({ length: 100 }, (_, i) => `p${i}`));
-    const document = `query ($p: [String!]! = ${paths}) { ${Array.from({ length: 6 }, (_, i) => `a${i}: images(paths: $p) { url }`).join(' ')} }`;
+    const document = `query ($p: [String!]! = ${paths}) { ${Array.from({ length: 11 }, (_, i) => `a${i}: images(paths: $p) { url }`).join(' ')} }`;
     const answer = await graphql(server.url, document);
     expect(answer.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0]?.message).toMatch(/--max-cost/);
@@ -82,13 +82,13 @@ describe('hostile GraphQL documents', () => {
   it('refuses an operation that costs more than --max-cost before anything is read', async () => {
     const reads = server.app.service.stats().metadataReads;
     const paths = Array.from({ length: 100 }, () => 'photo');
-    const document = `query ($paths: [String!]!) { ${Array.from({ length: 6 }, (_, i) => `a${i}: images(paths: $paths) { url }`).join(' ')} }`;
+    const document = `query ($paths: [String!]!) { ${Array.from({ length: 11 }, (_, i) => `a${i}: images(paths: $paths) { url }`).join(' ')} }`;
     const answer = await graphql(server.url, document, { paths });
     expect(answer.status).toBe(400);
-    expect(answer.errors).toEqual([{ message: expect.stringMatching(/^Expected an operation costing at most 500 \(--max-cost/), extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(answer.errors).toEqual([{ message: expect.stringMatching(/^Expected an operation costing at most 1000 \(--max-cost/), extensions: { code: 'BAD_USER_INPUT' } }]);
     expect(server.app.service.stats().metadataReads).toBe(reads);
-    const five = `query ($paths: [String!]!) { ${Array.from({ length: 5 }, (_, i) => `a${i}: images(paths: $paths) { width }`).join(' ')} }`;
-    expect((await graphql(server.url, five, { paths })).errors).toBeUndefined();
+    const ten = `query ($paths: [String!]!) { ${Array.from({ length: 10 }, (_, i) => `a${i}: images(paths: $paths) { width }`).join(' ')} }`;
+    expect((await graphql(server.url, ten, { paths })).errors).toBeUndefined();
   });
 
   it('counts placeholders as renders', async () => {

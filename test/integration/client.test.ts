@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildSchema } from 'graphql';
@@ -36,6 +36,7 @@ describe('the typed client against a live server', () => {
     const imagesDir = path.join(root, 'images');
     await makeSource(imagesDir, 'photo.jpg', { width: 1200, height: 800 });
     await makeSource(imagesDir, 'cats/default.jpg', { width: 400, height: 300 });
+    writeFileSync(path.join(imagesDir, 'broken.jpg'), 'not a jpeg');
     server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache')], {
       GOIMGSERVER_SIGNING_SECRET: 'client-test-signing-secret-0123456789abcdef',
       GOIMGSERVER_ADMIN_TOKENS: `ci:${TOKEN}`,
@@ -53,13 +54,25 @@ describe('the typed client against a live server', () => {
 
   it('answers images in the order asked and responsive with its sources', async () => {
     const images = await client().images({ paths: ['cats/tiger', 'photo'], width: 100 });
-    expect(images.map((image) => [image.path, image.source])).toEqual([
+    expect(images.map((image) => (image instanceof GoimgserverError ? image : [image.path, image.source]))).toEqual([
       ['cats/tiger', 'GROUP_DEFAULT'],
       ['photo', 'ORIGINAL'],
     ]);
     const responsive = await client().responsive({ path: 'photo', widths: [200, 400] });
     expect(responsive.sources.map((source) => source.type)).toEqual(['image/avif', 'image/webp']);
     expect(responsive.placeholder.color).toMatch(/^#[0-9a-f]{6}$/);
+  });
+
+  it('hands back a failed path of a batch as its error, at its index, beside the other results', async () => {
+    const images = await client().images({ paths: ['photo', 'broken', '../up'], width: 100 });
+    expect(images[0]).toMatchObject({ path: 'photo', width: 100 });
+    expect(images[1]).toBeInstanceOf(GoimgserverError);
+    expect(images[1]).toMatchObject({ code: 'UNSUPPORTED_IMAGE', imagePath: 'broken', path: ['images', 1] });
+    expect(images[2]).toMatchObject({ code: 'BAD_USER_INPUT', imagePath: '../up', path: ['images', 2] });
+    const gallery = await client().responsiveImages({ paths: ['broken', 'photo'], widths: [200, 400] });
+    expect(gallery[0]).toMatchObject({ code: 'UNSUPPORTED_IMAGE', imagePath: 'broken', path: ['responsiveImages', 0] });
+    expect(gallery[1]).toMatchObject({ path: 'photo', width: 400, height: 267, placeholder: { color: expect.stringMatching(/^#[0-9a-f]{6}$/) } });
+    await expect(client().images({ paths: ['photo'], width: 5 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', path: ['images'] });
   });
 
   it('throws the server error code for bad input', async () => {

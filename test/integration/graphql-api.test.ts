@@ -166,14 +166,38 @@ describe('images', () => {
     ]);
   });
 
-  // `[Image!]!` cannot hold a hole: GraphQL nulls the whole answer, and the error names the item.
   it.each([
     [['landscape', 'corrupt', 'portrait'], 1, 'UNSUPPORTED_IMAGE', 'The source is corrupt or not a supported image.'],
     [['landscape', 'portrait', '../landscape'], 2, 'BAD_USER_INPUT', 'Expected path segments that do not start with "." for paths[2] but received ".."'],
-  ])('reports a failing item of %j by its index with its own code', async (paths, index, code, message) => {
-    const answer = await graphql(server.url, IMAGES, { paths });
-    expect(answer.errors).toEqual([expect.objectContaining({ path: ['images', index], message, extensions: { code } })]);
+  ])('answers %j with the failing item null at its index, its error naming the path and code, and the others whole', async (paths, index, code, message) => {
+    const answer = await graphql<{ images: Array<ImageResult | null> }>(server.url, IMAGES, { paths, width: 100 });
+    expect(answer.errors).toEqual([{ locations: expect.any(Array), path: ['images', index], message, extensions: { code, imagePath: paths[index] } }]);
+    const items = answer.data!.images;
+    expect(items).toHaveLength(paths.length);
+    items.forEach((item, at) => {
+      if (at === index) expect(item).toBeNull();
+      else expect(item).toEqual(expect.objectContaining({ path: paths[at], source: 'ORIGINAL', width: 100 }));
+    });
+  });
+
+  it('reports every failing item of a batch on its own, however many fail', async () => {
+    const paths = ['corrupt', 'landscape', '../x', 'corrupt', 'a//b'];
+    const answer = await graphql<{ images: Array<ImageResult | null> }>(server.url, IMAGES, { paths });
+    expect(answer.data!.images.map((item) => item?.path ?? null)).toEqual([null, 'landscape', null, null, null]);
+    // Errors come in the order the items finished, so they are compared by index.
+    const byIndex = [...answer.errors!].sort((a, b) => Number(a.path![1]) - Number(b.path![1]));
+    expect(byIndex.map((error) => [error.path, error.extensions?.code, error.extensions?.imagePath])).toEqual([
+      [['images', 0], 'UNSUPPORTED_IMAGE', 'corrupt'],
+      [['images', 2], 'BAD_USER_INPUT', '../x'],
+      [['images', 3], 'UNSUPPORTED_IMAGE', 'corrupt'],
+      [['images', 4], 'BAD_USER_INPUT', 'a//b'],
+    ]);
+  });
+
+  it('fails the whole field for an argument every path shares', async () => {
+    const answer = await graphql(server.url, IMAGES, { paths: ['landscape', 'corrupt'], width: 5 });
     expect(answer.data).toBeNull();
+    expect(answer.errors).toEqual([expect.objectContaining({ path: ['images'], extensions: { code: 'BAD_USER_INPUT' } })]);
   });
 });
 
