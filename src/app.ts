@@ -123,7 +123,8 @@ export async function createApp(config: Config, logger: Logger) {
   });
 
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
-  const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) });
+  // A client app's budgets are the largest: the store keeps as many calls as they can hold.
+  const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) * config.clientTokenFactor });
   const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders);
 
   const server = await createHttpServer({
@@ -145,7 +146,8 @@ export async function createApp(config: Config, logger: Logger) {
       playground: enabled(config.playground, config.production),
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
       context: createContextFactory({
-        identify: createIdentifier(config.adminTokens),
+        identify: createIdentifier(config.adminTokens, config.clientTokens),
+        clientTokenFactor: config.clientTokenFactor,
         describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
         admin: createAdminOperations({ service, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),

@@ -26,6 +26,7 @@ function asAdministrator(caller: Caller): true | AppError {
       return true;
     case 'anonymous':
       return new AppError('UNAUTHENTICATED', 'This needs an administrator: send Authorization: Bearer <token>.');
+    case 'client':
     case 'unknown-token':
       return new AppError('FORBIDDEN', 'The bearer token is not an administrator token.');
   }
@@ -41,6 +42,7 @@ function asAdministrator(caller: Caller): true | AppError {
  */
 export function permissionTree(store: Store, budgets: RateBudgets) {
   const { check, limit } = createRateLimitRules(store);
+  // Public budgets grow for client apps; the admin budget, which bounds guessing, never does.
   const adminBudget = check(budgets.admin, { shared: 'admin' });
   const administrator = rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: AuthContext, info) => {
     const within = await adminBudget(parent, args, context, info);

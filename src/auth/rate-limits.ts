@@ -11,8 +11,10 @@ export interface Budget {
 
 /** What the rate-limit rules read from the GraphQL context: who the client is. */
 export interface ClientContext {
-  /** The admin's name for administrators, otherwise the client's address. */
+  /** `admin:{name}` for administrators, `client:{name}` for client apps, otherwise the client's address. */
   clientId: string;
+  /** What the client's public budgets are multiplied by: the client-token factor for client apps, else 1. */
+  budgetFactor: number;
 }
 
 const identityOf = (clientId: string, fieldIdentity: string) => ({ contextIdentity: clientId, fieldIdentity });
@@ -48,14 +50,15 @@ export function createRateLimitRules(store: Store) {
    * each element of that list argument as a call; `shared` names one budget that several
    * fields draw from (each field has its own otherwise).
    */
-  function check(budget: Budget, { countField, shared }: { countField?: string; shared?: string } = {}) {
+  function check(budget: Budget, { countField, shared, scaled = false }: { countField?: string; shared?: string; scaled?: boolean } = {}) {
     return async (parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
       if (budget.max === 0) return true;
       // The limiter names the budget after info.fieldName, and reads nothing else of info.
       const counted = shared === undefined ? info : { ...info, fieldName: shared };
+      const max = scaled ? budget.max * context.budgetFactor : budget.max;
       const message = await limiter(
         { parent, args, context, info: counted },
-        { max: budget.max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
+        { max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
       );
       if (message === undefined) return true;
       const recent = await recentCalls(store, context.clientId, getFieldIdentity(counted.fieldName, [], args), budget.windowSeconds);
@@ -66,8 +69,8 @@ export function createRateLimitRules(store: Store) {
 
   return {
     check,
-    /** A shield rule for one budget (see check). */
-    limit: (budget: Budget, options?: { countField?: string; shared?: string }) => rule({ cache: 'no_cache' })(check(budget, options)),
+    /** A shield rule for one public budget (see check), grown by the client's budget factor. */
+    limit: (budget: Budget, options?: { countField?: string; shared?: string }) => rule({ cache: 'no_cache' })(check(budget, { ...options, scaled: true })),
   };
 }
 
@@ -81,18 +84,19 @@ export function createCallLimiter(store: Store, name: string, budget: Budget) {
   // the same count and all pass.
   const turns = new Map<string, Promise<void>>();
 
-  async function count(clientId: string): Promise<void> {
+  async function count(clientId: string, max: number): Promise<void> {
     const recent = await recentCalls(store, clientId, name, budget.windowSeconds);
-    if (recent.length >= budget.max) {
+    if (recent.length >= max) {
       const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
-      throw new AppError('RATE_LIMITED', `Expected at most ${budget.max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
+      throw new AppError('RATE_LIMITED', `Expected at most ${max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
     }
     await store.setForIdentity(identityOf(clientId, name), [...recent, Date.now()], budget.windowSeconds * 1000);
   }
 
-  return function take(clientId: string): Promise<void> {
+  /** Counts one call of the client; `factor` grows its budget (a client app's token). */
+  return function take(clientId: string, factor = 1): Promise<void> {
     if (budget.max === 0) return Promise.resolve();
-    const turn = (turns.get(clientId) ?? Promise.resolve()).then(() => count(clientId));
+    const turn = (turns.get(clientId) ?? Promise.resolve()).then(() => count(clientId, budget.max * factor));
     const settled = turn.catch(() => undefined);
     turns.set(clientId, settled);
     void settled.then(() => {

@@ -115,6 +115,10 @@ function crossChecks(settings: Settings, production: boolean): string[] {
   if (settings.maxCost < settings.maxBatch) {
     problems.push(`Expected --max-cost (${settings.maxCost}) to be at least --max-batch (${settings.maxBatch}), or a full images query could never run`);
   }
+  const adminSecrets = new Set(settings.adminTokens.map((admin) => admin.token));
+  if (settings.clientTokens.some((client) => adminSecrets.has(client.token))) {
+    problems.push('Expected GOIMGSERVER_CLIENT_TOKENS and GOIMGSERVER_ADMIN_TOKENS to share no token: one token is either an administrator or a client app');
+  }
   if (production && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
   }

@@ -24,6 +24,8 @@ export interface Settings {
   signingSecret: string;
   signingSecretPrevious: string;
   adminTokens: readonly AdminToken[];
+  clientTokens: readonly AdminToken[];
+  clientTokenFactor: number;
   auditFile: string;
   publicUrl: string;
   staleMaxAge: number;
@@ -59,7 +61,7 @@ export interface Settings {
   logLevel: string;
 }
 
-/** One administrator: the name is what the audit log records, never the token. */
+/** One administrator or known client app: the name is what logs record, never the token. */
 export interface AdminToken {
   readonly name: string;
   readonly token: string;
@@ -265,6 +267,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'signingSecret', flag: 'signing-secret', default: '', secret: true, doc: 'HMAC-SHA256 key of image URLs, at least 32 characters. Required in production; elsewhere an ephemeral one is generated (URLs then stop verifying at restart).', parse: secret },
   { key: 'signingSecretPrevious', flag: 'signing-secret-previous', default: '', secret: true, doc: 'The key before a rotation: URLs signed with it keep verifying; new URLs use the current key.', parse: secret },
   { key: 'adminTokens', flag: 'admin-tokens', default: '', secret: true, doc: 'Administrators as comma-separated name:token pairs (tokens of at least 16 characters); they present Authorization: Bearer <token>. Unset: nobody can administer.', parse: adminTokens },
+  { key: 'clientTokens', flag: 'client-tokens', default: '', secret: true, doc: 'Known client apps (server-side rendering, build jobs) as comma-separated name:token pairs like the admin tokens; a request with Authorization: Bearer <token> has budgets of its own instead of its address\'s. They can administer nothing.', parse: adminTokens },
+  { key: 'clientTokenFactor', flag: 'client-token-factor', default: '10', doc: 'Each client token\'s budgets are the per-client ones (--rate-limit-image, --rate-limit-images, --rate-limit-renders) times this.', parse: int(1, 10000) },
   { key: 'auditFile', flag: 'audit-file', default: '', doc: 'Also append each administrative action, as a JSON line, to this file; unset: the log only.', parse: optionalText },
   { key: 'publicUrl', flag: 'public-url', default: '', doc: 'Origin (and path prefix) that makes image URLs absolute, such as a CDN; unset: URLs are relative (/img/...).', parse: baseUrl },
   { key: 'staleMaxAge', flag: 'stale-max-age', default: '60', doc: 'Seconds a URL minted for an older version of its source may be cached (current URLs are immutable).', parse: int(0, 31536000) },

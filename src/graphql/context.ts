@@ -8,8 +8,10 @@ import type { RequestSummary } from './request-summary';
 export interface GraphQLContext {
   log: FastifyBaseLogger;
   caller: Caller;
-  /** Whom rate limits count against: `admin:{name}` for administrators, else the client address. */
+  /** Whom rate limits count against: `admin:{name}` for administrators, `client:{name}` for client apps, else the client address. */
   clientId: string;
+  /** What the public budgets are multiplied by for this caller. */
+  budgetFactor: number;
   images: ImageDescriber;
   admin: AdminOperations;
   /** Audits an administrative field refused to this caller (see auth/permissions.ts). */
@@ -20,7 +22,9 @@ export interface GraphQLContext {
 
 export interface ContextSources {
   identify: Identify;
-  describer(clientId: string): ImageDescriber;
+  /** The budget factor of client apps (--client-token-factor). */
+  clientTokenFactor: number;
+  describer(clientId: string, budgetFactor: number): ImageDescriber;
   admin(log: FastifyBaseLogger, caller: Caller, clientId: string): AdminOperations;
 }
 
@@ -28,8 +32,9 @@ export interface ContextSources {
 export function createContextFactory(sources: ContextSources) {
   return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }, report: (summary: RequestSummary) => void): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
-    const clientId = caller.kind === 'admin' ? `admin:${caller.name}` : request.ip;
+    const clientId = caller.kind === 'admin' || caller.kind === 'client' ? `${caller.kind}:${caller.name}` : request.ip;
+    const budgetFactor = caller.kind === 'client' ? sources.clientTokenFactor : 1;
     const admin = sources.admin(request.log, caller, clientId);
-    return { log: request.log, caller, clientId, images: sources.describer(clientId), admin, auditRefusal: admin.refused, report };
+    return { log: request.log, caller, clientId, budgetFactor, images: sources.describer(clientId, budgetFactor), admin, auditRefusal: admin.refused, report };
   };
 }

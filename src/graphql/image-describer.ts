@@ -23,8 +23,8 @@ export interface DescriberOptions {
   presets: ReadonlyMap<string, Preset>;
   /** Only presets, and nothing beside them; responsive is refused. */
   presetsOnly: boolean;
-  /** Counts a render (a placeholder) against the client's budget; throws RATE_LIMITED when it is spent. */
-  admitRender(clientId: string): Promise<void>;
+  /** Counts a render (a placeholder) against the client's budget, grown by its factor; throws RATE_LIMITED when it is spent. */
+  admitRender(clientId: string, factor: number): Promise<void>;
 }
 
 export interface VariantInput extends SpecInput {
@@ -60,7 +60,7 @@ export function createImageDescriber(options: DescriberOptions) {
     if (paths.length > options.maxBatch) throw badInput('paths', `at most ${options.maxBatch} paths`, `${paths.length} paths`);
   };
 
-  return function forRequest(clientId: string) {
+  return function forRequest(clientId: string, budgetFactor = 1) {
     const headers = new DataLoader<ResolvedSource, SourceMetadata, string>(
       (sources) => Promise.all(sources.map((source) => service.metadata(source).catch((error: unknown) => asError(error)))),
       { cacheKeyFn: (source) => `${source.file}\0${source.version}` },
@@ -116,7 +116,7 @@ export function createImageDescriber(options: DescriberOptions) {
         sizes: sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
         sources: sources.map(({ format, images: list }) => ({ type: CONTENT_TYPES[format], srcSet: srcSet(list) })),
         candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
-        preview: () => forItem(path, service.preview(source, largest.spec, () => options.admitRender(clientId))),
+        preview: () => forItem(path, service.preview(source, largest.spec, () => options.admitRender(clientId, budgetFactor))),
       };
     }
 
