@@ -226,7 +226,8 @@ function overlapping(a: string, b: string): boolean {
 }
 
 /** `auto` means on except in production. */
-function enabled(setting: string, production: boolean): boolean {
+/** An `auto`/`true`/`false` setting: auto is on except in production. */
+export function enabled(setting: string, production: boolean): boolean {
   return setting === 'auto' ? !production : setting === 'true';
 }
 

@@ -1,18 +1,38 @@
 import pino from 'pino';
-import { createApp, StartupError } from './app';
+import { createApp, enabled, StartupError, VERSION } from './app';
 import { formatSettings } from './config/dump';
-import { ConfigError, loadConfig } from './config/load';
+import { formatHelp } from './config/help';
+import { ConfigError, loadConfig, shutdownBoundMs, type Config } from './config/load';
 import { writeFileAtomic } from './fs/atomic-write';
 import { createLineWriter } from './fs/line-writer';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 const STDOUT = 1;
 // Renders run on libuv's thread pool, which file reads and writes share: these threads stay
 // free for the file system however many renders run.
 const FILE_SYSTEM_THREADS = 4;
 
+/** Where to find the server, for the start-up log: the address it listens on, as a browser on this machine would write it. */
+function entryPoints(address: string, config: Config): Record<string, string> {
+  const base = address.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
+  return {
+    graphql: `${base}/graphql`,
+    ...(enabled(config.playground, config.production) ? { playground: `${base}/playground` } : {}),
+    health: `${base}/health`,
+    ...(config.metrics ? { metrics: `${base}/metrics` } : {}),
+  };
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig(process.argv.slice(2), process.env, process.cwd());
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(formatHelp(VERSION));
+    return;
+  }
+  if (args.includes('--version') || args.includes('-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const config = loadConfig(args, process.env, process.cwd());
   // Read by libuv when the pool first starts, which is after this line.
   process.env.UV_THREADPOOL_SIZE ??= String(config.processingConcurrency + FILE_SYSTEM_THREADS);
   const logLines = createLineWriter(STDOUT);
@@ -26,17 +46,18 @@ async function main(): Promise<void> {
 
   const app = await createApp(config, logger);
   const address = await app.listen();
-  logger.info({ address, imagesDir: config.imagesDir, cacheDir: config.cacheDir, allowUnsigned: config.allowUnsigned }, 'goimgserver listening');
+  logger.info({ address, ...entryPoints(address, config), imagesDir: config.imagesDir, cacheDir: config.cacheDir, allowUnsigned: config.allowUnsigned }, 'goimgserver listening');
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    const boundMs = shutdownBoundMs(config);
     setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
+      logger.error({ boundSeconds: boundMs / 1000 }, 'shutdown took too long (--shutdown-timeout); exiting');
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, boundMs).unref();
     app.close().then(
       (closed) => {
         logger.info(closed, 'stopped');

@@ -3,16 +3,18 @@ import type { Preset } from '../images/presets';
 import { SETTINGS } from './settings';
 import type { Config } from './load';
 
-/** The effective settings as `flag = value` lines, with where each came from. */
+/** The effective settings as `flag = value` lines, with where each came from; `--config` reads them back. */
 export function formatSettings(config: Config): string {
   const lines = ['# goimgserver effective settings'];
   for (const def of SETTINGS) {
+    // The file is read back with --config: it cannot name itself.
+    if (def.key === 'config') continue;
     const raw = config[def.key];
     const unset = raw === '' || (Array.isArray(raw) && raw.length === 0);
     const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : showValue(raw);
     lines.push(`${def.flag} = ${value}  # ${config.origins[def.key]}`);
   }
-  lines.push(`production = ${config.production}  # NODE_ENV`);
+  lines.push(`# production: ${config.production} (NODE_ENV)`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -13,7 +13,8 @@ export interface Config extends Settings {
   origins: Readonly<Record<keyof Settings, Origin>>;
 }
 
-export type Origin = 'default' | 'environment' | 'file' | 'flag';
+/** Where a value came from: `file` is a secret's `_FILE`, `config` the settings file of `--config`. */
+export type Origin = 'default' | 'environment' | 'file' | 'flag' | 'config';
 
 /** Every problem found in the configuration, reported together so one run shows them all. */
 export class ConfigError extends Error {
@@ -34,11 +35,12 @@ const BY_FLAG = new Map(SETTINGS.map((def) => [def.flag, def]));
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Config {
   const problems: string[] = [];
   const flags = parseFlags(argv, problems);
+  const file = readSettingsFile(flags.get('config') ?? env[envName(BY_FLAG.get('config') as SettingDef)], cwd, problems);
   const values: Partial<Record<keyof Settings, unknown>> = {};
   const origins: Partial<Record<keyof Settings, Origin>> = {};
 
   for (const def of SETTINGS) {
-    const found = def.secret ? readSecret(def, flags, env, problems) : readSetting(def, flags, env);
+    const found = def.secret ? readSecret(def, flags, env, problems) : readSetting(def, flags, env, file);
     if (!found) continue;
     const [raw, origin, label] = found;
     const parsed = def.parse(raw);
@@ -71,15 +73,73 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
   };
 }
 
+// Past the render timeout, so a render in flight when a stop begins still finishes and is delivered.
+const SHUTDOWN_MARGIN_SECONDS = 15;
+
+/** How long a stop may take before the process gives up on what is in flight. */
+export function shutdownBoundMs(config: Pick<Settings, 'shutdownTimeout' | 'processingTimeout'>): number {
+  return (config.shutdownTimeout === 'auto' ? config.processingTimeout + SHUTDOWN_MARGIN_SECONDS : config.shutdownTimeout) * 1000;
+}
+
 type Found = [raw: string, origin: Origin, label: string];
 
-function readSetting(def: SettingDef, flags: Map<string, string>, env: NodeJS.ProcessEnv): Found {
+function readSetting(def: SettingDef, flags: Map<string, string>, env: NodeJS.ProcessEnv, file: SettingsFile): Found {
   const variable = envName(def);
   const fromFlag = flags.get(def.flag);
   const fromEnv = env[variable];
+  const fromFile = file.values.get(def.flag);
   if (fromFlag !== undefined) return [fromFlag, 'flag', `--${def.flag}`];
   if (fromEnv !== undefined) return [fromEnv, 'environment', variable];
+  if (fromFile !== undefined) return [fromFile.raw, 'config', `${def.flag} (${file.name} line ${fromFile.line})`];
   return [def.default, 'default', `--${def.flag}`];
+}
+
+interface SettingsFile {
+  name: string;
+  values: Map<string, { raw: string; line: number }>;
+}
+
+// What --dump writes where a secret would be: a placeholder, never a value to read.
+const SECRET_PLACEHOLDERS = new Set(['(unset)', '(set, not shown)']);
+
+/**
+ * Reads a settings file as `--dump` writes it: `flag = value` lines, `#` comments (a comment
+ * after a value needs whitespace before the `#`). Unknown settings, secrets with a value and
+ * `config` itself are problems naming the line.
+ */
+function readSettingsFile(given: string | undefined, cwd: string, problems: string[]): SettingsFile {
+  const values = new Map<string, { raw: string; line: number }>();
+  if (given === undefined || given.trim() === '') return { name: '', values };
+  const name = given.trim();
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, name), 'utf8');
+  } catch (error) {
+    problems.push(`Expected a readable settings file for --config but received ${JSON.stringify(name)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    return { name, values };
+  }
+  text.split(/\r?\n/).forEach((content, index) => {
+    const line = index + 1;
+    const body = content.replace(/(^|\s)#.*$/, '').trim();
+    if (body === '') return;
+    const match = /^([a-z][a-z0-9-]*)\s*=\s*(.*)$/.exec(body);
+    const def = match ? BY_FLAG.get(match[1] as string) : undefined;
+    if (!match || !def) {
+      problems.push(`Expected flag = value with a known setting in ${name} line ${line} but received ${JSON.stringify(body.slice(0, 80))}`);
+      return;
+    }
+    const raw = match[2] as string;
+    if (def.secret) {
+      if (!SECRET_PLACEHOLDERS.has(raw)) problems.push(`${def.flag} in ${name} line ${line} is a secret: set ${envName(def)} or ${envName(def)}_FILE instead`);
+      return;
+    }
+    if (def.key === 'config') {
+      problems.push(`Expected no config setting inside a settings file (${name} line ${line})`);
+      return;
+    }
+    values.set(def.flag, { raw, line });
+  });
+  return { name, values };
 }
 
 /** Secrets come from `GOIMGSERVER_X` or the file named by `GOIMGSERVER_X_FILE`; a flag would show in `ps`. */

@@ -17,6 +17,8 @@ export interface Settings {
   precache: boolean;
   precacheWorkers: number;
   dump: boolean;
+  config: string;
+  shutdownTimeout: number | 'auto';
   gitUrl: string;
   gitBranch: string;
   gitTimeout: number;
@@ -244,6 +246,15 @@ function byteSize(raw: string) {
   return Number.isSafeInteger(value) ? { value } : { expected: 'a size in bytes, or with k, m or g (such as 10g), or 0' };
 }
 
+/** `auto`, or what `parse` accepts. */
+function autoOr(parse: (raw: string) => { value: number } | { expected: string }) {
+  return (raw: string) => {
+    if (raw.trim() === 'auto') return { value: 'auto' as const };
+    const parsed = parse(raw);
+    return 'expected' in parsed ? { expected: `auto or ${parsed.expected}` } : parsed;
+  };
+}
+
 function oneOf(...choices: string[]) {
   return (raw: string) =>
     choices.includes(raw.trim()) ? { value: raw.trim() } : { expected: `one of ${choices.join(', ')}` };
@@ -260,6 +271,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },
   { key: 'dump', flag: 'dump', default: 'false', doc: 'Write the effective settings to settings.conf in the working directory, then start.', parse: bool },
+  { key: 'config', flag: 'config', default: '', doc: 'A settings file as --dump writes it (flag = value lines, # comments); flags and variables win over it, secrets are never read from it.', parse: optionalText },
   { key: 'gitUrl', flag: 'git-url', default: '', doc: 'Repository cloned into the images directory at start-up when that folder is missing or empty (no password in the URL: use a credential helper or an SSH key); unset: the folder is used as it is.', show: withoutPassword, parse: gitUrl },
   { key: 'gitBranch', flag: 'git-branch', default: '', doc: "Branch that --git-url clones; unset: the remote's default branch. syncImages follows the checked-out branch's upstream.", parse: branchName },
   { key: 'gitTimeout', flag: 'git-timeout', default: '60', doc: 'Seconds a git command (clone, fetch, merge) may go without output before it is stopped.', parse: int(1, 3600) },
@@ -298,6 +310,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },
   { key: 'maxSourceBytes', flag: 'max-source-bytes', default: String(50 * MIB), doc: 'Sources larger than this many bytes are refused before decoding.', parse: int(1, 4096 * MIB) },
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
+  { key: 'shutdownTimeout', flag: 'shutdown-timeout', default: 'auto', doc: 'Seconds a stop (SIGTERM, SIGINT) waits for requests and renders in flight before it exits 1; auto: --processing-timeout plus 15.', parse: autoOr(int(1, 86_400)) },
   { key: 'processingConcurrency', flag: 'processing-concurrency', default: '0', doc: 'Derivatives rendered at once; 0 means twice the number of CPUs (each render runs one libvips thread and waits on reads and writes part of the time: measured about 5% more images per second than one per CPU).', parse: int(0, 256) },
   { key: 'maxQueue', flag: 'max-queue', default: '100', doc: 'Renders allowed to wait for a slot; past that a request is refused with 503 and Retry-After.', parse: int(0, 100000) },
   { key: 'logHits', flag: 'log-hits', default: 'true', doc: 'Log each image request answered from memory at info, like every other request; false logs those at debug only (they still count in /metrics and /health). On a busy server the line costs up to a tenth of such a request.', parse: bool },

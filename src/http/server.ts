@@ -134,6 +134,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   await registerGraphQLRoute(app, options.graphql);
   if (options.playgroundAssets) await registerPlayground(app, { assetsDir: options.playgroundAssets, log: options.logger });
 
+  // Someone who opens the server's address finds where everything is.
+  app.get('/', async (_request, reply) =>
+    reply.header('Cache-Control', 'no-store').send({
+      name: 'goimgserver',
+      version: options.version,
+      graphql: GRAPHQL_PATH,
+      playground: options.playgroundAssets ? '/playground' : null,
+      health: '/health',
+      ready: '/ready',
+      metrics: options.metrics ? '/metrics' : null,
+      images: `${IMAGE_PREFIX}{path}/… (signed URLs from the GraphQL API)`,
+    }),
+  );
+
   app.get('/health', async (_request, reply) => {
     const { imagesProcessed, active, queued } = options.service.stats();
     return reply.header('Cache-Control', 'no-store').send({

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeSource, writeFile } from '../helpers/images';
+import { VERSION } from '../../src/app';
+import { SETTINGS, envName } from '../../src/config/settings';
 import { graphql, MAIN, spawnServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
@@ -25,6 +27,23 @@ describe('the command line', () => {
     expect(stderr).toContain('Expected an integer from 0 to 100000 for GOIMGSERVER_MAX_QUEUE but received "lots"');
   });
 
+  it.each([['--help'], ['-h'], ['--port', '1', '--help']])('prints every setting for %j and exits 0 without starting', (...args) => {
+    const run = spawnSync(process.execPath, [MAIN, ...args], { cwd: root, env: { PATH: process.env.PATH } });
+    expect(run.status).toBe(0);
+    const help = run.stdout.toString();
+    expect(help).toContain(`goimgserver ${VERSION}`);
+    for (const def of SETTINGS) {
+      expect(help).toContain(def.secret ? envName(def) : `--${def.flag} (${envName(def)})`);
+      expect(help).toContain(`[default: ${def.default === '' ? 'unset' : def.default}]`);
+    }
+    expect(help.split('\n').every((line) => line.length <= 100)).toBe(true);
+  });
+
+  it('prints its version', () => {
+    const run = spawnSync(process.execPath, [MAIN, '--version'], { cwd: root, env: { PATH: process.env.PATH } });
+    expect([run.status, run.stdout.toString()]).toEqual([0, `${VERSION}\n`]);
+  });
+
   it('refuses to start without an images directory', () => {
     const run = spawnSync(process.execPath, [MAIN, '--imagesdir', 'nowhere'], { cwd: root, env: { PATH: process.env.PATH } });
     expect(run.status).toBe(2);
@@ -42,8 +61,21 @@ describe('the command line', () => {
     expect(settings).toContain('allow-unsigned = true  # environment');
     expect(settings).toContain('dump = true  # flag');
 
+    const home = await fetch(`${address}/`);
+    expect([home.status, await home.json()]).toEqual([200, expect.objectContaining({ graphql: '/graphql', playground: '/playground', health: '/health', version: VERSION })]);
+
+    // The dump starts the same server again.
+    const again = await spawnServer(['--config', 'settings.conf', '--dump', 'false'], {}, root);
+    expect((await fetch(`${again.address}/img/cat/100`)).status).toBe(200);
+    expect(await again.stop()).toBe(0);
+
     expect(await server.stop()).toBe(0);
     const lines = server.output().trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.find((line) => line.msg === 'goimgserver listening')).toMatchObject({
+      graphql: `${address}/graphql`,
+      playground: `${address}/playground`,
+      health: `${address}/health`,
+    });
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'request', status: 200, reqId: expect.any(String) })]));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM' })]));
   });

@@ -81,6 +81,28 @@ describe('on SIGTERM', () => {
     expect(order.indexOf('stopped')).toBeGreaterThan(order.lastIndexOf('request'));
   });
 
+  it('gives up at --shutdown-timeout when a render outlasts it, and says so', async () => {
+    const imagesDir = path.join(root, 'bound', 'images');
+    await writeNoise(path.join(imagesDir, 'noise.jpg'), 2000, 1400);
+    const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'bound', 'cache'), '--precache', 'false', '--shutdown-timeout', '1'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
+    // A full-size AVIF of noise takes libvips seconds.
+    const inFlight = fetch(`${server.address}/img/noise/2000x1400/avif`).then(
+      (response) => response.status,
+      () => 'cut',
+    );
+    await until(async () => (await health(server)).processing.active >= 1);
+    expect(await server.stop()).toBe(1);
+    expect(await inFlight).toBe('cut');
+    const lines = logLines(server);
+    const stopping = lines.find((line) => line.msg === 'shutting down') as { time: number };
+    const gaveUp = lines.find((line) => line.msg === 'shutdown took too long (--shutdown-timeout); exiting') as { time: number; boundSeconds: number };
+    expect(gaveUp.boundSeconds).toBe(1);
+    // The process itself ends once libvips returns from the render it is in (Node joins its
+    // threads on exit); the decision is taken at the bound.
+    expect(gaveUp.time - stopping.time).toBeGreaterThanOrEqual(1000);
+    expect(gaveUp.time - stopping.time).toBeLessThan(2500);
+  });
+
   it('during the pre-cache: waits for the renders started, starts no more, and leaves only whole files', async () => {
     const imagesDir = path.join(root, 'precache', 'images');
     const cacheDir = path.join(root, 'precache', 'cache');

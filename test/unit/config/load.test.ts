@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatSettings } from '../../../src/config/dump';
-import { ConfigError, loadConfig } from '../../../src/config/load';
+import { ConfigError, loadConfig, shutdownBoundMs } from '../../../src/config/load';
 import { tempDir } from '../../helpers/temp';
 
 const CWD = '/srv/app';
@@ -234,5 +234,71 @@ describe('presets', () => {
   it('refuses presets-only mode without presets, or with unsigned URLs it could not bound', () => {
     expect(problemsOf(['--presets-only'])).toEqual(['--presets-only needs --presets']);
     expect(problemsOf(['--presets-only', '--presets', 'a: 100', '--allow-unsigned'])).toEqual(['--presets-only cannot bound unsigned URLs: turn --allow-unsigned off']);
+  });
+});
+
+describe('settings files (--config)', () => {
+  const dir = tempDir();
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  // Where values came from differs by design, and the file cannot name itself or re-dump.
+  const comparable = (config: ReturnType<typeof loadConfig>) =>
+    Object.fromEntries(Object.entries(config).filter(([key]) => !['origins', 'dump', 'config'].includes(key)));
+
+  it('reads back what --dump writes, every setting equal, secrets left to the environment', () => {
+    const env = {
+      GOIMGSERVER_SIGNING_SECRET: SECRET,
+      GOIMGSERVER_ADMIN_TOKENS: 'ops:admin-token-0123456789abcdef',
+      GOIMGSERVER_PRESETS: 'thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60',
+      GOIMGSERVER_RATE_LIMIT_RENDERS: '30/10s',
+    };
+    const flags = ['--port', '8123', '--cors-origins', 'https://a.example,https://b.example', '--trusted-proxies', '10.0.0.0/8,127.0.0.1', '--rate-limit-image', 'off',
+      '--public-url', 'https://img.example/base', '--cache-max-size', '10g', '--shutdown-timeout', '90', '--presets-only', 'false', '--log-level', 'warn', '--dump'];
+    const first = loadConfig(flags, env, CWD);
+    const file = write('settings.conf', formatSettings(first));
+    const secretsOnly = { GOIMGSERVER_SIGNING_SECRET: SECRET, GOIMGSERVER_ADMIN_TOKENS: env.GOIMGSERVER_ADMIN_TOKENS };
+    const again = loadConfig(['--config', file], secretsOnly, '/elsewhere');
+    expect(comparable(again)).toEqual(comparable(first));
+    expect(again.origins.port).toBe('config');
+    expect(again.origins.signingSecret).toBe('environment');
+    // The dump never holds a secret, so without the environment none comes back.
+    expect(loadConfig(['--config', file], {}, CWD).adminTokens).toEqual([]);
+  });
+
+  it('lets flags and variables win over the file, and the file over the defaults', () => {
+    const file = write('layers.conf', '# mine\nport = 7000\nmax-batch = 50   # a comment\nmax-queue=9\n\n');
+    const config = loadConfig(['--config', file, '--port', '7001'], { GOIMGSERVER_MAX_BATCH: '60' }, CWD);
+    expect([config.port, config.maxBatch, config.maxQueue, config.maxDepth]).toEqual([7001, 60, 9, loadConfig([], {}, CWD).maxDepth]);
+    expect(loadConfig([], { GOIMGSERVER_CONFIG: file }, CWD).port).toBe(7000);
+  });
+
+  it.each([
+    ['nonsense line', 'Expected flag = value with a known setting in', 'line 1'],
+    ['port = 80\nwidth = 3', 'Expected flag = value with a known setting in', 'line 2'],
+    ['signing-secret = hunter2-hunter2-hunter2-hunter2-hunter2', 'signing-secret in', 'is a secret'],
+    ['config = other.conf', 'Expected no config setting inside a settings file', 'line 1'],
+    ['port = eighty', 'Expected an integer from 0 to 65535 for port (', 'line 1)'],
+  ])('refuses %j, naming the line', (text, first, second) => {
+    const file = write(`bad-${Math.random()}.conf`, text);
+    const problems = problemsOf(['--config', file]).join('\n');
+    expect(problems).toContain(first);
+    expect(problems).toContain(second);
+    expect(problems).not.toContain('hunter2');
+  });
+
+  it('refuses a file it cannot read, naming it', () => {
+    expect(problemsOf(['--config', path.join(dir, 'missing.conf')])).toEqual([expect.stringMatching(/^Expected a readable settings file for --config but received ".*missing.conf" \(ENOENT\)$/)]);
+  });
+});
+
+describe('the shutdown bound', () => {
+  it('outlasts the render timeout by default, follows it, and takes a number of seconds', () => {
+    expect(shutdownBoundMs(loadConfig([], {}, CWD))).toBe(45_000);
+    expect(shutdownBoundMs(loadConfig(['--processing-timeout', '120'], {}, CWD))).toBe(135_000);
+    expect(shutdownBoundMs(loadConfig(['--shutdown-timeout', '5'], {}, CWD))).toBe(5_000);
+    expect(problemsOf(['--shutdown-timeout', 'soon'])).toEqual(['Expected auto or an integer from 1 to 86400 for --shutdown-timeout but received "soon"']);
   });
 });
