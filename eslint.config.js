@@ -11,6 +11,6 @@ module.exports = tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['playground/**/*.js'], languageOptions: { globals: { document: 'readonly', location: 'readonly', Worker: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', globalThis: 'readonly' } } },
+  { files: ['playground/**/*.js'], languageOptions: { globals: { document: 'readonly', location: 'readonly', localStorage: 'readonly', Worker: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', globalThis: 'readonly' } } },
   { files: ['**/*.js'], languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', Buffer: 'readonly', process: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

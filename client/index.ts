@@ -1,8 +1,8 @@
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 import {
   CacheStatsDocument,
-  GalleryDocument,
   ClearCacheDocument,
+  GalleryDocument,
   ImageDocument,
   ImagePresetsDocument,
   ImagesDocument,
@@ -14,36 +14,44 @@ import {
   type ImageQueryVariables,
   type ImagesQueryVariables,
   type ResponsiveQueryVariables,
-} from './generated/graphql';
+} from './generated/graphql.js';
 
-export * from './generated/graphql';
+// The .js extension is what Node's ESM resolution (NodeNext) needs; TypeScript, bundlers and
+// the tests map it to the .ts file.
+export * from './generated/graphql.js';
 
+// Optional options also take `undefined`, so that `token: process.env.X` compiles under
+// `exactOptionalPropertyTypes`.
 export interface ClientOptions {
   /** The server's GraphQL endpoint, such as `https://images.example.com/graphql`. */
   url: string;
   /** An administrator token, sent as `Authorization: Bearer <token>`; only administrative operations need it. */
-  token?: string;
+  token?: string | undefined;
   /** Extra request headers. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** The fetch to use; the global one by default (browsers, Node 18 and later). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** A GraphQL error answered by the server, with its `extensions.code` (BAD_USER_INPUT, RATE_LIMITED, ...). */
+// Fields are declared rather than taken as parameter properties, which `erasableSyntaxOnly`
+// (Vite's templates, Node's type stripping) refuses.
 export class GoimgserverError extends Error {
   override name = 'GoimgserverError';
+  readonly code: string;
+  /** Seconds to wait before retrying, for RATE_LIMITED. */
+  readonly retryAfter: number | undefined;
+  /** Where in the answer the error is, such as `["images", 2]`. */
+  readonly path: ReadonlyArray<string | number> | undefined;
+  /** The image path a failed batch item was asked for. */
+  readonly imagePath: string | undefined;
 
-  constructor(
-    readonly code: string,
-    message: string,
-    /** Seconds to wait before retrying, for RATE_LIMITED. */
-    readonly retryAfter?: number,
-    /** Where in the answer the error is, such as `["images", 2]`. */
-    readonly path?: ReadonlyArray<string | number>,
-    /** The image path a failed batch item was asked for. */
-    readonly imagePath?: string,
-  ) {
+  constructor(code: string, message: string, retryAfter?: number, path?: ReadonlyArray<string | number>, imagePath?: string) {
     super(message);
+    this.code = code;
+    this.retryAfter = retryAfter;
+    this.path = path;
+    this.imagePath = imagePath;
   }
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeSource } from '../helpers/images';
 import { fetchBody, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
@@ -73,6 +73,54 @@ describe('the playground in production', () => {
   });
 });
 
+/**
+ * Everything the page's origin keeps in localStorage, sessionStorage and IndexedDB (every
+ * database, every object store, keys and values, binary values decoded), as text per area.
+ */
+async function dumpStorage(page: Page): Promise<{ localStorage: string; sessionStorage: string; indexedDB: string }> {
+  return page.evaluate(`(async () => {
+    const done = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const text = async (value) => {
+      if (value instanceof Blob) return value.text();
+      if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return new TextDecoder().decode(value);
+      if (value instanceof Map) value = Object.fromEntries(value);
+      if (value instanceof Set) value = [...value];
+      if (value && typeof value === 'object') {
+        const parts = await Promise.all(Object.entries(value).map(async ([key, inner]) => key + ': ' + (await text(inner))));
+        return '{' + parts.join(', ') + '}';
+      }
+      return String(value);
+    };
+    const entries = (storage) => Object.keys(storage).map((key) => key + '=' + storage.getItem(key)).join('\\n');
+    const databases = [];
+    for (const { name } of await indexedDB.databases()) {
+      const db = await done(indexedDB.open(name));
+      for (const storeName of db.objectStoreNames) {
+        const store = db.transaction(storeName, 'readonly').objectStore(storeName);
+        const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+        databases.push(name + '/' + storeName + ': ' + (await text(keys)) + ' ' + (await text(values)));
+      }
+      db.close();
+    }
+    return { localStorage: entries(localStorage), sessionStorage: entries(sessionStorage), indexedDB: databases.join('\\n') };
+  })()`);
+}
+
+/** Retries `check` until it passes, for up to five seconds. */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await check();
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 describe('the playground in a real browser', () => {
   let server: TestServer;
   let browser: Browser;
@@ -104,6 +152,15 @@ describe('the playground in a real browser', () => {
     return { body: (await response.json()) as { data?: Record<string, unknown> }, authorization: response.request().headers().authorization };
   }
 
+  /** The visible text of the Monaco editor under `section` (Monaco lays text out with non-breaking spaces). */
+  async function editorText(page: Page, section: string): Promise<string> {
+    return (await page.locator(`${section} .monaco-editor .view-lines`).last().innerText()).replaceAll('\u00a0', ' ').trim();
+  }
+
+  async function showHeaders(page: Page) {
+    await page.getByRole('button', { name: 'Headers' }).click();
+  }
+
   it('opens from /graphql and runs the image query it starts with', async () => {
     const page = await open(`${server.url}/graphql`);
     expect(page.url()).toBe(`${server.url}/playground`);
@@ -112,6 +169,7 @@ describe('the playground in a real browser', () => {
     // Monaco lays text out with non-breaking spaces, which \s matches. A locator waits from
     // Playwright's own isolated script, which the page's CSP (no eval) does not govern.
     await page.locator('.graphiql-response').filter({ hasText: /"height":\s*200/ }).waitFor({ timeout: 10_000 });
+    expect(await editorText(page, '.graphiql-query-editor')).toMatch(/GOIMGSERVER_ADMIN_TOKENS[\s#]+\(comma-separated name:token pairs\)/);
     await page.close();
   });
 
@@ -123,6 +181,59 @@ describe('the playground in a real browser', () => {
     const { body, authorization } = await run(page, 'Stats');
     expect(authorization).toBe(`Bearer ${TOKEN}`);
     expect(body.data).toEqual({ cacheStats: { files: expect.any(Number), hits: expect.any(Number), misses: expect.any(Number) } });
+    await page.close();
+  });
+
+  it('finds what a page put in localStorage, sessionStorage and IndexedDB, binary values included', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/health`);
+    await page.evaluate(`(async () => {
+      localStorage.setItem('saved', JSON.stringify({ deep: ['marker-local'] }));
+      sessionStorage.setItem('saved', 'marker-session');
+      const open = indexedDB.open('control', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('things');
+      const db = await new Promise((resolve) => { open.onsuccess = () => resolve(open.result); });
+      const transaction = db.transaction('things', 'readwrite');
+      transaction.objectStore('things').put({ nested: { bytes: new TextEncoder().encode('marker-idb-value') } }, 'a');
+      transaction.objectStore('things').put(1, 'marker-idb-key');
+      await new Promise((resolve) => { transaction.oncomplete = resolve; });
+      db.close();
+    })()`);
+    const dump = await dumpStorage(page);
+    expect(dump.localStorage).toContain('marker-local');
+    expect(dump.sessionStorage).toContain('marker-session');
+    expect(dump.indexedDB).toContain('marker-idb-value');
+    expect(dump.indexedDB).toContain('marker-idb-key');
+    await page.close();
+  });
+
+  it('keeps the admin token out of localStorage, sessionStorage and IndexedDB, and keeps the query, across a reload', async () => {
+    const page = await open(`${server.url}/playground`);
+    await page.locator('.graphiql-query-editor .monaco-editor').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('mutation ClearAll { clearCache { clearedFiles } }');
+    await showHeaders(page);
+    await page.locator('.graphiql-editor-tool .monaco-editor').last().click();
+    await page.keyboard.insertText(`{"authorization": "Bearer ${TOKEN}"}`);
+    const first = await run(page, 'ClearAll');
+    expect(first.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(first.body.data).toEqual({ clearCache: { clearedFiles: expect.any(Number) } });
+    expect(await editorText(page, '.graphiql-editor-tool')).toContain(TOKEN);
+
+    // GraphiQL writes its tabs 500 ms after a change: wait until they hold the query.
+    await eventually(async () => expect((await dumpStorage(page)).localStorage).toMatch(/^graphiql:tabState=.*ClearAll/m));
+    expect(JSON.stringify(await dumpStorage(page))).not.toContain(TOKEN);
+
+    await page.reload();
+    await page.waitForSelector('.graphiql-execute-button');
+    expect(JSON.stringify(await dumpStorage(page))).not.toContain(TOKEN);
+    expect(await editorText(page, '.graphiql-query-editor')).toContain('mutation ClearAll { clearCache { clearedFiles } }');
+    await showHeaders(page);
+    expect(await editorText(page, '.graphiql-editor-tool')).toBe('');
+    expect(await page.locator('.graphiql-footer').innerText()).toContain('GOIMGSERVER_ADMIN_TOKENS');
+    const again = await run(page, 'ClearAll');
+    expect(again.authorization).toBeUndefined();
+    expect(again.body).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     await page.close();
   });
 
