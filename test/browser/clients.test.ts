@@ -166,3 +166,23 @@ describe('a page on an origin not listed in --cors-admin-origins', () => {
     expect(auditLines()).toBe(audited);
   });
 });
+
+describe('an origin listed in --cors-admin-origins while --cors-origins lists others', () => {
+  let listed: TestServer;
+  let page: Page;
+
+  beforeAll(async () => {
+    listed = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-listed'), '--cors-origins', strangers.origin, '--cors-admin-origins', admins.origin], {
+      GOIMGSERVER_SIGNING_SECRET: 'browser-clients-secret-0123456789abcdef',
+      GOIMGSERVER_ADMIN_TOKENS: `ops:${TOKEN}`,
+    });
+    page = await open(admins.origin);
+  });
+  afterAll(() => listed?.close());
+
+  it.each(CLIENTS)('%s still administers, and runs the public queries', async (name) => {
+    const { image, administer } = await page.evaluate(([name, api, token, request]) => clientMatrix.administerFromElsewhere(name, api, token, request), [name, `${listed.url}/graphql`, TOKEN, REQUESTS.image] as const);
+    expect(image).toMatchObject({ url: expect.stringMatching(signed('photo', 400, 'webp')), width: 400, height: 250 });
+    expect(administer).toBe('administered');
+  });
+});
