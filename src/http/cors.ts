@@ -5,7 +5,7 @@ import { sendError } from './errors';
 export interface CorsOptions {
   /** Origins whose pages may call the API (`https://app.example.com`), or `*` for any. @default ['*'] */
   origins: readonly string[];
-  /** Origins whose pages may send an Authorization header (administration from a browser). @default [] */
+  /** Origins whose pages may send an Authorization header (administration from a browser), and so call the API at all. @default [] */
   adminOrigins: readonly string[];
 }
 
@@ -28,8 +28,10 @@ function sameOrigin(origin: string, request: FastifyRequest): boolean {
  */
 export function registerCors(app: FastifyInstance, graphqlPath: string, imagePrefix: string, options: CorsOptions): void {
   const anyOrigin = options.origins.includes('*');
-  const allowed = (origin: string) => anyOrigin || options.origins.includes(origin);
-  const mayAdminister = (origin: string, request: FastifyRequest) => sameOrigin(origin, request) || options.adminOrigins.includes('*') || options.adminOrigins.includes(origin);
+  const anyAdminOrigin = options.adminOrigins.includes('*');
+  // An origin trusted to administer may call the API at all, whether --cors-origins names it or not.
+  const allowed = (origin: string) => anyOrigin || anyAdminOrigin || options.origins.includes(origin) || options.adminOrigins.includes(origin);
+  const mayAdminister = (origin: string, request: FastifyRequest) => sameOrigin(origin, request) || anyAdminOrigin || options.adminOrigins.includes(origin);
 
   function allowOrigin(reply: FastifyReply, origin: string): void {
     // The answer depends on the Origin unless every origin gets the same one.

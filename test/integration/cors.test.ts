@@ -116,3 +116,49 @@ describe('browsers on other origins, with listed origins', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(ADMIN_APP);
   });
 });
+
+describe('browsers on other origins, with an administration origin that --cors-origins does not list', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache3'), '--cors-origins', APP, '--cors-admin-origins', ADMIN_APP], env);
+  });
+  afterAll(() => server.close());
+
+  it('answers the administration origin as a listed one: queries, the Authorization header and mutations', async () => {
+    const allowed = await preflight(server, '/graphql', ADMIN_APP, 'content-type, authorization');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(ADMIN_APP);
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const query = await post(server, ADMIN_APP, QUERY);
+    expect(query.headers.get('access-control-allow-origin')).toBe(ADMIN_APP);
+    expect(query.json().data.image.width).toBe(100);
+    const mutation = await post(server, ADMIN_APP, 'mutation { clearCache { clearedFiles } }', { authorization: `Bearer ${TOKEN}` });
+    expect(mutation.json()).toEqual({ data: { clearCache: { clearedFiles: 0 } } });
+    expect(mutation.headers.get('access-control-allow-origin')).toBe(ADMIN_APP);
+  });
+
+  it('still answers other origins only as --cors-origins says', async () => {
+    const listed = await preflight(server, '/graphql', APP, 'content-type, authorization');
+    expect(listed.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(listed.headers.get('access-control-allow-headers')).not.toContain('authorization');
+    const stranger = await post(server, 'https://evil.example.net', QUERY);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('browsers on other origins, with listed origins and any origin for administration', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache4'), '--cors-origins', APP, '--cors-admin-origins', '*'], env);
+  });
+  afterAll(() => server.close());
+
+  it('answers every origin, naming it, with the Authorization header allowed', async () => {
+    const other = 'https://ops.example.org';
+    const allowed = await preflight(server, '/graphql', other, 'content-type, authorization');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(other);
+    expect(allowed.headers.get('vary')).toContain('Origin');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const mutation = await post(server, other, 'mutation { clearCache { clearedFiles } }', { authorization: `Bearer ${TOKEN}` });
+    expect(mutation.json()).toEqual({ data: { clearCache: { clearedFiles: 0 } } });
+  });
+});
