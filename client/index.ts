@@ -25,7 +25,7 @@ export * from './generated/graphql.js';
 export interface ClientOptions {
   /** The server's GraphQL endpoint, such as `https://images.example.com/graphql`. */
   url: string;
-  /** An administrator token, sent as `Authorization: Bearer <token>`; only administrative operations need it. */
+  /** A token sent as `Authorization: Bearer <token>`: an administrator's for administrative operations, or a client app's for budgets of its own. */
   token?: string | undefined;
   /** Extra request headers. */
   headers?: Record<string, string> | undefined;
