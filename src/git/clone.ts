@@ -15,6 +15,15 @@ export interface CloneOptions {
 export type CloneOutcome = 'cloned' | 'present' | 'not-empty';
 
 /**
+ * Where a clone of the images directory `dir` (absolute) is made before it is renamed into
+ * place: beside it, in its parent, so that the rename stays on one file system. That parent
+ * must be writable.
+ */
+export function cloneStagingDir(dir: string): string {
+  return path.join(path.dirname(dir), `.${path.basename(dir)}.clone-${randomBytes(6).toString('hex')}`);
+}
+
+/**
  * Clones the images repository when the images directory is missing or empty; a checkout
  * already there is used as it is (syncImages updates it), and any other content is left
  * alone and reported. The clone is made beside the directory and renamed into place, so
@@ -31,7 +40,7 @@ export async function cloneImagesRepository(options: CloneOptions, log: { info(o
 
   const parent = path.dirname(dir);
   await mkdir(parent, { recursive: true });
-  const staging = path.join(parent, `.${path.basename(dir)}.clone-${randomBytes(6).toString('hex')}`);
+  const staging = cloneStagingDir(dir);
   const branch = options.branch ? ['--branch', options.branch] : [];
   log.info({ dir, branch: options.branch || null }, 'cloning the images repository');
   try {

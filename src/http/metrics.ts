@@ -84,6 +84,10 @@ export function createMetrics() {
   const registry = new Registry();
   let sources: MetricsSources | null = null;
   collectDefaultMetrics({ register: registry, prefix: 'goimgserver_' });
+  // prom-client also registers these sums as gauges named *_total, which Prometheus reserves
+  // for counters (promtool check metrics fails on them); the per-type gauges without the
+  // suffix (nodejs_active_handles{type} and the like) stay, and sum to the same.
+  for (const total of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`goimgserver_nodejs_active_${total}_total`);
 
   const requests = createRequestTally(registry);
   const renderSeconds = new Histogram({

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS, envName } from '../../src/config/settings';
 import { ERROR_STATUS } from '../../src/errors';
 
-const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+const ROOT = path.resolve(__dirname, '../..');
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 describe('the README', () => {
   it('lists every setting with its variable, default and meaning, and nothing else', () => {
@@ -11,6 +12,16 @@ describe('the README', () => {
     expect(rows).toEqual(
       SETTINGS.map((def) => [def.secret ? undefined : def.flag, envName(def), def.default === '' ? 'unset' : `\`${def.default}\``, def.doc]),
     );
+  });
+
+  it('has a layout row for every folder of src/ and test/', () => {
+    const rows = new Set([...readme.matchAll(/^\| `([^`]+\/)` \|/gm)].map((m) => m[1]));
+    const folders = ['src', 'test'].flatMap((top) =>
+      readdirSync(path.join(ROOT, top), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${top}/${entry.name}/`),
+    );
+    expect(folders.filter((folder) => !rows.has(folder))).toEqual([]);
   });
 
   it('lists every error code with its HTTP status', () => {
