@@ -52,6 +52,11 @@ export async function createApp(config: Config, logger: Logger) {
   if (!imagesRoot || !(await fs.stat(imagesRoot)).isDirectory()) {
     throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
   }
+  // Listing it is what resolving a path does: a folder this user cannot list would answer every request with a default image.
+  const unreadable = await fs.opendir(imagesRoot).then((dir) => dir.close().then(() => null), (error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
+  if (unreadable) {
+    throw new StartupError(`The images directory ${config.imagesDir} cannot be read by this user (${unreadable}); fix its permissions or choose another (--imagesdir).`);
+  }
 
   const cacheRoot = await fs.realpath(config.cacheDir).catch(() => path.resolve(config.cacheDir));
   if (overlapping(imagesRoot, cacheRoot)) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeSource, writeFile } from '../helpers/images';
 import { VERSION } from '../../src/app';
@@ -48,6 +48,18 @@ describe('the command line', () => {
     const run = spawnSync(process.execPath, [MAIN, '--imagesdir', 'nowhere'], { cwd: root, env: { PATH: process.env.PATH } });
     expect(run.status).toBe(2);
     expect(run.stderr.toString()).toMatch(/images directory .*nowhere does not exist/);
+  });
+
+  it('refuses an images directory it cannot read, in one line naming the flag', () => {
+    const locked = path.join(root, 'locked');
+    // Its parent may be passed through (a temporary folder is private to its owner by default).
+    chmodSync(root, 0o755);
+    mkdirSync(locked, { mode: 0o000 });
+    chmodSync(locked, 0o000);
+    // Root reads every folder: the server runs as nobody then, as a service would run as its own user.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [MAIN, '--imagesdir', locked, '--cachedir', path.join(root, 'locked-cache'), '--precache', 'false'], { cwd: root, env: { PATH: process.env.PATH }, ...asUser });
+    expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: The images directory ${locked} cannot be read by this user (EACCES); fix its permissions or choose another (--imagesdir).\n`]);
   });
 
   it('dumps its settings, serves, logs JSON with request ids, and exits 0 on SIGTERM', async () => {
