@@ -1,6 +1,60 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
+// One owner per library: importing it anywhere else fails lint. Folders end in `/`.
+const LIBRARY_OWNERS = {
+  sharp: ['src/images/transform.ts'],
+  'simple-git': ['src/git/'],
+  fastify: ['src/http/'],
+  '@as-integrations/fastify': ['src/http/'],
+  'prom-client': ['src/http/metrics.ts'],
+  pino: ['src/main.ts', 'src/app.ts', 'src/http/'],
+  '@apollo/server': ['src/graphql/'],
+  'type-graphql': ['src/graphql/'],
+  dataloader: ['src/graphql/'],
+  graphql: ['src/graphql/', 'src/auth/', 'src/http/graphql-route.ts'],
+  'graphql-shield': ['src/auth/'],
+  'graphql-middleware': ['src/auth/'],
+  'graphql-rate-limit': ['src/auth/'],
+};
+
+// What each folder of the server may not reach: the domain (images/) and git know no
+// transport, no GraphQL, no shield; nothing below the transports reaches up into them.
+const TRANSPORTS = ['http', 'graphql', 'app', 'main'];
+const FORBIDDEN_FOLDERS = {
+  'src/images/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config'],
+  'src/git/': [...TRANSPORTS, 'auth', 'images', 'signing', 'config'],
+  'src/signing/': [...TRANSPORTS, 'auth', 'git', 'config'],
+  'src/auth/': [...TRANSPORTS, 'images', 'git', 'signing'],
+  'src/config/': [...TRANSPORTS, 'auth', 'git', 'signing'],
+  'src/fs/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config', 'images'],
+  'src/graphql/': ['http', 'app', 'main'],
+  'src/http/': ['app', 'main'],
+  'src/': [],
+};
+
+const owns = (owner, file) => (owner.endsWith('/') ? file.startsWith(owner) : file === owner);
+
+/** The no-restricted-imports rule for a file (or any file of a folder, given as `folder/x.ts`). */
+function boundaries(file) {
+  const folder = Object.keys(FORBIDDEN_FOLDERS).find((prefix) => file.startsWith(prefix));
+  const foreign = Object.entries(LIBRARY_OWNERS).filter(([, owners]) => !owners.some((owner) => owns(owner, file)));
+  const message = (library, owners) => `${library} belongs to ${owners.join(', ')}.`;
+  // A bare name as a pattern would also match a folder of that name (./graphql/...): names are exact paths, subpaths anchored patterns.
+  const paths = foreign.map(([library, owners]) => ({ name: library, message: message(library, owners) }));
+  const libraries = foreign.map(([library, owners]) => ({ group: [`/${library}/*`], message: message(library, owners) }));
+  // From src/ itself the folders are ./name; from inside one, ../name at any depth.
+  const up = folder === 'src/' ? '\\./' : '(\\.\\./)+';
+  const folders = FORBIDDEN_FOLDERS[folder].map((name) => ({ regex: `^${up}${name}(/|$)`, message: `${folder} may not import ${name}/: see the layering in eslint.config.js.` }));
+  return { 'no-restricted-imports': ['error', { paths, patterns: [...libraries, ...folders] }] };
+}
+
+const boundaryBlocks = [
+  ...Object.keys(FORBIDDEN_FOLDERS).map((folder) => ({ files: [folder === 'src/' ? 'src/*.ts' : `${folder}**/*.ts`], rules: boundaries(`${folder}x.ts`) })),
+  // Files that own a library get their own list, which replaces their folder's.
+  ...[...new Set(Object.values(LIBRARY_OWNERS).flat().filter((owner) => !owner.endsWith('/')))].map((file) => ({ files: [file], rules: boundaries(file) })),
+];
+
 module.exports = tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'cache/', 'client/generated/'] },
   js.configs.recommended,
@@ -11,6 +65,7 @@ module.exports = tseslint.config(
       'no-console': 'error',
     },
   },
+  ...boundaryBlocks,
   { files: ['playground/**/*.js'], languageOptions: { globals: { document: 'readonly', location: 'readonly', localStorage: 'readonly', Worker: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', globalThis: 'readonly' } } },
   { files: ['**/*.js'], languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', Buffer: 'readonly', process: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

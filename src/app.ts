@@ -26,6 +26,8 @@ import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
 import { createResolver, type ResolverFs } from './images/resolve';
 import { createImageService } from './images/service';
+import { createInvalidation } from './images/invalidation';
+import { createPreviews } from './images/previews';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createUrlSigner } from './signing/url-signer';
@@ -89,16 +91,20 @@ export async function createApp(config: Config, logger: Logger) {
   );
   const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxOutputPixels: config.maxOutputPixels };
   const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
+  const metadata = createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes });
+  const limiter = createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue });
   const service = createImageService({
     bounds: limits,
     timeoutSeconds: config.processingTimeout,
     resolver,
     transformer,
-    metadata: createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes }),
+    metadata,
     cache,
-    limiter: createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue }),
+    limiter,
     onRender: (format, seconds) => metrics?.observeRender(format, seconds),
   });
+  const previews = createPreviews({ bounds: limits, metadata, limiter, transformer });
+  const invalidation = createInvalidation({ resolver, cache });
   metrics?.attach({ stats: service.stats, cacheStats: cache.stats });
 
   let secret = config.signingSecret;
@@ -121,8 +127,8 @@ export async function createApp(config: Config, logger: Logger) {
     dir: imagesRoot,
     git,
     invalidation: {
-      snapshot: service.cachedSources,
-      clear: async (before, changed) => (await service.clearChangedSources(before, changed)).files,
+      snapshot: invalidation.cachedSources,
+      clear: async (before, changed) => (await invalidation.clearChangedSources(before, changed)).files,
     },
     onOutcome: (outcome) => metrics?.observeSync(outcome),
   });
@@ -153,8 +159,8 @@ export async function createApp(config: Config, logger: Logger) {
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
-        describer: createImageDescriber({ service, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
-        admin: createAdminOperations({ service, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        describer: createImageDescriber({ service, previews, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
+        admin: createAdminOperations({ service, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
@@ -172,6 +178,7 @@ export async function createApp(config: Config, logger: Logger) {
   return {
     server,
     service,
+    previews,
     precache,
     /** Starts listening; the pre-cache (when on) runs in the background while requests are served. */
     async listen(): Promise<string> {

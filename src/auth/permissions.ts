@@ -4,7 +4,8 @@ import { deny, rule, shield } from 'graphql-shield';
 import type { Store } from 'graphql-rate-limit';
 import { AppError } from '../errors';
 import type { Caller } from './identify';
-import { createRateLimitRules, type Budget, type ClientContext } from './rate-limits';
+import type { Budget } from '../config/settings';
+import { createRateLimitRules, type ClientContext } from './rate-limits';
 
 /** What the rules read from the GraphQL context. */
 export interface AuthContext extends ClientContext {

@@ -1,7 +1,8 @@
 import { Store, type Identity } from 'graphql-rate-limit';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 export interface MemoryStoreOptions {
-  /** Clients × fields remembered at most; the least recently used is forgotten first. @default 50_000 */
+  /** Clients × fields remembered at most; the least recently used is forgotten first. @default MEMORY_BOUNDS.rateLimitEntries */
   maxEntries?: number;
   /** Timestamps kept per entry: the largest budget, since older calls cannot matter. @default 10_000 */
   maxTimestamps?: number;
@@ -19,7 +20,7 @@ export class MemoryRateLimitStore extends Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
-    this.maxEntries = options.maxEntries ?? 50_000;
+    this.maxEntries = options.maxEntries ?? MEMORY_BOUNDS.rateLimitEntries;
     this.maxTimestamps = options.maxTimestamps ?? 10_000;
   }
 

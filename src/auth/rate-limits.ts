@@ -1,13 +1,9 @@
 import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
 import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
+import type { Budget } from '../config/settings';
 import { AppError } from '../errors';
 
-/** At most `max` calls per `windowSeconds` per client; `max` 0 turns the limit off. */
-export interface Budget {
-  readonly max: number;
-  readonly windowSeconds: number;
-}
 
 /** What the rate-limit rules read from the GraphQL context: who the client is. */
 export interface ClientContext {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { Log } from '../log';
 import { openGit, progressLogger, type GitSettings } from './git';
 
 export interface CloneOptions {
@@ -29,7 +30,7 @@ export function cloneStagingDir(dir: string): string {
  * alone and reported. The clone is made beside the directory and renamed into place, so
  * a failed or interrupted clone never leaves a half-filled images directory.
  */
-export async function cloneImagesRepository(options: CloneOptions, log: { info(obj: object, msg: string): void }): Promise<CloneOutcome> {
+export async function cloneImagesRepository(options: CloneOptions, log: Log): Promise<CloneOutcome> {
   const dir = path.resolve(options.dir);
   const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
 import { AppError } from '../errors';
+import type { Log } from '../log';
 
 export interface GitOptions {
   /** Seconds a git command may go without output before it is stopped. */
@@ -135,7 +136,7 @@ export function openGit(dir: string, options: GitOptions): SimpleGit {
 }
 
 /** Logs git's progress once per stage and every quarter, not once per line. */
-export function progressLogger(log: { info(obj: object, msg: string): void }, message: string) {
+export function progressLogger(log: Log, message: string) {
   let last = '';
   return (event: SimpleGitProgressEvent) => {
     const mark = `${event.stage}:${Math.floor(event.progress / 25)}`;

@@ -1,13 +1,9 @@
 import { realpath } from 'node:fs/promises';
 import { GitError, type SimpleGit } from 'simple-git';
 import { AppError, toAppError, type ErrorCode } from '../errors';
+import type { Log } from '../log';
 import { parseNameStatus, type FileChange } from './changes';
 import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './git';
-
-export interface SyncLog {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 /**
  * How a sync keeps the derivative cache true: `snapshot` runs before the checkout moves,
@@ -60,7 +56,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
   let running: Promise<SyncResult> | null = null;
   let lastSync: SyncStatus['lastSync'] = null;
 
-  async function git(log: SyncLog): Promise<SimpleGit> {
+  async function git(log: Log): Promise<SimpleGit> {
     const overrides = await checkoutOverrides(options.dir, options.git);
     return openGit(options.dir, { ...options.git, overrides, onProgress: progressLogger(log, 'sync progress') });
   }
@@ -87,7 +83,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     return name || null;
   }
 
-  async function run(log: SyncLog): Promise<SyncResult> {
+  async function run(log: Log): Promise<SyncResult> {
     const repo = await git(log);
     await checkRepository(repo);
     const branch = await branchOf(repo);
@@ -120,7 +116,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };
   }
 
-  async function record(log: SyncLog): Promise<SyncResult> {
+  async function record(log: Log): Promise<SyncResult> {
     log.info({ dir: options.dir }, 'sync started');
     try {
       const result = await run(log);
@@ -140,7 +136,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
 
   return {
     /** Runs a sync, or joins the one already running. */
-    sync(log: SyncLog): Promise<SyncResult> {
+    sync(log: Log): Promise<SyncResult> {
       running ??= record(log).finally(() => {
         running = null;
       });

@@ -1,7 +1,8 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { Log } from '../log';
 import type { Caller } from '../auth/identify';
 import type { ImageSync } from '../git/sync';
 import { parseImagePath } from '../images/path';
+import type { Invalidation } from '../images/invalidation';
 import type { ImageService } from '../images/service';
 import type { CacheClearResult, CacheStats } from './admin.type';
 import type { Auditor } from './audit';
@@ -10,6 +11,7 @@ import type { ImageSyncResult, SyncStatus } from './sync.type';
 
 export interface AdminOperationsOptions {
   service: ImageService;
+  invalidation: Invalidation;
   cacheStats(): { files: number; bytes: number };
   sync: ImageSync;
   auditor: Auditor;
@@ -20,7 +22,7 @@ export function createAdminOperations(options: AdminOperationsOptions) {
   const { service, sync } = options;
   const { audited } = options.auditor;
 
-  return function forRequest(log: FastifyBaseLogger, caller: Caller, clientId: string) {
+  return function forRequest(log: Log, caller: Caller, clientId: string) {
     const admin = caller.kind === 'admin' ? caller.name : 'nobody';
     return {
       /** Audits an administrative field refused to this caller. */
@@ -36,7 +38,7 @@ export function createAdminOperations(options: AdminOperationsOptions) {
 
       clearCache(path: string | null): Promise<CacheClearResult> {
         return audited(log, admin, 'clearCache', { path }, async () => {
-          const freed = await service.clear(path === null ? null : parseImagePath(path));
+          const freed = await options.invalidation.clear(path === null ? null : parseImagePath(path));
           log.info({ path, ...freed }, 'cache cleared');
           return { clearedFiles: freed.files, freedBytes: freed.bytes };
         });

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Log } from '../log';
 import { toAppError } from '../errors';
 
 export interface AuditEntry {
@@ -19,7 +19,7 @@ export interface AuditEntry {
  * arguments, outcome, duration; never a token), and optionally a JSON line in a file.
  */
 export function createAuditor(options: { file: string }) {
-  async function record(log: FastifyBaseLogger, entry: AuditEntry): Promise<void> {
+  async function record(log: Log, entry: AuditEntry): Promise<void> {
     log.info({ audit: entry }, 'admin action');
     if (!options.file) return;
     const line = `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`;
@@ -27,7 +27,7 @@ export function createAuditor(options: { file: string }) {
   }
 
   /** Runs an administrative action and records how it went. */
-  async function audited<T>(log: FastifyBaseLogger, admin: string, action: string, args: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  async function audited<T>(log: Log, admin: string, action: string, args: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const ms = () => Math.round((performance.now() - started) * 10) / 10;
     try {
@@ -41,7 +41,7 @@ export function createAuditor(options: { file: string }) {
   }
 
   /** Records an administrative field refused before it ran (no token, a wrong one, or over the budget). */
-  function refused(log: FastifyBaseLogger, client: string, action: string, code: string): void {
+  function refused(log: Log, client: string, action: string, code: string): void {
     void record(log, { admin: null, client, action, args: {}, outcome: 'refused', code, ms: 0 });
   }
 

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { Log } from '../log';
 import type { Caller, Identify } from '../auth/identify';
 import type { AdminOperations } from './admin-operations';
 import type { ImageDescriber } from './image-describer';
@@ -6,7 +6,7 @@ import type { RequestSummary } from './request-summary';
 
 /** What every resolver gets: the request's logger (which carries its id) and caller, and per-request loaders. */
 export interface GraphQLContext {
-  log: FastifyBaseLogger;
+  log: Log;
   caller: Caller;
   /** Whom rate limits count against: `admin:{name}` for administrators, `client:{name}` for client apps, else the client address. */
   clientId: string;
@@ -25,12 +25,12 @@ export interface ContextSources {
   /** The budget factor of client apps (--client-token-factor). */
   clientTokenFactor: number;
   describer(clientId: string, budgetFactor: number): ImageDescriber;
-  admin(log: FastifyBaseLogger, caller: Caller, clientId: string): AdminOperations;
+  admin(log: Log, caller: Caller, clientId: string): AdminOperations;
 }
 
 /** Builds each request's context from the HTTP request. */
 export function createContextFactory(sources: ContextSources) {
-  return (request: { ip: string; log: FastifyBaseLogger; headers: { authorization?: string | undefined } }, report: (summary: RequestSummary) => void): GraphQLContext => {
+  return (request: { ip: string; log: Log; headers: { authorization?: string | undefined } }, report: (summary: RequestSummary) => void): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
     const clientId = caller.kind === 'admin' || caller.kind === 'client' ? `${caller.kind}:${caller.name}` : request.ip;
     const budgetFactor = caller.kind === 'client' ? sources.clientTokenFactor : 1;

@@ -4,6 +4,7 @@ import { CONTENT_TYPES, type OutputFormat } from '../images/formats';
 import { parseImagePath } from '../images/path';
 import { planOutput, type OutputBounds } from '../images/plan';
 import type { ResolvedSource } from '../images/resolve';
+import type { Previews } from '../images/previews';
 import type { ImageService } from '../images/service';
 import { withPreset, type Preset } from '../images/presets';
 import { checkResponsiveRequest, planResponsive, type ResponsiveRequest } from '../images/responsive';
@@ -16,6 +17,7 @@ import type { ResponsiveImage } from './responsive.type';
 
 export interface DescriberOptions {
   service: ImageService;
+  previews: Previews;
   signer: UrlSigner;
   limits: SpecLimits & OutputBounds;
   /** Most paths one `images` query may ask for. @default 100 */
@@ -116,7 +118,7 @@ export function createImageDescriber(options: DescriberOptions) {
         sizes: sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
         sources: sources.map(({ format, images: list }) => ({ type: CONTENT_TYPES[format], srcSet: srcSet(list) })),
         candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
-        preview: () => forItem(path, service.preview(source, largest.spec, () => options.admitRender(clientId, budgetFactor))),
+        preview: () => forItem(path, options.previews.preview(source, largest.spec, () => options.admitRender(clientId, budgetFactor))),
       };
     }
 

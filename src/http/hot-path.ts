@@ -5,6 +5,7 @@ import { createMemo } from '../images/memo';
 import type { HotVariant, ImageService, Variant } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
 import type { Metrics } from './metrics';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 /** Headers every response carries, whichever path answers it. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
@@ -32,8 +33,7 @@ export function requestIdOf(request: IncomingMessage, generate: () => string): s
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : generate();
 }
 
-// URLs remembered at once; the oldest is forgotten first.
-const REMEMBERED_URLS = 10_000;
+const REMEMBERED_URLS = MEMORY_BOUNDS.hotUrls;
 
 interface HotAnswer {
   readonly hot: HotVariant;

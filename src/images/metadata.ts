@@ -2,11 +2,12 @@ import { AppError } from '../errors';
 import { createPromiseMemo } from './memo';
 import { inputOf, type ResolvedSource } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 export interface MetadataCacheOptions {
   /** Sources larger than this, in bytes, are refused before their header is read. */
   maxSourceBytes: number;
-  /** Headers remembered at most; the least recently used is forgotten first. @default 10_000 */
+  /** Headers remembered at most; the least recently used is forgotten first. @default MEMORY_BOUNDS.sourceHeaders */
   maxEntries?: number;
 }
 
@@ -16,7 +17,7 @@ export interface MetadataCacheOptions {
  * is not remembered, so a fixed file is read again.
  */
 export function createMetadataCache(transformer: Pick<Transformer, 'readMetadata'>, options: MetadataCacheOptions) {
-  const remembered = createPromiseMemo<SourceMetadata>(options.maxEntries ?? 10_000);
+  const remembered = createPromiseMemo<SourceMetadata>(options.maxEntries ?? MEMORY_BOUNDS.sourceHeaders);
   let reads = 0;
 
   function read(source: ResolvedSource): Promise<SourceMetadata> {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { hasSourceExtension } from './formats';
-import type { ImageService, Log } from './service';
+import type { Log } from '../log';
+import type { ImageService } from './service';
 import type { DerivativeSpec } from './spec';
 
 export interface PrecacheOptions {

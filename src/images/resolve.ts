@@ -4,6 +4,7 @@ import { fileVersion, type SourceIdentity } from './key';
 import { createMemo } from './memo';
 import { looksLikeParameter } from './spec';
 import type { SourceInput } from './transform';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 /** The little of the file system that resolution needs; `stat` follows symlinks. */
 export interface ResolverFs {
@@ -48,8 +49,7 @@ export interface ResolverOptions {
   recheckMs?: number;
 }
 
-// Paths whose resolution is remembered at once; the oldest is forgotten first.
-const REMEMBERED_PATHS = 10_000;
+const REMEMBERED_PATHS = MEMORY_BOUNDS.resolvedPaths;
 
 export const PLACEHOLDER_NAME = 'generated:placeholder';
 

@@ -1,21 +1,14 @@
 import { AppError } from '../errors';
+import type { Log } from '../log';
 import type { DiskCache } from './cache';
-import { CONTENT_TYPES, FILE_ENDINGS, SOURCE_EXTENSIONS, hasSourceExtension } from './formats';
+import { CONTENT_TYPES, FILE_ENDINGS } from './formats';
 import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
-import { createPromiseMemo } from './memo';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
-import { previewSpec, toPreview, type Preview } from './preview';
 import { inputOf, type ResolvedSource, type Resolver } from './resolve';
-import { canonicalParams, type DerivativeSpec } from './spec';
+import type { DerivativeSpec } from './spec';
 import { SourceGoneError, type Transformer } from './transform';
-
-/** The part of a pino logger the domain uses. */
-export interface Log {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 /** A derivative identified but not yet read or rendered: enough for ETags and headers. */
 export interface Variant {
@@ -94,9 +87,7 @@ export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant
 export function createImageService(options: ImageServiceOptions) {
   const { resolver, transformer, metadata, cache, limiter } = options;
   const flights = new Map<string, Flight>();
-  const previews = createPromiseMemo<Preview>(10_000);
   let processed = 0;
-  let previewsRendered = 0;
   let hits = 0;
   let misses = 0;
 
@@ -241,69 +232,6 @@ export function createImageService(options: ImageServiceOptions) {
     return data;
   }
 
-  /**
-   * Clears one image's variants under every spelling of its path (`cats/cat_white`,
-   * `cats/cat_white.jpg`, ...), or with no path the whole cache.
-   */
-  function clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
-    // Operators clear after changing files by hand: the next request looks at them again.
-    resolver.forget();
-    if (segments === null) return cache.clearAll();
-    const dir = segments.slice(0, -1).join('/');
-    const name = segments[segments.length - 1] as string;
-    const bare = hasSourceExtension(name) ? name.slice(0, name.lastIndexOf('.')) : name;
-    const names = [bare, ...SOURCE_EXTENSIONS.flatMap((extension) => [bare + extension, bare + extension.toUpperCase()])];
-    return cache.clearPaths(names.map((spelling) => (dir ? `${dir}/${spelling}` : spelling)));
-  }
-
-  /**
-   * The placeholder of a variant of `source` rendered with `spec`: made once per source
-   * version and crop, then kept in memory. Renders wait for a slot like any other and count
-   * against the caller's render budget (`beforeRender`).
-   */
-  function preview(source: ResolvedSource, spec: DerivativeSpec, beforeRender?: () => Promise<void>): Promise<Preview> {
-    return previews(`${source.file}\0${source.version}\0${canonicalParams(spec).join('/')}`, async () => {
-      const header = await metadata.get(source);
-      const small = previewSpec(spec, planOutput(header, spec, options.bounds));
-      await beforeRender?.();
-      const { image, dominant } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(header, small, options.bounds), header));
-      previewsRendered++;
-      return toPreview(image, dominant);
-    });
-  }
-
-  /** The source file that answers a requested path now; null when it cannot be resolved. */
-  function sourceOf(requestPath: string): Promise<string | null> {
-    return resolver.resolve(requestPath.split('/')).then(
-      (source) => source.relative,
-      () => null,
-    );
-  }
-
-  /** Which source answers each requested path that has derivatives cached. */
-  async function cachedSources(): Promise<Map<string, string | null>> {
-    resolver.forget();
-    const sources = new Map<string, string | null>();
-    for (const requestPath of await cache.requestPaths()) sources.set(requestPath, await sourceOf(requestPath));
-    return sources;
-  }
-
-  /**
-   * After the images changed (`changed`: paths inside the images directory), clears the
-   * requested paths whose source changed, or that another file answers now than `before`
-   * (an image added in place of its fallback, a deleted one, a new default).
-   */
-  async function clearChangedSources(before: ReadonlyMap<string, string | null>, changed: ReadonlySet<string>): Promise<{ files: number; bytes: number }> {
-    resolver.forget();
-    const stale: string[] = [];
-    for (const requestPath of await cache.requestPaths()) {
-      const now = await sourceOf(requestPath);
-      const then = before.get(requestPath);
-      if ((now !== null && changed.has(now)) || (then !== undefined && then !== now)) stale.push(requestPath);
-    }
-    return cache.clearPaths(stale);
-  }
-
   /** Settles once no render or cache write is running (those started meanwhile included). */
   async function settled(): Promise<void> {
     while (flights.size > 0) await Promise.allSettled([...flights.values()].map((flight) => flight.data));
@@ -316,18 +244,14 @@ export function createImageService(options: ImageServiceOptions) {
     knownCached,
     current: resolver.current,
     settled,
-    clear,
-    cachedSources,
-    clearChangedSources,
     splitRoute: resolver.splitRoute,
     metadata: metadata.get,
-    preview,
     prepare,
     load,
     hotVariant,
     loadHot,
     isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
-    stats: () => ({ imagesProcessed: processed, previewsRendered, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
+    stats: () => ({ imagesProcessed: processed, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
 import { createMemo } from '../images/memo';
 import { canonicalParams, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 export interface UrlSignerOptions {
   /** The HMAC-SHA256 key URLs are signed with. */
@@ -28,9 +29,8 @@ const SIGNATURE_TEXT = /^[\w-]{32}$/;
 
 const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 
-// URLs remembered once minted: the same variants are asked for again and again, and an HMAC
-// costs more than the rest of describing an image.
-const REMEMBERED_URLS = 10_000;
+// URLs remembered once minted: the same variants are asked for again and again.
+const REMEMBERED_URLS = MEMORY_BOUNDS.mintedUrls;
 
 /**
  * Mints and verifies signed URLs of the bytes route:

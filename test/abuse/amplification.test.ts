@@ -40,7 +40,7 @@ describe('work a stranger could multiply', () => {
     for (const width of [100, 110, 120, 130]) codes.push((await placeholder(width)).errors?.[0]?.extensions.code);
     // The fallback above used one render of the budget of three.
     expect(codes).toEqual([undefined, undefined, 'RATE_LIMITED', 'RATE_LIMITED']);
-    expect(server.app.service.stats().previewsRendered).toBe(2);
+    expect(server.app.previews.rendered()).toBe(2);
   });
 
   it('warns about a symlink that leads outside once, however often it is asked for', async () => {

@@ -97,7 +97,7 @@ describe('hostile GraphQL documents', () => {
       const document = `{ ${Array.from({ length: 20 }, (_, i) => `r${i}: responsive(path: "photo", widths: [${100 + i}]) { placeholder { color } }`).join(' ')} }`;
       const answer = await graphql(strict.url, document);
       expect(answer.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
-      expect(strict.app.service.stats().previewsRendered).toBe(0);
+      expect(strict.app.previews.rendered()).toBe(0);
       const withoutPlaceholders = document.replaceAll('placeholder { color }', 'src');
       expect((await graphql(strict.url, withoutPlaceholders)).errors).toBeUndefined();
     } finally {

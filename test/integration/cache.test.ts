@@ -122,7 +122,7 @@ describe('a failing cache write', () => {
       limiter: createLimiter({ concurrency: 1, maxQueue: 10 }),
     });
     const warnings: object[] = [];
-    const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj) };
+    const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj), error: () => undefined };
     const variant = await service.prepare(['photo'], normaliseSpec({ width: 100 }, limits));
     const loaded = await service.load(variant, log);
     expect(loaded.cacheStatus).toBe('MISS');

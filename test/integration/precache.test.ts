@@ -82,7 +82,7 @@ describe('pre-cache', () => {
   it('logs a progress line at its interval', async () => {
     const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-3')]);
     const lines: object[] = [];
-    const log = { info: (obj: object, msg?: string) => lines.push({ ...obj, msg }), warn: () => undefined };
+    const log = { info: (obj: object, msg?: string) => lines.push({ ...obj, msg }), warn: () => undefined, error: () => undefined };
     try {
       const precache = createPrecache(
         server.app.service,

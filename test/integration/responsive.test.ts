@@ -101,7 +101,7 @@ describe('responsive images', () => {
   });
 
   it('renders a placeholder of the same crop once per source version and crop', async () => {
-    const rendered = () => server.app.service.stats().previewsRendered;
+    const rendered = () => server.app.previews.rendered();
     const before = rendered();
     const ask = async (variables: Record<string, unknown>) => {
       const answer = await graphql<{ responsive: { placeholder: { dataUri: string; color: string } } }>(server.url, PLACEHOLDER, variables);
@@ -126,9 +126,9 @@ describe('responsive images', () => {
   });
 
   it('does not render a placeholder nobody asked for', async () => {
-    const before = server.app.service.stats().previewsRendered;
+    const before = server.app.previews.rendered();
     await responsive({ path: 'badge', widths: [120] });
-    expect(server.app.service.stats().previewsRendered).toBe(before);
+    expect(server.app.previews.rendered()).toBe(before);
   });
 
   it.each([

@@ -1,0 +1,19 @@
+/**
+ * What the server remembers in memory besides the derivative cache (`--memory-cache-size`),
+ * at most, in entries: each bound keeps memory flat however many distinct requests arrive,
+ * and the least recently used entry is forgotten first.
+ */
+export const MEMORY_BOUNDS = {
+  /** Minted URLs by their variant (an HMAC costs more than the rest of describing an image). */
+  mintedUrls: 10_000,
+  /** Requested paths and the source that answers each. */
+  resolvedPaths: 10_000,
+  /** Source headers (size, orientation, transparency), per source version. */
+  sourceHeaders: 10_000,
+  /** Placeholders, per source version and crop. */
+  placeholders: 10_000,
+  /** Verified URLs answered again from memory without the framework. */
+  hotUrls: 10_000,
+  /** Rate-limit counters, per client and field. */
+  rateLimitEntries: 50_000,
+} as const;

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+
+const ROOT = path.resolve(__dirname, '../..');
+// The project's own configuration, loaded with require: ESLint's own loader imports it
+// dynamically, which jest's module sandbox does not allow.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: require(path.join(ROOT, 'eslint.config.js')) });
+
+/** The import boundary errors lint reports for one import line written in `file`. */
+async function refusals(file: string, specifier: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`import '${specifier}';\n`, { filePath: path.join(ROOT, file) });
+  return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+}
+
+describe('import boundaries (eslint.config.js)', () => {
+  it.each([
+    ['src/images/anything.ts', 'fastify', 'fastify belongs to src/http/'],
+    ['src/images/anything.ts', '@apollo/server/plugin/disabled', '@apollo/server belongs to src/graphql/'],
+    ['src/images/anything.ts', 'graphql', 'graphql belongs to'],
+    ['src/images/anything.ts', 'graphql-shield', 'graphql-shield belongs to src/auth/'],
+    ['src/images/anything.ts', 'simple-git', 'simple-git belongs to src/git/'],
+    ['src/images/anything.ts', 'sharp', 'sharp belongs to src/images/transform.ts'],
+    ['src/images/anything.ts', '../http/server', 'src/images/ may not import http/'],
+    ['src/images/anything.ts', '../graphql/context', 'src/images/ may not import graphql/'],
+    ['src/images/anything.ts', '../git/sync', 'src/images/ may not import git/'],
+    ['src/images/deeper/anything.ts', '../../auth/permissions', 'src/images/ may not import auth/'],
+    ['src/git/anything.ts', '../images/service', 'src/git/ may not import images/'],
+    ['src/graphql/anything.ts', 'fastify', 'fastify belongs to src/http/'],
+    ['src/graphql/anything.ts', '../http/server', 'src/graphql/ may not import http/'],
+    ['src/http/anything.ts', 'graphql-rate-limit', 'graphql-rate-limit belongs to src/auth/'],
+    ['src/auth/anything.ts', 'type-graphql', 'type-graphql belongs to src/graphql/'],
+    ['src/http/image-route.ts', 'prom-client', 'prom-client belongs to src/http/metrics.ts'],
+  ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
+    expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
+  });
+
+  it.each([
+    ['src/images/transform.ts', 'sharp'],
+    ['src/images/anything.ts', '../errors'],
+    ['src/images/anything.ts', '../log'],
+    ['src/git/anything.ts', 'simple-git'],
+    ['src/graphql/anything.ts', 'type-graphql'],
+    ['src/graphql/anything.ts', '../images/service'],
+    ['src/http/metrics.ts', 'prom-client'],
+    ['src/http/anything.ts', '../graphql/apollo'],
+    ['src/app.ts', './graphql/schema'],
+    ['src/main.ts', 'pino'],
+  ])('lets %s import %s', async (file, specifier) => {
+    expect(await refusals(file, specifier)).toEqual([]);
+  });
+});
