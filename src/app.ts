@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,7 +47,13 @@ const nodeResolverFs: ResolverFs = {
 export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
 
 /** Builds every service from its slice of the configuration and wires them together. */
-export async function createApp(config: Config, logger: Logger) {
+/** What the server takes from its surroundings besides its configuration; tests pass their own. */
+export interface AppDependencies {
+  /** Decides source rechecks and render budgets' windows. @default systemClock */
+  clock?: Clock;
+}
+
+export async function createApp(config: Config, logger: Logger, { clock = systemClock }: AppDependencies = {}) {
   const git: GitSettings = { timeoutSeconds: config.gitTimeout, env: config.gitEnv };
   if (config.gitUrl) await cloneImages(config, git, logger);
 
@@ -86,6 +93,7 @@ export async function createApp(config: Config, logger: Logger) {
       placeholder,
       onEscape: onceAMinute((relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored (told once a minute per path)')),
       recheckMs: config.sourceCheckInterval * 1000,
+      clock,
     },
     nodeResolverFs,
   );
@@ -136,7 +144,7 @@ export async function createApp(config: Config, logger: Logger) {
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
   // A client app's budgets are the largest: the store keeps as many calls as they can hold.
   const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) * config.clientTokenFactor });
-  const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders);
+  const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders, clock);
 
   const server = await createHttpServer({
     logger,

@@ -2,6 +2,7 @@ import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rat
 import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
 import type { Budget } from '../config/settings';
+import { systemClock, type Clock } from '../clock';
 import { AppError } from '../errors';
 
 
@@ -16,15 +17,15 @@ export interface ClientContext {
 const identityOf = (clientId: string, fieldIdentity: string) => ({ contextIdentity: clientId, fieldIdentity });
 
 /** The calls of this client still inside the window, oldest first. */
-async function recentCalls(store: Store, clientId: string, fieldIdentity: string, windowSeconds: number): Promise<number[]> {
-  const since = Date.now() - windowSeconds * 1000;
+async function recentCalls(store: Store, clientId: string, fieldIdentity: string, windowSeconds: number, now: number): Promise<number[]> {
+  const since = now - windowSeconds * 1000;
   return (await store.getForIdentity(identityOf(clientId, fieldIdentity))).filter((t) => t > since);
 }
 
 /** Seconds until the oldest call in the window expires and frees a slot; at least 1. */
-function secondsUntilFree(recent: readonly number[], windowSeconds: number): number {
-  const oldest = recent[0] ?? Date.now();
-  return Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - Date.now()) / 1000));
+function secondsUntilFree(recent: readonly number[], windowSeconds: number, now: number): number {
+  const oldest = recent[0] ?? now;
+  return Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - now) / 1000));
 }
 
 /**
@@ -57,8 +58,9 @@ export function createRateLimitRules(store: Store) {
         { max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
       );
       if (message === undefined) return true;
-      const recent = await recentCalls(store, context.clientId, getFieldIdentity(counted.fieldName, [], args), budget.windowSeconds);
-      const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
+      // graphql-rate-limit stamps calls with Date.now() itself: its window is read on that clock.
+      const recent = await recentCalls(store, context.clientId, getFieldIdentity(counted.fieldName, [], args), budget.windowSeconds, Date.now());
+      const retryAfter = secondsUntilFree(recent, budget.windowSeconds, Date.now());
       return new AppError('RATE_LIMITED', message, { retryAfter });
     };
   }
@@ -74,19 +76,19 @@ export function createRateLimitRules(store: Store) {
  * A sliding-window limiter outside GraphQL (the bytes route's renders), on the same kind of
  * store. Throws RATE_LIMITED with the retry delay when the client is over its budget.
  */
-export function createCallLimiter(store: Store, name: string, budget: Budget) {
+export function createCallLimiter(store: Store, name: string, budget: Budget, clock: Clock = systemClock) {
   // Reading the calls and writing them back are two steps: a client's calls take turns, or
   // calls started together (a gallery's placeholders, a burst of misses) would all read
   // the same count and all pass.
   const turns = new Map<string, Promise<void>>();
 
   async function count(clientId: string, max: number): Promise<void> {
-    const recent = await recentCalls(store, clientId, name, budget.windowSeconds);
+    const recent = await recentCalls(store, clientId, name, budget.windowSeconds, clock.now());
     if (recent.length >= max) {
-      const retryAfter = secondsUntilFree(recent, budget.windowSeconds);
+      const retryAfter = secondsUntilFree(recent, budget.windowSeconds, clock.now());
       throw new AppError('RATE_LIMITED', `Expected at most ${max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
     }
-    await store.setForIdentity(identityOf(clientId, name), [...recent, Date.now()], budget.windowSeconds * 1000);
+    await store.setForIdentity(identityOf(clientId, name), [...recent, clock.now()], budget.windowSeconds * 1000);
   }
 
   /** Counts one call of the client; `factor` grows its budget (a client app's token). */

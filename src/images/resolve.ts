@@ -5,6 +5,7 @@ import { createMemo } from './memo';
 import { looksLikeParameter } from './spec';
 import type { SourceInput } from './transform';
 import { MEMORY_BOUNDS } from '../memory-bounds';
+import { systemClock, type Clock } from '../clock';
 
 /** The little of the file system that resolution needs; `stat` follows symlinks. */
 export interface ResolverFs {
@@ -47,6 +48,8 @@ export interface ResolverOptions {
   onEscape?(relative: string): void;
   /** Milliseconds a path's resolution is reused before the files are looked at again; 0 looks every time. @default 0 */
   recheckMs?: number;
+  /** What recheckMs is measured with. @default systemClock */
+  clock?: Clock;
 }
 
 const REMEMBERED_PATHS = MEMORY_BOUNDS.resolvedPaths;
@@ -61,6 +64,7 @@ export const PLACEHOLDER_NAME = 'generated:placeholder';
 export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   const { imagesRoot } = options;
   const recheckMs = options.recheckMs ?? 0;
+  const clock = options.clock ?? systemClock;
 
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
@@ -90,7 +94,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
 
   function listing(dir: readonly string[]): Promise<Map<string, string[]>> {
     const key = dir.join('/');
-    const now = performance.now();
+    const now = clock.now();
     const known = listings.get(key);
     if (known && now - known.at < recheckMs) return known.names;
     const names = fs.readdir(path.join(imagesRoot, ...dir)).then((entries) => {
@@ -174,7 +178,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   function resolve(segments: readonly string[]): Promise<ResolvedSource> {
     if (recheckMs === 0) return lookUp(segments);
     const requestPath = segments.join('/');
-    const now = performance.now();
+    const now = clock.now();
     const known = recent.get(requestPath);
     if (known && now - known.at < recheckMs) return known.source;
 
@@ -192,7 +196,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   /** The remembered resolution of a requested path while it is still current; never touches the files. */
   function current(requestPath: string): ResolvedSource | undefined {
     const known = recent.get(requestPath);
-    return known && performance.now() - known.at < recheckMs ? known.settled : undefined;
+    return known && clock.now() - known.at < recheckMs ? known.settled : undefined;
   }
 
   /**

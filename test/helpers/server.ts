@@ -3,7 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppDependencies } from '../../src/app';
+import type { Clock } from '../../src/clock';
 import { loadConfig } from '../../src/config/load';
 
 export interface TestServer {
@@ -18,7 +19,7 @@ export interface TestServer {
  * Starts the real server on 127.0.0.1 with an ephemeral port. `flags` are command-line
  * flags as a user would pass them; pre-cache is off unless asked for.
  */
-export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}, dependencies: AppDependencies = {}): Promise<TestServer> {
   const config = loadConfig(['--port', '0', '--host', '127.0.0.1', '--precache', 'false', ...flags], env, process.cwd());
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -27,7 +28,7 @@ export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}):
       done();
     },
   });
-  const app = await createApp(config, pino({ level: 'debug' }, sink));
+  const app = await createApp(config, pino({ level: 'debug' }, sink), dependencies);
   const url = await app.listen();
   return {
     url,
@@ -35,6 +36,17 @@ export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}):
     logs,
     close: async () => {
       await app.close();
+    },
+  };
+}
+
+/** A clock that stands still until a test moves it. */
+export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
     },
   };
 }

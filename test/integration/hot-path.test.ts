@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { inspect, makeSource } from '../helpers/images';
-import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import type { Clock } from '../../src/clock';
+import { fetchBody, graphql, manualClock, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
 const SECRET = 'hot-path-secret-hot-path-secret-0123456789';
@@ -11,11 +12,11 @@ const root = tempDir();
 const imagesDir = path.join(root, 'images');
 const servers: TestServer[] = [];
 
-async function start(flags: string[] = []): Promise<TestServer> {
+async function start(flags: string[] = [], clock?: Clock): Promise<TestServer> {
   const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, `cache${servers.length}`), ...flags], {
     GOIMGSERVER_SIGNING_SECRET: SECRET,
     GOIMGSERVER_ADMIN_TOKENS: `ops:${ADMIN}`,
-  });
+  }, clock ? { clock } : {});
   servers.push(server);
   return server;
 }
@@ -155,7 +156,8 @@ describe('--log-hits false', () => {
 
 describe('--source-check-interval', () => {
   it('reuses which file answers a path for that long: a source changed by hand shows after it', async () => {
-    const server = await start(['--source-check-interval', '1']);
+    const clock = manualClock();
+    const server = await start(['--source-check-interval', '1'], clock);
     const before = await urlOf(server, 'changing', 200);
     await fetchBody(server.url + before);
 
@@ -164,7 +166,9 @@ describe('--source-check-interval', () => {
     expect(await urlOf(server, 'changing', 200)).toBe(before);
     expect((await fetchBody(server.url + before)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
 
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.advance(999);
+    expect(await urlOf(server, 'changing', 200)).toBe(before);
+    clock.advance(2);
     const after = await urlOf(server, 'changing', 200);
     expect(after).not.toBe(before);
     expect((await fetchBody(server.url + after)).headers.get('x-cache-status')).toBe('MISS');
