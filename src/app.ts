@@ -207,6 +207,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       precache.stop();
       await server.close();
       await service.settled();
+      // A clear's files still on disk would be read again after a restart.
+      await cache.deleted();
       return { removedTemporary: await cache.removeTemporary() };
     },
   };

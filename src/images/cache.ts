@@ -58,6 +58,9 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   let keptBytes = 0;
   let writeFailures = 0;
   let damaged = 0;
+  // Files a clear has taken out of the cache that are still on disk: never read, deleted in the background.
+  const doomed = new Set<string>();
+  let deleting: Promise<void> = Promise.resolve();
 
   function keep(file: string, data: Buffer): void {
     if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
@@ -135,6 +138,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     const file = locate(requestPath, name);
     const cached = inMemory(file);
     if (cached) return cached;
+    if (doomed.has(file)) return null;
     reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
       const data = await fs.readFile(file);
@@ -188,6 +192,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   }
 
   async function has(requestPath: string, name: string): Promise<boolean> {
+    if (doomed.has(locate(requestPath, name))) return false;
     return nodeFs.access(locate(requestPath, name)).then(
       () => true,
       () => false,
@@ -201,6 +206,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    */
   async function write(requestPath: string, name: string, data: Buffer): Promise<{ stored: true } | { stored: false; error: unknown }> {
     const file = locate(requestPath, name);
+    // Written again after a clear: the new file is not the cleared one.
+    doomed.delete(file);
     try {
       await writeFileAtomic(file, [data], fs);
       track(file, data.length);
@@ -302,32 +309,43 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return [...found];
   }
 
+  /** Deletes cleared files still on disk, then the folders they leave empty (deepest first; rmdir refuses others). */
+  async function deleteDoomed(files: readonly string[]): Promise<void> {
+    for (const file of files) {
+      // Out of the doomed set only once gone, so it is never read in between.
+      if (!doomed.has(file)) continue;
+      await nodeFs.rm(file, { force: true }).catch(() => undefined);
+      doomed.delete(file);
+    }
+    // Each top folder the files were in, and every folder inside it (emptied by earlier clears too).
+    const tops = new Set(files.map((file) => path.join(root, file.slice(root.length + 1).split('/')[0] as string)));
+    const folders = [...tops];
+    for (const top of tops) {
+      const inside = await nodeFs.readdir(top, { recursive: true, withFileTypes: true }).catch(() => []);
+      folders.push(...inside.filter((entry) => entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name)));
+    }
+    for (const folder of folders.sort((a, b) => b.length - a.length)) await nodeFs.rmdir(folder).catch(() => undefined);
+  }
+
   /**
-   * Deletes every derivative, and then the folders left empty; nothing the cache did not
-   * write is deleted, so a file put there by hand (or a misconfigured folder) survives.
-   * Dot folders (the generated placeholder's) are left alone.
+   * Clears every derivative at once for its callers: the cache's index (which knows every
+   * derivative and its size since the start-up walk) forgets them, reads miss from then on,
+   * and the files are deleted in the background, then the folders left empty. Only files
+   * the cache writes are deleted, so a file put there by hand (or a misconfigured folder)
+   * survives; dot folders (the generated placeholder's) are left alone. What is freed is
+   * counted from the index.
    */
-  async function clearAll(): Promise<{ files: number; bytes: number }> {
-    const freed = { files: 0, bytes: 0 };
-    const top = await nodeFs.readdir(root, { withFileTypes: true }).catch(() => []);
-    for (const entry of top) {
-      if (entry.name.startsWith('.')) continue;
-      const entryPath = path.join(root, entry.name);
-      const inside = entry.isDirectory() ? await nodeFs.readdir(entryPath, { recursive: true, withFileTypes: true }).catch(() => []) : [entry];
-      for (const file of inside) {
-        if (!file.isFile() || !DERIVATIVE_NAME.test(file.name)) continue;
-        const removed = await remove(path.join(file.parentPath, file.name));
-        freed.files += removed.files;
-        freed.bytes += removed.bytes;
-      }
-      if (entry.isDirectory()) {
-        const folders = inside.filter((item) => item.isDirectory()).map((item) => path.join(item.parentPath, item.name));
-        // Deepest first, so that a folder is empty by the time it is reached; rmdir refuses a folder that is not.
-        for (const folder of [...folders.sort((a, b) => b.length - a.length), entryPath]) await nodeFs.rmdir(folder).catch(() => undefined);
-      }
+  function clearAll(): { files: number; bytes: number } {
+    const files = [...entries.keys()].filter((file) => DERIVATIVE_NAME.test(nameOf(file)));
+    const freed = { files: files.length, bytes: 0 };
+    for (const file of files) {
+      freed.bytes += entries.peek(file) ?? 0;
+      forget(file);
+      doomed.add(file);
     }
     kept.clear();
     keptBytes = 0;
+    deleting = deleting.then(() => deleteDoomed(files));
     return freed;
   }
 
@@ -349,6 +367,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     requestPaths,
     clearPaths,
     clearAll,
+    /** Settles once the files of every clear so far are deleted. */
+    deleted: (): Promise<void> => deleting,
     knows,
     stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes, writeFailures, damaged }),
     /** Settles when eviction running now (if any) has finished. */

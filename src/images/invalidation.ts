@@ -32,7 +32,7 @@ export function createInvalidation({ resolver, cache }: InvalidationOptions) {
     clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
       // Operators clear after changing files by hand: the next request looks at them again.
       resolver.forget();
-      if (segments === null) return cache.clearAll();
+      if (segments === null) return Promise.resolve(cache.clearAll());
       const dir = segments.slice(0, -1).join('/');
       const name = segments[segments.length - 1] as string;
       const bare = hasSourceExtension(name) ? name.slice(0, name.lastIndexOf('.')) : name;

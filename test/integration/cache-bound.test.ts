@@ -169,3 +169,46 @@ describe('derivatives kept in memory', () => {
     expect(cache.stats()).toEqual({ files: 0, bytes: 0, memoryFiles: 0, memoryBytes: 0, writeFailures: 0, damaged: 0 });
   });
 });
+
+describe('clearing everything', () => {
+  async function filled(count: number) {
+    const dir = cacheDir();
+    const cache = createDiskCache({ dir, memoryBytes: 64 * KB });
+    await cache.scan();
+    for (let n = 1; n <= count; n++) await cache.write(`group${n % 3}/image${n}`, name(n), bytes(KB + n));
+    return { dir, cache };
+  }
+
+  it('answers at once with what the index counted, and misses from then on while the files go in the background', async () => {
+    const { dir, cache } = await filled(30);
+    await fs.writeFile(path.join(dir, 'group1', 'notes.txt'), 'put here by hand');
+    await fs.mkdir(path.join(dir, '.placeholder'));
+    await fs.writeFile(path.join(dir, '.placeholder', 'placeholder.png'), 'kept');
+
+    const freed = cache.clearAll();
+    expect(freed).toEqual({ files: 30, bytes: 30 * KB + (30 * 31) / 2 });
+    // Nothing was deleted yet, and nothing cleared is read.
+    expect(existsSync(cache.locate('group1/image1', name(1)))).toBe(true);
+    for (let n = 1; n <= 30; n++) {
+      expect(inMemory(cache, `group${n % 3}/image${n}`, n)).toBeUndefined();
+      expect(await cache.read(`group${n % 3}/image${n}`, name(n))).toBeNull();
+      expect(await cache.has(`group${n % 3}/image${n}`, name(n))).toBe(false);
+    }
+    expect(cache.stats()).toMatchObject({ files: 0, bytes: 0, memoryFiles: 0 });
+
+    await cache.deleted();
+    const left = (await fs.readdir(dir, { recursive: true })).sort();
+    expect(left).toEqual(['.placeholder', '.placeholder/placeholder.png', 'group1', 'group1/notes.txt']);
+  });
+
+  it('keeps a derivative written again after the clear, while the old files are still being deleted', async () => {
+    const { cache } = await filled(20);
+    cache.clearAll();
+    const again = bytes(3 * KB);
+    await cache.write('group1/image10', name(10), again);
+    await cache.deleted();
+    expect(await cache.read('group1/image10', name(10))).toEqual(again);
+    expect(existsSync(cache.locate('group1/image10', name(10)))).toBe(true);
+    expect(cache.stats()).toMatchObject({ files: 1, bytes: 3 * KB });
+  });
+});
