@@ -9,6 +9,9 @@ export const MAX_SEGMENT_BYTES = 255;
 // Control characters, backslashes and '%' (left over from double encoding) have no place in an image name.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN = /[\u0000-\u001f\u007f\\%]/;
+// A surrogate on its own (JSON may carry one as \ud800): text that no file name or URL can spell.
+// With the u flag a well-formed pair is one code point, so only lone halves match.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /**
  * Checks one decoded path segment. A leading dot is refused too: it covers `.` and `..`,
@@ -20,6 +23,7 @@ export function checkSegment(segment: string, name: string): void {
   if (segment.includes('/') || FORBIDDEN.test(segment)) {
     throw badInput(name, 'path segments without "/", "\\", "%" or control characters', segment);
   }
+  if (LONE_SURROGATE.test(segment)) throw badInput(name, 'path segments of well-formed Unicode (no lone surrogate)', segment);
   // File systems count bytes, not characters: 200 "é" are 400 bytes.
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badInput(name, `path segments of at most ${MAX_SEGMENT_BYTES} bytes (UTF-8)`, segment);
 }

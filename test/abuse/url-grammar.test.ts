@@ -49,6 +49,29 @@ describe('long multibyte path segments', () => {
   });
 });
 
+describe('paths that are not well-formed Unicode', () => {
+  // JSON carries a lone surrogate (\ud800) that no file name or URL can spell.
+  const lone = ['\ud800', 'cats/x\udfffy', 'photo\ud83d'];
+
+  it('are BAD_USER_INPUT on their own item in image, images and responsiveImages, never an unexpected error', async () => {
+    for (const path of lone) {
+      const single = await graphql(server.url, 'query ($path: String!) { image(path: $path) { url } }', { path });
+      expect(single.errors).toEqual([expect.objectContaining({ path: ['image'], extensions: { code: 'BAD_USER_INPUT' } })]);
+    }
+    const batch = await graphql<{ images: Array<{ url: string } | null> }>(server.url, 'query ($paths: [String!]!) { images(paths: $paths) { url } }', { paths: ['photo', ...lone] });
+    expect(batch.data!.images[0]).toEqual({ url: expect.stringMatching(/^\/img\/photo\//) });
+    expect(batch.errors!.map((error) => [error.path, error.extensions.code]).sort()).toEqual(lone.map((_, i) => [['images', i + 1], 'BAD_USER_INPUT']));
+    const gallery = await graphql(server.url, 'query ($paths: [String!]!) { responsiveImages(paths: $paths, widths: [100]) { src } }', { paths: lone });
+    expect(gallery.errors!.map((error) => error.extensions.code)).toEqual(lone.map(() => 'BAD_USER_INPUT'));
+  });
+
+  it('keep a well-formed pair (an emoji) an ordinary name', async () => {
+    const answer = await graphql<{ image: { url: string } }>(server.url, '{ image(path: "photo😀") { url } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.image.url).toMatch(/^\/img\/photo%F0%9F%98%80\//);
+  });
+});
+
 // Segments a stranger might send: parameters valid and not, names, encodings of every kind.
 const segment = fc.oneof(
   fc.constantFrom('photo', 'photo.jpg', 'cats', 'default', '..', '.', '', '.git', '%2e%2e', '%2F', '%00', '%', '%zz', '%252e', 'é', '%C3%A9', '\\', 'q0', 'q101', 'q50', '300', '0', '99999', '300x', 'x300', '300x200', 'webp', 'auto', 'avif', 'cover', 'attention', 'enlarge', 'secret.jpg'),
