@@ -50,9 +50,11 @@ export function registerCors(app: FastifyInstance, graphqlPath: string, imagePre
     reply.header('Vary', 'Origin');
     const origin = request.headers.origin;
     if (origin === undefined || sameOrigin(origin, request)) return;
-    if (!allowed(origin)) return;
-    allowOrigin(reply, origin);
-    reply.header('Access-Control-Expose-Headers', 'X-Request-Id');
+    if (allowed(origin)) {
+      allowOrigin(reply, origin);
+      reply.header('Access-Control-Expose-Headers', 'X-Request-Id');
+    }
+    // Listed for queries or not: only the administration origins may send a token.
     if (request.method !== 'OPTIONS' && request.headers.authorization !== undefined && !mayAdminister(origin, request)) {
       return sendError(new AppError('FORBIDDEN', `The Authorization header is accepted only from the origins in --cors-admin-origins; ${origin} is not one.`), request, reply);
     }
