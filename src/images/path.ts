@@ -50,7 +50,9 @@ export function parseImagePath(path: string, name = 'path'): string[] {
  * Empty segments are skipped.
  */
 export function parseUrlSegments(rawPath: string): string[] {
-  if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
+  // Each decoded byte is at most three characters here (%XX); the bound below, on the decoded
+  // path and its parameters together, is twice the longest path.
+  if (rawPath.length > 2 * MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
   // Empty segments (`cat//300`, a trailing slash) are skipped, as the original goimgserver did.
   const parts = rawPath.split('/').filter((part) => part !== '');
   if (parts.length === 0) throw badInput('path', 'a non-empty image path', rawPath);

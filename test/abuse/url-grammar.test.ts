@@ -43,6 +43,16 @@ describe('long multibyte path segments', () => {
     expect(JSON.parse((await rawGet(server.url, `/img/${long}/300`)).body.toString())).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('1024 bytes') });
   });
 
+  it('up to the 1024-byte limit, fully percent-encoded, are answered at the URL the API signs', async () => {
+    // Five segments of "é" (two bytes, six characters encoded): 1022 bytes, over 3072 characters with the parameters.
+    const path = [...Array.from({ length: 4 }, () => 'é'.repeat(127)), 'é'].join('/');
+    expect(Buffer.byteLength(path)).toBe(1022);
+    const answer = await graphql<{ image: { url: string; width: number } }>(server.url, 'query ($path: String!) { image(path: $path, width: 100) { url width } }', { path });
+    expect(answer.errors).toBeUndefined();
+    const response = await rawGet(server.url, answer.data!.image.url);
+    expect(response.status).toBe(200);
+  });
+
   it('of up to 255 bytes are answered (by the fallback)', async () => {
     const response = await rawGet(server.url, `/img/${encodeURIComponent('é'.repeat(127))}/300`);
     expect(response.status).toBe(200);
