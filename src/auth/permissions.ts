@@ -54,9 +54,10 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
   return {
     Query: {
       image: limit(budgets.image),
-      images: limit(budgets.images, { countField: 'paths' }),
+      // One budget of paths for both batch fields: a client cannot double it by asking through each.
+      images: limit(budgets.images, { countField: 'paths', shared: 'images' }),
       responsive: limit(budgets.image),
-      responsiveImages: limit(budgets.images, { countField: 'paths' }),
+      responsiveImages: limit(budgets.images, { countField: 'paths', shared: 'images' }),
       imagePresets: limit(budgets.image),
       cacheStats: administrator,
       syncStatus: administrator,

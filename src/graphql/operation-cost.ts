@@ -28,7 +28,8 @@ function listLength(value: ValueNode | undefined, operation: OperationDefinition
   if (value.kind === Kind.LIST) return value.values.length;
   if (value.kind === Kind.VARIABLE) {
     const name = value.name.value;
-    if (name in variables) return Array.isArray(variables[name]) ? (variables[name] as unknown[]).length : 1;
+    // Own properties only: a variable named $constructor or $toString is not given just because every object has one.
+    if (Object.hasOwn(variables, name)) return Array.isArray(variables[name]) ? (variables[name] as unknown[]).length : 1;
     const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
     return fallback ? listLength(fallback, operation, variables) : 1;
   }

@@ -34,8 +34,7 @@ export function registerCors(app: FastifyInstance, graphqlPath: string, imagePre
   const mayAdminister = (origin: string, request: FastifyRequest) => sameOrigin(origin, request) || anyAdminOrigin || options.adminOrigins.includes(origin);
 
   function allowOrigin(reply: FastifyReply, origin: string): void {
-    // The answer depends on the Origin unless every origin gets the same one.
-    reply.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin).header('Vary', 'Origin');
+    reply.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
   }
 
   app.addHook('onRequest', async (request, reply) => {
@@ -45,11 +44,17 @@ export function registerCors(app: FastifyInstance, graphqlPath: string, imagePre
       return;
     }
     if (path !== graphqlPath) return;
+    // Every answer depends on the Origin (whether it is allowed, and may send Authorization),
+    // including answers to requests without one: a cache that keeps a GET query's answer
+    // must not hand it to another origin.
+    reply.header('Vary', 'Origin');
     const origin = request.headers.origin;
     if (origin === undefined || sameOrigin(origin, request)) return;
-    if (!allowed(origin)) return;
-    allowOrigin(reply, origin);
-    reply.header('Access-Control-Expose-Headers', 'X-Request-Id');
+    if (allowed(origin)) {
+      allowOrigin(reply, origin);
+      reply.header('Access-Control-Expose-Headers', 'X-Request-Id');
+    }
+    // Listed for queries or not: only the administration origins may send a token.
     if (request.method !== 'OPTIONS' && request.headers.authorization !== undefined && !mayAdminister(origin, request)) {
       return sendError(new AppError('FORBIDDEN', `The Authorization header is accepted only from the origins in --cors-admin-origins; ${origin} is not one.`), request, reply);
     }

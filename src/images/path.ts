@@ -9,6 +9,9 @@ export const MAX_SEGMENT_BYTES = 255;
 // Control characters, backslashes and '%' (left over from double encoding) have no place in an image name.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN = /[\u0000-\u001f\u007f\\%]/;
+// A surrogate on its own (JSON may carry one as \ud800): text that no file name or URL can spell.
+// With the u flag a well-formed pair is one code point, so only lone halves match.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /**
  * Checks one decoded path segment. A leading dot is refused too: it covers `.` and `..`,
@@ -20,6 +23,7 @@ export function checkSegment(segment: string, name: string): void {
   if (segment.includes('/') || FORBIDDEN.test(segment)) {
     throw badInput(name, 'path segments without "/", "\\", "%" or control characters', segment);
   }
+  if (LONE_SURROGATE.test(segment)) throw badInput(name, 'path segments of well-formed Unicode (no lone surrogate)', segment);
   // File systems count bytes, not characters: 200 "é" are 400 bytes.
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badInput(name, `path segments of at most ${MAX_SEGMENT_BYTES} bytes (UTF-8)`, segment);
 }
@@ -46,7 +50,9 @@ export function parseImagePath(path: string, name = 'path'): string[] {
  * Empty segments are skipped.
  */
 export function parseUrlSegments(rawPath: string): string[] {
-  if (rawPath.length > MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
+  // Each decoded byte is at most three characters here (%XX); the bound below, on the decoded
+  // path and its parameters together, is twice the longest path.
+  if (rawPath.length > 2 * MAX_PATH_LENGTH * 3) throw badInput('path', `a path of at most ${MAX_PATH_LENGTH} bytes (UTF-8)`, rawPath);
   // Empty segments (`cat//300`, a trailing slash) are skipped, as the original goimgserver did.
   const parts = rawPath.split('/').filter((part) => part !== '');
   if (parts.length === 0) throw badInput('path', 'a non-empty image path', rawPath);

@@ -79,6 +79,16 @@ describe('hostile GraphQL documents', () => {
     expect(answer.errors?.[0]?.message).toMatch(/--max-cost/);
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('counts the default of a variable named $%s, which every object seems to have', async (name) => {
+    const paths = JSON.stringify(Array.from({ length: 100 }, (_, i) => `p${i}`));
+    const reads = server.app.service.stats().metadataReads;
+    const document = `query ($${name}: [String!]! = ${paths}) { ${Array.from({ length: 11 }, (_, i) => `a${i}: images(paths: $${name}, width: ${100 + i}) { url }`).join(' ')} }`;
+    const answer = await graphql(server.url, document);
+    expect(answer.status).toBe(400);
+    expect(answer.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/--max-cost/), extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(server.app.service.stats().metadataReads).toBe(reads);
+  });
+
   it('refuses an operation that costs more than --max-cost before anything is read', async () => {
     const reads = server.app.service.stats().metadataReads;
     const paths = Array.from({ length: 100 }, () => 'photo');

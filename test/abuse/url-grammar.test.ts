@@ -43,9 +43,42 @@ describe('long multibyte path segments', () => {
     expect(JSON.parse((await rawGet(server.url, `/img/${long}/300`)).body.toString())).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('1024 bytes') });
   });
 
+  it('up to the 1024-byte limit, fully percent-encoded, are answered at the URL the API signs', async () => {
+    // Five segments of "é" (two bytes, six characters encoded): 1022 bytes, over 3072 characters with the parameters.
+    const path = [...Array.from({ length: 4 }, () => 'é'.repeat(127)), 'é'].join('/');
+    expect(Buffer.byteLength(path)).toBe(1022);
+    const answer = await graphql<{ image: { url: string; width: number } }>(server.url, 'query ($path: String!) { image(path: $path, width: 100) { url width } }', { path });
+    expect(answer.errors).toBeUndefined();
+    const response = await rawGet(server.url, answer.data!.image.url);
+    expect(response.status).toBe(200);
+  });
+
   it('of up to 255 bytes are answered (by the fallback)', async () => {
     const response = await rawGet(server.url, `/img/${encodeURIComponent('é'.repeat(127))}/300`);
     expect(response.status).toBe(200);
+  });
+});
+
+describe('paths that are not well-formed Unicode', () => {
+  // JSON carries a lone surrogate (\ud800) that no file name or URL can spell.
+  const lone = ['\ud800', 'cats/x\udfffy', 'photo\ud83d'];
+
+  it('are BAD_USER_INPUT on their own item in image, images and responsiveImages, never an unexpected error', async () => {
+    for (const path of lone) {
+      const single = await graphql(server.url, 'query ($path: String!) { image(path: $path) { url } }', { path });
+      expect(single.errors).toEqual([expect.objectContaining({ path: ['image'], extensions: { code: 'BAD_USER_INPUT' } })]);
+    }
+    const batch = await graphql<{ images: Array<{ url: string } | null> }>(server.url, 'query ($paths: [String!]!) { images(paths: $paths) { url } }', { paths: ['photo', ...lone] });
+    expect(batch.data!.images[0]).toEqual({ url: expect.stringMatching(/^\/img\/photo\//) });
+    expect(batch.errors!.map((error) => [error.path, error.extensions.code]).sort()).toEqual(lone.map((_, i) => [['images', i + 1], 'BAD_USER_INPUT']));
+    const gallery = await graphql(server.url, 'query ($paths: [String!]!) { responsiveImages(paths: $paths, widths: [100]) { src } }', { paths: lone });
+    expect(gallery.errors!.map((error) => error.extensions.code)).toEqual(lone.map(() => 'BAD_USER_INPUT'));
+  });
+
+  it('keep a well-formed pair (an emoji) an ordinary name', async () => {
+    const answer = await graphql<{ image: { url: string } }>(server.url, '{ image(path: "photo😀") { url } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.image.url).toMatch(/^\/img\/photo%F0%9F%98%80\//);
   });
 });
 

@@ -108,6 +108,25 @@ describe('browsers on other origins, with listed origins', () => {
     expect((await post(server, 'https://evil.example.net', QUERY)).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('refuses the Authorization header from an origin it does not list at all, as from a listed one', async () => {
+    for (const origin of ['https://evil.example.net', APP]) {
+      const response = await post(server, origin, 'mutation { clearCache { clearedFiles } }', { authorization: `Bearer ${TOKEN}` });
+      expect(response.status).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('--cors-admin-origins') });
+    }
+  });
+
+  it('varies every answer of /graphql on the Origin, so a cache never gives one origin what another got', async () => {
+    const get = (headers: Record<string, string>) => fetchBody(`${server.url}/graphql?query=${encodeURIComponent(QUERY)}`, { headers });
+    const [none, stranger, listed] = await Promise.all([get({}), get({ origin: 'https://evil.example.net' }), get({ origin: APP })]);
+    for (const response of [none, stranger, listed]) {
+      expect(response.json().data.image.width).toBe(100);
+      expect(response.headers.get('vary')).toBe('Origin');
+    }
+    expect([none, stranger, listed].map((response) => response.headers.get('access-control-allow-origin'))).toEqual([null, null, APP]);
+    expect((await preflight(server, '/graphql', 'https://evil.example.net')).headers.get('vary')).toBe('Origin');
+  });
+
   it('lets the administration origin send the Authorization header', async () => {
     const allowed = await preflight(server, '/graphql', ADMIN_APP, 'content-type, authorization');
     expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');

@@ -110,6 +110,26 @@ describe('gallery budgets', () => {
     }
   });
 
+  it('shares one budget of paths with images, whichever field asks', async () => {
+    const server = await start(['--rate-limit-images', '5/1m', '--trusted-proxies', '127.0.0.1']);
+    const gallery = 'query($paths: [String!]!) { responsiveImages(paths: $paths, widths: [100]) { src } }';
+    const list = 'query($paths: [String!]!) { images(paths: $paths) { url } }';
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const limited = [expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) }) })];
+    try {
+      expect((await graphql(server.url, gallery, { paths: PHOTOS.slice(0, 3) }, from('203.0.113.1'))).errors).toBeUndefined();
+      expect((await graphql(server.url, list, { paths: PHOTOS.slice(0, 2) }, from('203.0.113.1'))).errors).toBeUndefined();
+      // Five paths spent, three through responsiveImages and two through images: neither field has one left.
+      expect((await graphql(server.url, list, { paths: PHOTOS.slice(0, 1) }, from('203.0.113.1'))).errors).toEqual(limited);
+      expect((await graphql(server.url, gallery, { paths: PHOTOS.slice(0, 1) }, from('203.0.113.1'))).errors).toEqual(limited);
+      // The two fields as aliases of one request draw from it together too.
+      const both = await graphql(server.url, 'query($paths: [String!]!) { a: images(paths: $paths) { url } b: responsiveImages(paths: $paths, widths: [100]) { src } }', { paths: PHOTOS.slice(0, 3) }, from('203.0.113.2'));
+      expect(both.errors?.map((error) => error.extensions.code)).toEqual(['RATE_LIMITED']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('counts each placeholder rendered against the render budget, however many run at once', async () => {
     const server = await start(['--rate-limit-renders', '3/1m']);
     try {
