@@ -1,16 +1,18 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type FieldNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
+import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from '../images/responsive';
 import { createSelectionFold } from './selection-fold';
 
 /**
  * What each field costs, in images' worth of work: describing one image (a resolution, a
- * header read, a signature) is 1; `images` and `responsiveImages` cost 1 per path, and
- * what is selected below them is paid once per path (a placeholder per image); a
- * placeholder is a render. Everything else is a property of what was already paid for.
+ * header read, a signature) is 1; a responsive image is 1 per two of its candidate URLs
+ * (widths × (formats + the fallback)), since each is a signature and text in the answer;
+ * `images` and `responsiveImages` pay that per path, and what is selected below them once
+ * per path (a placeholder per image); a placeholder is a render. Everything else is a
+ * property of what was already paid for.
  */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
   image: 1,
-  responsive: 1,
   placeholder: 10,
   imagePresets: 1,
   cacheStats: 1,
@@ -19,19 +21,38 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   syncImages: 1,
 };
 
+/** Fields that mint a responsive image's candidates: widths × (formats + the fallback) URLs. */
+const RESPONSIVE = new Set(['responsive', 'responsiveImages']);
+const URLS_PER_COST = 2;
+
+// Every URL minted for a path repeats it, percent-encoded: a path costs one more per
+// started block of this many UTF-8 bytes, so long paths cannot multiply the answer's size.
+const PATH_BYTES_PER_COST = 256;
+const weightOf = (path: unknown): number => (typeof path === 'string' ? Math.max(1, Math.ceil(Buffer.byteLength(path) / PATH_BYTES_PER_COST)) : 1);
+
+/** Fields that take one image path, whose weight multiplies their cost. */
+const PER_PATH: Readonly<Record<string, string>> = { image: 'path', responsive: 'path' };
+
 /** Fields whose cost is per element of a list argument. */
 const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths', responsiveImages: 'paths' };
 
-/** How many elements a list argument has: written in the document, given as a variable, or the variable's default. */
-function listLength(value: ValueNode | undefined, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): number {
-  if (!value) return 0;
+/**
+ * How many elements a list argument has: written in the document, given as a variable, or
+ * the variable's default; undefined when it is not given at all (the field's default applies).
+ */
+function listLength(value: ValueNode | undefined, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): number | undefined {
+  if (!value || value.kind === Kind.NULL) return undefined;
   if (value.kind === Kind.LIST) return value.values.length;
   if (value.kind === Kind.VARIABLE) {
     const name = value.name.value;
     // Own properties only: a variable named $constructor or $toString is not given just because every object has one.
-    if (Object.hasOwn(variables, name)) return Array.isArray(variables[name]) ? (variables[name] as unknown[]).length : 1;
+    if (Object.hasOwn(variables, name)) {
+      const given = variables[name];
+      if (given === null || given === undefined) return undefined;
+      return Array.isArray(given) ? given.length : 1;
+    }
     const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
-    return fallback ? listLength(fallback, operation, variables) : 1;
+    return fallback ? listLength(fallback, operation, variables) : undefined;
   }
   return 1;
 }
@@ -41,12 +62,41 @@ function listLength(value: ValueNode | undefined, operation: OperationDefinition
  * read from the variables. Linear in the document; stops counting past `ceiling`.
  */
 export function operationCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, ceiling: number): number {
-  const times = (node: FieldNode): number => {
-    const listArgument = PER_ELEMENT[node.name.value];
-    if (listArgument === undefined) return 1;
-    return listLength(node.arguments?.find((argument) => argument.name.value === listArgument)?.value, operation, variables);
+  const argument = (node: FieldNode, name: string) => node.arguments?.find((candidate) => candidate.name.value === name)?.value;
+  // The weight of a variable's paths, once per variable however many fields use it.
+  const variableWeights = new Map<string, number | undefined>();
+  const weights = (value: ValueNode | undefined): number | undefined => {
+    if (!value || value.kind === Kind.NULL) return undefined;
+    if (value.kind === Kind.STRING) return weightOf(value.value);
+    if (value.kind === Kind.LIST) return value.values.reduce((sum, item) => sum + (weights(item) ?? 1), 0);
+    if (value.kind !== Kind.VARIABLE) return 1;
+    const name = value.name.value;
+    if (!variableWeights.has(name)) variableWeights.set(name, weighVariable(name));
+    return variableWeights.get(name);
   };
-  const own = (node: FieldNode): number => (node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0));
+  const weighVariable = (name: string): number | undefined => {
+    // Own properties only, as in listLength.
+    if (!Object.hasOwn(variables, name)) {
+      const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
+      return weights(fallback);
+    }
+    const given = variables[name];
+    if (given === null || given === undefined) return undefined;
+    return Array.isArray(given) ? given.reduce((sum: number, path: unknown) => sum + weightOf(path), 0) : weightOf(given);
+  };
+  /** Paths are required: one not given fails validation, and counts as one meanwhile. */
+  const times = (node: FieldNode): number => {
+    const pathArgument = PER_ELEMENT[node.name.value] ?? PER_PATH[node.name.value];
+    return pathArgument === undefined ? 1 : (weights(argument(node, pathArgument)) ?? 1);
+  };
+  const listOr = (node: FieldNode, name: string, fallback: number) => listLength(argument(node, name), operation, variables) ?? fallback;
+  const own = (node: FieldNode): number => {
+    if (RESPONSIVE.has(node.name.value)) {
+      const urls = listOr(node, 'widths', DEFAULT_WIDTHS.length) * (listOr(node, 'formats', DEFAULT_SOURCE_FORMATS.length) + 1);
+      return Math.max(1, Math.ceil(urls / URLS_PER_COST));
+    }
+    return node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0);
+  };
   const cost = createSelectionFold<number>(document, {
     empty: 0,
     field: (node, below) => Math.min(times(node) * (own(node) + below), ceiling + 1),
@@ -68,7 +118,7 @@ export function operationCostPlugin<Context extends object>(maxCost: number): Ap
           const cost = operationCost(document, operation, request.variables ?? {}, maxCost);
           if (cost <= maxCost) return;
           throw new GraphQLError(
-            `Expected an operation costing at most ${maxCost} (--max-cost: image and responsive 1, each path of images and responsiveImages 1, a placeholder 10, once per path in a batch) but received more`,
+            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder 10, once per path in a batch) but received more`,
             { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
           );
         },

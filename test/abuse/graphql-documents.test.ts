@@ -101,6 +101,21 @@ describe('hostile GraphQL documents', () => {
     expect((await graphql(server.url, ten, { paths })).errors).toBeUndefined();
   });
 
+  it('makes long paths cost what the URLs that repeat them weigh, so a gallery cannot buy an answer of many megabytes', async () => {
+    const segment = '😀'.repeat(60);
+    const paths = Array.from({ length: 10 }, (_, i) => `${segment}/${segment}/${segment}/${segment}${i}/i`);
+    const widths = Array.from({ length: 16 }, (_, i) => 100 + i * 100);
+    const aliases = (n: number) =>
+      `query($p: [String!]!, $w: [Int!]) { ${Array.from({ length: n }, (_, i) => `a${i}: responsiveImages(paths: $p, widths: $w, formats: [AVIF, WEBP]) { srcSet sources { srcSet } candidates { url } }`).join(' ')} }`;
+    const { result: refused, blockedMs } = await longestBlock(() => graphql(server.url, aliases(4), { p: paths, w: widths }));
+    expect([refused.status, refused.errors?.[0]?.message]).toEqual([400, expect.stringContaining('--max-cost')]);
+    expect(blockedMs).toBeLessThan(100);
+    // What the bound lets through stays a few megabytes.
+    const allowed = await graphql(server.url, aliases(4), { p: paths.slice(0, 2), w: widths });
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.text.length).toBeLessThan(4_000_000);
+  });
+
   it('counts placeholders as renders', async () => {
     const strict = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), '--max-cost', '200'], env);
     try {

@@ -86,14 +86,24 @@ describe('a gallery in one query (responsiveImages)', () => {
     expect(answer.errors![0]!.message).toContain(argument);
   });
 
-  it('costs 1 per path and a placeholder 10 per path, so the default bound lets 90 placeholders through and not 91', async () => {
+  it('costs each path its candidate URLs (one per two) and a placeholder 10, within the default bound up to 76 paths of 2 widths', async () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => PHOTOS[i % PHOTOS.length]!);
-    const over = await graphql(server.url, GALLERY, { paths: many(91) });
+    // 2 widths × 3 formats = 6 URLs: 3, and 10 for the placeholder, per path.
+    const within = await graphql(server.url, GALLERY, { paths: many(76), widths: [160, 320] });
+    expect(within.errors).toBeUndefined();
+    const over = await graphql(server.url, GALLERY, { paths: many(77), widths: [160, 320] });
     expect(over.status).toBe(400);
     expect(over.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
     expect(over.errors![0]!.message).toContain('--max-cost');
-    const withoutPlaceholders = await graphql(server.url, 'query($paths: [String!]!) { responsiveImages(paths: $paths, widths: [100]) { src } }', { paths: many(100) });
-    expect(withoutPlaceholders.errors).toBeUndefined();
+    // The default 6 widths: 9 and 10 per path, so a gallery of 50 still fits.
+    expect((await graphql(server.url, GALLERY, { paths: many(50) })).errors).toBeUndefined();
+  });
+
+  it('refuses galleries that would mint more URLs than the cost bound pays for, before minting any', async () => {
+    const widths = Array.from({ length: 16 }, (_, i) => 100 + i * 100);
+    const document = `query($p: [String!]!, $w: [Int!]) { ${Array.from({ length: 10 }, (_, i) => `a${i}: responsiveImages(paths: $p, widths: $w, formats: [AVIF, WEBP]) { srcSet sources { srcSet } }`).join(' ')} }`;
+    const answer = await graphql(server.url, document, { p: PHOTOS, w: widths });
+    expect([answer.status, answer.errors![0]!.message]).toEqual([400, expect.stringContaining('--max-cost')]);
   });
 });
 

@@ -36,9 +36,25 @@ describe('operation cost', () => {
     ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: 'a' }, 1],
     ['query ($p: [String!]! = ["a", "b", "c"]) { images(paths: $p) { url } }', {}, 3],
     ['query ($p: [String!]! = ["a", "b", "c"]) { x: images(paths: $p) { url } y: images(paths: $p) { url } }', { p: ['a'] }, 2],
-    ['{ responsive(path: "a") { src } }', {}, 1],
-    ['{ responsive(path: "a") { src placeholder { color } } }', {}, 11],
+    // 6 default widths × (AVIF, WebP and the fallback): 18 URLs, one cost per two.
+    ['{ responsive(path: "a") { src } }', {}, 9],
+    ['{ responsive(path: "a") { src placeholder { color } } }', {}, 19],
+    ['{ responsive(path: "a", widths: [100]) { src } }', {}, 2],
+    ['query ($w: [Int!]) { responsive(path: "a", widths: $w) { src } }', {}, 9],
+    ['query ($w: [Int!]) { responsive(path: "a", widths: $w) { src } }', { w: null }, 9],
+    ['{ responsive(path: "a", widths: [100], formats: []) { src } }', {}, 1],
+    ['query ($w: [Int!]) { responsive(path: "a", widths: $w, formats: [AVIF, WEBP, PNG]) { src } }', { w: Array.from({ length: 16 }, (_, i) => 100 + i) }, 32],
+    ['{ responsiveImages(paths: ["a", "b"], widths: [100, 200]) { src placeholder { color } } }', {}, 2 * (3 + 10)],
+    ['query ($p: [String!]!) { responsiveImages(paths: $p) { src } }', { p: Array(50).fill('a') }, 50 * 9],
     ['{ ...F ...F } fragment F on Query { image(path: "a") { url } }', {}, 2],
+    // Each URL repeats its path: one more per started 256 bytes of UTF-8.
+    [`{ image(path: "${'a'.repeat(256)}") { url } }`, {}, 1],
+    [`{ image(path: "${'a'.repeat(257)}") { url } }`, {}, 2],
+    ['query ($p: String!) { image(path: $p) { url } }', { p: '😀'.repeat(256) }, 4],
+    ['query ($p: [String!]!) { images(paths: $p) { url } }', { p: ['a', 'é'.repeat(300), 'b'] }, 1 + 3 + 1],
+    ['query ($p: [String!]!) { a: images(paths: $p) { url } b: images(paths: $p) { url } }', { p: ['x'.repeat(600)] }, 6],
+    ['query ($p: [String!]! = ["a", "b"]) { images(paths: [$q, "c"]) { url } } ', {}, 2],
+    ['query ($p: [String!]!) { responsiveImages(paths: $p, widths: [100]) { src } }', { p: ['x'.repeat(1000)] }, 4 * 2],
     ['{ imagePresets { name } cacheStats { files } }', {}, 2],
   ])('%s with %j costs %i', (query, variables, expected) => {
     expect(costOf(query, variables)).toBe(expected);
