@@ -1,4 +1,5 @@
 import type { Log } from '../log';
+import { addressKey } from '../auth/address-key';
 import type { Caller, Identify } from '../auth/identify';
 import type { AdminOperations } from './admin-operations';
 import type { ImageDescriber } from './image-describer';
@@ -32,7 +33,7 @@ export interface ContextSources {
 export function createContextFactory(sources: ContextSources) {
   return (request: { ip: string; log: Log; headers: { authorization?: string | undefined } }, report: (summary: RequestSummary) => void): GraphQLContext => {
     const caller = sources.identify(request.headers.authorization);
-    const clientId = caller.kind === 'admin' || caller.kind === 'client' ? `${caller.kind}:${caller.name}` : request.ip;
+    const clientId = caller.kind === 'admin' || caller.kind === 'client' ? `${caller.kind}:${caller.name}` : addressKey(request.ip);
     const budgetFactor = caller.kind === 'client' ? sources.clientTokenFactor : 1;
     const admin = sources.admin(request.log, caller, clientId);
     return { log: request.log, caller, clientId, budgetFactor, images: sources.describer(clientId, budgetFactor), admin, auditRefusal: admin.refused, report };

@@ -1,3 +1,4 @@
+import { addressKey } from '../auth/address-key';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
 import { overloaded } from '../images/limiter';
@@ -119,7 +120,7 @@ export function registerImageRoute(app: FastifyInstance, options: ImageRouteOpti
       if (matchesETag(request.headers['if-none-match'], `"${variant.key}"`)) {
         return reply.headers(headers).code(304).send();
       }
-      const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(request.ip), signal: left.signal });
+      const loaded = await service.load(variant, request.log, { beforeRender: () => options.admitRender(addressKey(request.ip)), signal: left.signal });
       if (request.method === 'GET' && !found.negotiated) {
         options.hotPath?.remember(request.raw.url as string, variant, { ...headers, 'Content-Type': variant.contentType, 'X-Cache-Status': 'HIT' });
       }
