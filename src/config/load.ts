@@ -105,7 +105,7 @@ const SECRET_PLACEHOLDERS = new Set(['(unset)', '(set, not shown)']);
 /**
  * Reads a settings file as `--dump` writes it: `flag = value` lines, `#` comments (a comment
  * after a value needs whitespace before the `#`). Unknown settings, secrets with a value and
- * `config` itself are problems naming the line.
+ * `config` itself are problems naming the line; `dump` is ignored.
  */
 function readSettingsFile(given: string | undefined, cwd: string, problems: string[]): SettingsFile {
   const values = new Map<string, { raw: string; line: number }>();
@@ -137,6 +137,8 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
       problems.push(`Expected no config setting inside a settings file (${name} line ${line})`);
       return;
     }
+    // Dumps of earlier versions held `dump = true`: taken from the file, it would overwrite the file on every start.
+    if (def.key === 'dump') return;
     values.set(def.flag, { raw, line });
   });
   return { name, values };

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeSource, writeFile } from '../helpers/images';
 import { VERSION } from '../../src/app';
@@ -71,15 +71,19 @@ describe('the command line', () => {
 
     const settings = readFileSync(path.join(root, 'settings.conf'), 'utf8');
     expect(settings).toContain('allow-unsigned = true  # environment');
-    expect(settings).toContain('dump = true  # flag');
+    // --dump is an action, not a setting: a server started from the file never rewrites it.
+    expect(settings).not.toMatch(/^dump =/m);
 
     const home = await fetch(`${address}/`);
     expect([home.status, await home.json()]).toEqual([200, expect.objectContaining({ graphql: '/graphql', playground: '/playground', health: '/health', version: VERSION })]);
 
-    // The dump starts the same server again.
-    const again = await spawnServer(['--config', 'settings.conf', '--dump', 'false'], {}, root);
+    // The dump starts the same server again, and stays as the operator edited it.
+    const edited = `# edited by hand\n${settings}`;
+    writeFileSync(path.join(root, 'settings.conf'), edited);
+    const again = await spawnServer(['--config', 'settings.conf'], {}, root);
     expect((await fetch(`${again.address}/img/cat/100`)).status).toBe(200);
     expect(await again.stop()).toBe(0);
+    expect(readFileSync(path.join(root, 'settings.conf'), 'utf8')).toBe(edited);
 
     expect(await server.stop()).toBe(0);
     const lines = server.output().trim().split('\n').map((line) => JSON.parse(line));

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatSettings } from '../../../src/config/dump';
@@ -266,6 +266,16 @@ describe('settings files (--config)', () => {
     expect(again.origins.signingSecret).toBe('environment');
     // The dump never holds a secret, so without the environment none comes back.
     expect(loadConfig(['--config', file], {}, CWD).adminTokens).toEqual([]);
+  });
+
+  it('never dumps again when started from a dump, so the file and its edits stay as they are', () => {
+    const file = write('redump.conf', formatSettings(loadConfig(['--dump', '--port', '8124'], {}, CWD)));
+    expect(readFileSync(file, 'utf8')).not.toMatch(/^dump =/m);
+    const again = loadConfig(['--config', file], {}, CWD);
+    expect([again.port, again.dump]).toEqual([8124, false]);
+    // A dump of an earlier version said dump = true.
+    expect(loadConfig(['--config', write('old-dump.conf', 'port = 8125\ndump = true  # flag\n')], {}, CWD)).toMatchObject({ port: 8125, dump: false });
+    expect(loadConfig(['--config', file, '--dump'], {}, CWD).dump).toBe(true);
   });
 
   it('lets flags and variables win over the file, and the file over the defaults', () => {
