@@ -62,6 +62,23 @@ describe('the command line', () => {
     expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: The images directory ${locked} cannot be read by this user (EACCES); fix its permissions or choose another (--imagesdir).\n`]);
   });
 
+  it('refuses an images directory it can list but not enter, in one line naming the flag', () => {
+    const listOnly = path.join(root, 'list-only');
+    chmodSync(root, 0o755);
+    mkdirSync(listOnly);
+    writeFileSync(path.join(listOnly, 'cat.jpg'), readFileSync(path.join(root, 'images', 'cat.jpg')));
+    // Read without execute: its names can be listed, no file in it can be opened.
+    chmodSync(listOnly, 0o744);
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [MAIN, '--imagesdir', listOnly, '--cachedir', path.join(root, 'list-only-cache'), '--precache', 'false'], {
+      cwd: root,
+      env: { PATH: process.env.PATH },
+      ...asUser,
+      timeout: 10_000,
+    });
+    expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: The images directory ${listOnly} cannot be read by this user (EACCES); fix its permissions or choose another (--imagesdir).\n`]);
+  });
+
   it('dumps its settings, serves, logs JSON with request ids, and exits 0 on SIGTERM', async () => {
     const server = await spawnServer(['--dump', '--precache=false'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
     const address = server.address;
