@@ -299,6 +299,16 @@ describe('settings files (--config)', () => {
     expect(problems).not.toContain('hunter2');
   });
 
+  it('names at most 20 malformed lines, and refuses a file over 1 MiB or a device unread', () => {
+    const text = Array.from({ length: 500 }, (_, i) => `junk ${i}`).join('\n');
+    const problems = problemsOf(['--config', write('junk.conf', text)]);
+    expect(problems).toHaveLength(21);
+    expect(problems[20]).toMatch(/^Expected flag = value lines in .*junk\.conf, but 480 more lines are not$/);
+    const huge = write('huge.conf', `# ${'x'.repeat(1024 * 1024)}\n`);
+    expect(problemsOf(['--config', huge])).toEqual([`Expected a settings file of at most 1 MiB for --config but received ${JSON.stringify(huge)} (${1024 * 1024 + 3} bytes)`]);
+    expect(problemsOf(['--config', '/dev/zero'])).toEqual(['Expected a regular settings file for --config but received "/dev/zero"']);
+  });
+
   it('refuses a file it cannot read, naming it', () => {
     expect(problemsOf(['--config', path.join(dir, 'missing.conf')])).toEqual([expect.stringMatching(/^Expected a readable settings file for --config but received ".*missing.conf" \(ENOENT\)$/)]);
   });
