@@ -113,6 +113,21 @@ describe('the command line', () => {
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM' })]));
   });
 
+  it('says in one line, naming --dump, that it cannot write settings.conf where it runs', () => {
+    const readOnly = path.join(root, 'read-only-cwd');
+    chmodSync(root, 0o755);
+    mkdirSync(readOnly, { mode: 0o555 });
+    chmodSync(readOnly, 0o555);
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [MAIN, '--dump', '--imagesdir', path.join(root, 'images'), '--cachedir', path.join(root, 'dump-cache'), '--precache', 'false'], {
+      cwd: readOnly,
+      env: { PATH: process.env.PATH },
+      ...asUser,
+      timeout: 10_000,
+    });
+    expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: settings.conf cannot be written in ${readOnly} (EACCES); start in a folder this user can write, or without --dump.\n`]);
+  });
+
   it('refuses to start in production without a signing secret', () => {
     const run = spawnSync(process.execPath, [MAIN], { cwd: root, env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
     expect(run.status).toBe(2);
