@@ -1,8 +1,10 @@
 # A minimal image: build with the dev tools, run with production dependencies only.
 #   docker build -t goimgserver .
-#   docker run -p 9000:9000 -v /srv/images:/data/images:ro -e GOIMGSERVER_SIGNING_SECRET=... goimgserver
+#   docker run --stop-timeout 60 -p 9000:9000 -v /srv/images:/data/images:ro -e GOIMGSERVER_SIGNING_SECRET=... goimgserver
 # or, to clone the images with --git-url, a volume for the whole of /data:
-#   docker run -p 9000:9000 -v goimgserver-data:/data -e GOIMGSERVER_GIT_URL=... -e ... goimgserver
+#   docker run --stop-timeout 60 -p 9000:9000 -v goimgserver-data:/data -e GOIMGSERVER_GIT_URL=... -e ... goimgserver
+# Docker kills a container 10 s after SIGTERM unless told otherwise; the server waits up to
+# --shutdown-timeout (45 s by default) for the renders in flight.
 # Node.js 24, a long-term support line (20 has reached its end of life).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

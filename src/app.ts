@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createIdentifier } from './auth/identify';
@@ -61,8 +61,13 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   if (!imagesRoot || !(await fs.stat(imagesRoot)).isDirectory()) {
     throw new StartupError(`The images directory ${config.imagesDir} does not exist or is not a folder (--imagesdir).`);
   }
-  // Listing it is what resolving a path does: a folder this user cannot list would answer every request with a default image.
-  const unreadable = await fs.opendir(imagesRoot).then((dir) => dir.close().then(() => null), (error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
+  // Listing it and opening what it lists is what resolving a path does: a folder this user cannot
+  // list, or can list but not enter (read without execute permission), would answer every
+  // request with a default image.
+  const unreadable = await fs
+    .access(imagesRoot, fsConstants.X_OK)
+    .then(() => fs.opendir(imagesRoot))
+    .then((dir) => dir.close().then(() => null), (error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
   if (unreadable) {
     throw new StartupError(`The images directory ${config.imagesDir} cannot be read by this user (${unreadable}); fix its permissions or choose another (--imagesdir).`);
   }

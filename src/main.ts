@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel }, logLines);
 
   if (config.dump) {
-    await writeFileAtomic('settings.conf', [Buffer.from(formatSettings(config))]);
+    await writeFileAtomic('settings.conf', [Buffer.from(formatSettings(config))]).catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(`settings.conf cannot be written in ${process.cwd()} (${error.code ?? 'unwritable'}); start in a folder this user can write, or without --dump.`);
+    });
     logger.info({ file: 'settings.conf' }, 'effective settings written');
   }
 

@@ -7,8 +7,9 @@ import type { Config } from './load';
 export function formatSettings(config: Config): string {
   const lines = ['# goimgserver effective settings'];
   for (const def of SETTINGS) {
-    // The file is read back with --config: it cannot name itself.
-    if (def.key === 'config') continue;
+    // The file is read back with --config: it cannot name itself, nor ask to be written again
+    // (that would rewrite it, the operator's comments and edits with it, on every start).
+    if (def.key === 'config' || def.key === 'dump') continue;
     const raw = config[def.key];
     const unset = raw === '' || (Array.isArray(raw) && raw.length === 0);
     const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : showValue(raw);

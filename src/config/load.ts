@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SETTINGS, envName, type SettingDef, type Settings } from './settings';
@@ -101,11 +101,15 @@ interface SettingsFile {
 
 // What --dump writes where a secret would be: a placeholder, never a value to read.
 const SECRET_PLACEHOLDERS = new Set(['(unset)', '(set, not shown)']);
+// A dump is a few kilobytes: a larger file, or a device, was named by mistake (a log, a
+// disk image), and reading it whole and naming each of its lines would flood the terminal or journal.
+const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
+const MAX_LINES_NAMED = 20;
 
 /**
  * Reads a settings file as `--dump` writes it: `flag = value` lines, `#` comments (a comment
  * after a value needs whitespace before the `#`). Unknown settings, secrets with a value and
- * `config` itself are problems naming the line.
+ * `config` itself are problems naming the line; `dump` is ignored.
  */
 function readSettingsFile(given: string | undefined, cwd: string, problems: string[]): SettingsFile {
   const values = new Map<string, { raw: string; line: number }>();
@@ -113,11 +117,22 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
   const name = given.trim();
   let text: string;
   try {
-    text = readFileSync(path.resolve(cwd, name), 'utf8');
+    const file = path.resolve(cwd, name);
+    const stats = statSync(file);
+    if (stats.isFile() && stats.size > MAX_SETTINGS_FILE_BYTES) {
+      problems.push(`Expected a settings file of at most 1 MiB for --config but received ${JSON.stringify(name)} (${stats.size} bytes)`);
+      return { name, values };
+    }
+    if (!stats.isFile() && !stats.isDirectory()) {
+      problems.push(`Expected a regular settings file for --config but received ${JSON.stringify(name)}`);
+      return { name, values };
+    }
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     problems.push(`Expected a readable settings file for --config but received ${JSON.stringify(name)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     return { name, values };
   }
+  let malformed = 0;
   text.split(/\r?\n/).forEach((content, index) => {
     const line = index + 1;
     const body = content.replace(/(^|\s)#.*$/, '').trim();
@@ -125,7 +140,9 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
     const match = /^([a-z][a-z0-9-]*)\s*=\s*(.*)$/.exec(body);
     const def = match ? BY_FLAG.get(match[1] as string) : undefined;
     if (!match || !def) {
-      problems.push(`Expected flag = value with a known setting in ${name} line ${line} but received ${JSON.stringify(body.slice(0, 80))}`);
+      if (++malformed <= MAX_LINES_NAMED) {
+        problems.push(`Expected flag = value with a known setting in ${name} line ${line} but received ${JSON.stringify(body.slice(0, 80))}`);
+      }
       return;
     }
     const raw = match[2] as string;
@@ -137,8 +154,11 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
       problems.push(`Expected no config setting inside a settings file (${name} line ${line})`);
       return;
     }
+    // Dumps of earlier versions held `dump = true`: taken from the file, it would overwrite the file on every start.
+    if (def.key === 'dump') return;
     values.set(def.flag, { raw, line });
   });
+  if (malformed > MAX_LINES_NAMED) problems.push(`Expected flag = value lines in ${name}, but ${malformed - MAX_LINES_NAMED} more lines are not`);
   return { name, values };
 }
 

@@ -32,6 +32,10 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     formatError: createFormatError({ hideSchema: !options.introspection }),
     parseOptions: { maxTokens: options.limits.maxTokens },
     allowBatchedHttpRequests: false,
+    // The process stops the server itself on SIGTERM and SIGINT (main.ts), waiting up to
+    // --shutdown-timeout for requests in flight. Apollo's own handlers (on outside tests) would
+    // stop it in parallel, and a drain of fastify cuts every connection after 10 s.
+    stopOnTerminationSignals: false,
     // Apollo's CSRF check refuses GETs without a preflight header, which urql and CDNs send
     // for queries. Nothing it guards against applies here: the API reads no cookies, a
     // mutation never runs over GET, and a POST is read only as application/json, which no

@@ -1,4 +1,4 @@
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { createApollo, type ApolloOptions } from '../graphql/apollo';
@@ -24,7 +24,6 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     schema: options.schema,
     introspection: options.introspection,
     limits: options.limits,
-    plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
   const refusal = createOperationGate(options.limits);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load';
+import { loadConfig, shutdownBoundMs } from '../../src/config/load';
 import { SETTINGS, envName } from '../../src/config/settings';
 import { cloneStagingDir } from '../../src/git/clone';
 import { startServer } from '../helpers/server';
@@ -104,6 +104,16 @@ describe('the Dockerfile', () => {
     const docker = /^- \*\*Docker\*\*:[\s\S]*?(?=^- \*\*)/m.exec(readme)?.[0] ?? '';
     expect(docker).toContain(`images at \`${config.imagesDir}\``);
     expect(docker).toContain(`cache at \`${config.cacheDir}\``);
+  });
+
+  it('is run, wherever a docker run is shown, with a stop timeout past the shutdown bound of the server', () => {
+    // Docker kills a container 10 s after SIGTERM unless told otherwise: renders in flight would be cut.
+    const runs = [...`${dockerfile}\n${readme}`.matchAll(/docker run [^\n`]*/g)].map((match) => match[0]);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const run of runs) {
+      const seconds = Number(/--stop-timeout[ =](\d+)/.exec(run)?.[1] ?? 10);
+      expect({ run, past: seconds * 1000 > shutdownBoundMs(config) }).toEqual({ run, past: true });
+    }
   });
 
   it('gives the user every folder the server writes, with the clone beside the images on the same volume', () => {

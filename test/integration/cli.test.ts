@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeSource, writeFile } from '../helpers/images';
 import { VERSION } from '../../src/app';
@@ -62,6 +62,23 @@ describe('the command line', () => {
     expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: The images directory ${locked} cannot be read by this user (EACCES); fix its permissions or choose another (--imagesdir).\n`]);
   });
 
+  it('refuses an images directory it can list but not enter, in one line naming the flag', () => {
+    const listOnly = path.join(root, 'list-only');
+    chmodSync(root, 0o755);
+    mkdirSync(listOnly);
+    writeFileSync(path.join(listOnly, 'cat.jpg'), readFileSync(path.join(root, 'images', 'cat.jpg')));
+    // Read without execute: its names can be listed, no file in it can be opened.
+    chmodSync(listOnly, 0o744);
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [MAIN, '--imagesdir', listOnly, '--cachedir', path.join(root, 'list-only-cache'), '--precache', 'false'], {
+      cwd: root,
+      env: { PATH: process.env.PATH },
+      ...asUser,
+      timeout: 10_000,
+    });
+    expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: The images directory ${listOnly} cannot be read by this user (EACCES); fix its permissions or choose another (--imagesdir).\n`]);
+  });
+
   it('dumps its settings, serves, logs JSON with request ids, and exits 0 on SIGTERM', async () => {
     const server = await spawnServer(['--dump', '--precache=false'], { GOIMGSERVER_ALLOW_UNSIGNED: 'true' }, root);
     const address = server.address;
@@ -71,15 +88,19 @@ describe('the command line', () => {
 
     const settings = readFileSync(path.join(root, 'settings.conf'), 'utf8');
     expect(settings).toContain('allow-unsigned = true  # environment');
-    expect(settings).toContain('dump = true  # flag');
+    // --dump is an action, not a setting: a server started from the file never rewrites it.
+    expect(settings).not.toMatch(/^dump =/m);
 
     const home = await fetch(`${address}/`);
     expect([home.status, await home.json()]).toEqual([200, expect.objectContaining({ graphql: '/graphql', playground: '/playground', health: '/health', version: VERSION })]);
 
-    // The dump starts the same server again.
-    const again = await spawnServer(['--config', 'settings.conf', '--dump', 'false'], {}, root);
+    // The dump starts the same server again, and stays as the operator edited it.
+    const edited = `# edited by hand\n${settings}`;
+    writeFileSync(path.join(root, 'settings.conf'), edited);
+    const again = await spawnServer(['--config', 'settings.conf'], {}, root);
     expect((await fetch(`${again.address}/img/cat/100`)).status).toBe(200);
     expect(await again.stop()).toBe(0);
+    expect(readFileSync(path.join(root, 'settings.conf'), 'utf8')).toBe(edited);
 
     expect(await server.stop()).toBe(0);
     const lines = server.output().trim().split('\n').map((line) => JSON.parse(line));
@@ -90,6 +111,21 @@ describe('the command line', () => {
     });
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'request', status: 200, reqId: expect.any(String) })]));
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM' })]));
+  });
+
+  it('says in one line, naming --dump, that it cannot write settings.conf where it runs', () => {
+    const readOnly = path.join(root, 'read-only-cwd');
+    chmodSync(root, 0o755);
+    mkdirSync(readOnly, { mode: 0o555 });
+    chmodSync(readOnly, 0o555);
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [MAIN, '--dump', '--imagesdir', path.join(root, 'images'), '--cachedir', path.join(root, 'dump-cache'), '--precache', 'false'], {
+      cwd: readOnly,
+      env: { PATH: process.env.PATH },
+      ...asUser,
+      timeout: 10_000,
+    });
+    expect([run.status, run.stderr.toString()]).toEqual([2, `goimgserver: settings.conf cannot be written in ${readOnly} (EACCES); start in a folder this user can write, or without --dump.\n`]);
   });
 
   it('refuses to start in production without a signing secret', () => {

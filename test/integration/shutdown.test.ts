@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isTemporaryName } from '../../src/fs/atomic-write';
@@ -80,6 +81,32 @@ describe('on SIGTERM', () => {
     const order = lines.map((line) => line.msg);
     expect(order.indexOf('stopped')).toBeGreaterThan(order.lastIndexOf('request'));
   });
+
+  it('waits past 10 s for a request in flight: nothing but --shutdown-timeout cuts it', async () => {
+    const imagesDir = path.join(root, 'long', 'images');
+    mkdirSync(imagesDir, { recursive: true });
+    const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'long', 'cache'), '--precache', 'false'], {}, root);
+    // A request that stays in flight without costing CPU: its body arrives after the stop began, 12 s later.
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const { port } = new URL(server.address);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const exited = server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    socket.write(body.slice(5));
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('{"data":{"__typename":"Query"}}');
+    expect(await exited).toBe(0);
+    expect(logLines(server).filter((line) => line.msg === 'request')).toEqual([expect.objectContaining({ url: '/graphql', status: 200 })]);
+  }, 30_000);
 
   it('gives up at --shutdown-timeout when a render outlasts it, and says so', async () => {
     const imagesDir = path.join(root, 'bound', 'images');

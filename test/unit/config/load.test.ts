@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatSettings } from '../../../src/config/dump';
@@ -268,6 +268,16 @@ describe('settings files (--config)', () => {
     expect(loadConfig(['--config', file], {}, CWD).adminTokens).toEqual([]);
   });
 
+  it('never dumps again when started from a dump, so the file and its edits stay as they are', () => {
+    const file = write('redump.conf', formatSettings(loadConfig(['--dump', '--port', '8124'], {}, CWD)));
+    expect(readFileSync(file, 'utf8')).not.toMatch(/^dump =/m);
+    const again = loadConfig(['--config', file], {}, CWD);
+    expect([again.port, again.dump]).toEqual([8124, false]);
+    // A dump of an earlier version said dump = true.
+    expect(loadConfig(['--config', write('old-dump.conf', 'port = 8125\ndump = true  # flag\n')], {}, CWD)).toMatchObject({ port: 8125, dump: false });
+    expect(loadConfig(['--config', file, '--dump'], {}, CWD).dump).toBe(true);
+  });
+
   it('lets flags and variables win over the file, and the file over the defaults', () => {
     const file = write('layers.conf', '# mine\nport = 7000\nmax-batch = 50   # a comment\nmax-queue=9\n\n');
     const config = loadConfig(['--config', file, '--port', '7001'], { GOIMGSERVER_MAX_BATCH: '60' }, CWD);
@@ -287,6 +297,16 @@ describe('settings files (--config)', () => {
     expect(problems).toContain(first);
     expect(problems).toContain(second);
     expect(problems).not.toContain('hunter2');
+  });
+
+  it('names at most 20 malformed lines, and refuses a file over 1 MiB or a device unread', () => {
+    const text = Array.from({ length: 500 }, (_, i) => `junk ${i}`).join('\n');
+    const problems = problemsOf(['--config', write('junk.conf', text)]);
+    expect(problems).toHaveLength(21);
+    expect(problems[20]).toMatch(/^Expected flag = value lines in .*junk\.conf, but 480 more lines are not$/);
+    const huge = write('huge.conf', `# ${'x'.repeat(1024 * 1024)}\n`);
+    expect(problemsOf(['--config', huge])).toEqual([`Expected a settings file of at most 1 MiB for --config but received ${JSON.stringify(huge)} (${1024 * 1024 + 3} bytes)`]);
+    expect(problemsOf(['--config', '/dev/zero'])).toEqual(['Expected a regular settings file for --config but received "/dev/zero"']);
   });
 
   it('refuses a file it cannot read, naming it', () => {
