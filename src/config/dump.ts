@@ -12,11 +12,19 @@ export function formatSettings(config: Config): string {
     if (def.key === 'config' || def.key === 'dump') continue;
     const raw = config[def.key];
     const unset = raw === '' || (Array.isArray(raw) && raw.length === 0);
-    const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : showValue(raw);
+    const value = def.secret ? (unset ? '(unset)' : '(set, not shown)') : quoted(showValue(raw));
     lines.push(`${def.flag} = ${value}  # ${config.origins[def.key]}`);
   }
   lines.push(`# production: ${config.production} (NODE_ENV)`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A value as the settings file holds it: as it is, or as a JSON string when it would not
+ * read back so (a `#` that starts a comment, a line break, spaces at either end, a quote first).
+ */
+export function quoted(value: string): string {
+  return /\s#|^#|[\r\n]|^\s|\s$|^"/.test(value) ? JSON.stringify(value) : value;
 }
 
 function showValue(value: unknown): string {

@@ -135,17 +135,17 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
   let malformed = 0;
   text.split(/\r?\n/).forEach((content, index) => {
     const line = index + 1;
-    const body = content.replace(/(^|\s)#.*$/, '').trim();
+    const body = content.trim().startsWith('#') ? '' : content.trim();
     if (body === '') return;
     const match = /^([a-z][a-z0-9-]*)\s*=\s*(.*)$/.exec(body);
     const def = match ? BY_FLAG.get(match[1] as string) : undefined;
-    if (!match || !def) {
+    const raw = match ? unquoted(match[2] as string) : undefined;
+    if (!match || !def || raw === undefined) {
       if (++malformed <= MAX_LINES_NAMED) {
         problems.push(`Expected flag = value with a known setting in ${name} line ${line} but received ${JSON.stringify(body.slice(0, 80))}`);
       }
       return;
     }
-    const raw = match[2] as string;
     if (def.secret) {
       if (!SECRET_PLACEHOLDERS.has(raw)) problems.push(`${def.flag} in ${name} line ${line} is a secret: set ${envName(def)} or ${envName(def)}_FILE instead`);
       return;
@@ -160,6 +160,22 @@ function readSettingsFile(given: string | undefined, cwd: string, problems: stri
   });
   if (malformed > MAX_LINES_NAMED) problems.push(`Expected flag = value lines in ${name}, but ${malformed - MAX_LINES_NAMED} more lines are not`);
   return { name, values };
+}
+
+/**
+ * The value of a settings line: a JSON string (as the dump writes values that need it) with
+ * nothing after it but a comment, or the text up to a ` #` comment, trimmed; undefined when
+ * a quoted value is malformed.
+ */
+function unquoted(text: string): string | undefined {
+  const string = /^"(?:[^"\\]|\\.)*"/.exec(text)?.[0];
+  if (string === undefined) return text.startsWith('"') ? undefined : text.replace(/(^|\s)#.*$/, '').trim();
+  if (!/^\s*(#.*)?$/.test(text.slice(string.length))) return undefined;
+  try {
+    return JSON.parse(string) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Secrets come from `GOIMGSERVER_X` or the file named by `GOIMGSERVER_X_FILE`; a flag would show in `ps`. */

@@ -322,3 +322,27 @@ describe('the shutdown bound', () => {
     expect(problemsOf(['--shutdown-timeout', 'soon'])).toEqual(['Expected auto or an integer from 1 to 86400 for --shutdown-timeout but received "soon"']);
   });
 });
+
+describe('settings file values that need quoting', () => {
+  const dir = tempDir();
+  it.each([
+    ['/srv/img #1'],
+    ['#first'],
+    [' padded '],
+    ['line\nbreak'],
+    ['"quoted"'],
+    ['plain/a#b'],
+  ])('writes %j so that --config reads back exactly it', (imagesDir) => {
+    const first = loadConfig(['--imagesdir', imagesDir, '--audit-file', imagesDir], {}, '/');
+    const file = path.join(dir, `quoted-${Math.random()}.conf`);
+    writeFileSync(file, formatSettings(first));
+    const again = loadConfig(['--config', file], {}, '/');
+    expect([again.imagesDir, again.auditFile]).toEqual([first.imagesDir, first.auditFile]);
+  });
+
+  it.each([['imagesdir = "unterminated'], ['imagesdir = "a" trailing'], ['imagesdir = "bad \\q escape"']])('refuses the malformed quoted value %j, naming the line', (text) => {
+    const file = path.join(dir, `bad-quoted-${Math.random()}.conf`);
+    writeFileSync(file, `# a comment\n${text}\n`);
+    expect(problemsOf(['--config', file]).join('\n')).toContain('line 2');
+  });
+});
