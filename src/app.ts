@@ -164,7 +164,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
-        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }),
+        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch),
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),

@@ -58,6 +58,11 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL_SERVER_ERROR', UNEXPECTED_MESSAGE, { cause: error });
 }
 
+/** More paths than one batch (`images`, `responsiveImages`) may ask for. */
+export function tooManyPaths(max: number, received: number): AppError {
+  return badInput('paths', `at most ${max} paths`, `${received} paths`);
+}
+
 /** "Expected <what> for <name> but received <value>": one message shape for bad input. */
 export function badInput(name: string, expected: string, received: unknown): AppError {
   return new AppError('BAD_USER_INPUT', `Expected ${expected} for ${name} but received ${describe(received)}`);

@@ -41,7 +41,7 @@ function asAdministrator(caller: Caller): true | AppError {
  * attempts over fields. Every refused attempt is audited. A root field not listed here is
  * denied (`fallbackRule: deny`).
  */
-export function permissionTree(store: Store, budgets: RateBudgets) {
+export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Number.POSITIVE_INFINITY) {
   const { check, limit } = createRateLimitRules(store);
   // Public budgets grow for client apps; the admin budget, which bounds guessing, never does.
   const adminBudget = check(budgets.admin, { shared: 'admin' });
@@ -55,9 +55,9 @@ export function permissionTree(store: Store, budgets: RateBudgets) {
     Query: {
       image: limit(budgets.image),
       // One budget of paths for both batch fields: a client cannot double it by asking through each.
-      images: limit(budgets.images, { countField: 'paths', shared: 'images' }),
+      images: limit(budgets.images, { countField: 'paths', maxItems: maxBatch, shared: 'images' }),
       responsive: limit(budgets.image),
-      responsiveImages: limit(budgets.images, { countField: 'paths', shared: 'images' }),
+      responsiveImages: limit(budgets.images, { countField: 'paths', maxItems: maxBatch, shared: 'images' }),
       imagePresets: limit(budgets.image),
       cacheStats: administrator,
       syncStatus: administrator,

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
 import type { Budget } from '../config/settings';
 import { systemClock, type Clock } from '../clock';
-import { AppError } from '../errors';
+import { AppError, tooManyPaths } from '../errors';
 
 
 /** What the rate-limit rules read from the GraphQL context: who the client is. */
@@ -28,6 +28,17 @@ function secondsUntilFree(recent: readonly number[], windowSeconds: number, now:
   return Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - now) / 1000));
 }
 
+interface CheckOptions {
+  /** Counts each element of this list argument as a call. */
+  countField?: string;
+  /** Longest list `countField` may hold: longer ones are refused (BAD_USER_INPUT) and not counted. */
+  maxItems?: number;
+  /** One budget that several fields draw from; each field has its own otherwise. */
+  shared?: string;
+  /** Grown by the client's budget factor (public budgets). */
+  scaled?: boolean;
+}
+
 /**
  * Shield rules over graphql-rate-limit's limiter. Its own `createRateLimitRule` hands
  * `createError` only a message; these rules add the retry delay, which needs the client's
@@ -47,8 +58,11 @@ export function createRateLimitRules(store: Store) {
    * each element of that list argument as a call; `shared` names one budget that several
    * fields draw from (each field has its own otherwise).
    */
-  function check(budget: Budget, { countField, shared, scaled = false }: { countField?: string; shared?: string; scaled?: boolean } = {}) {
+  function check(budget: Budget, { countField, maxItems, shared, scaled = false }: CheckOptions = {}) {
     return async (parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
+      // A list over the batch bound is refused before it is counted: a refused call costs nothing.
+      const items = countField === undefined ? undefined : args[countField];
+      if (maxItems !== undefined && Array.isArray(items) && items.length > maxItems) return tooManyPaths(maxItems, items.length);
       if (budget.max === 0) return true;
       // The limiter names the budget after info.fieldName, and reads nothing else of info.
       const counted = shared === undefined ? info : { ...info, fieldName: shared };
@@ -68,7 +82,7 @@ export function createRateLimitRules(store: Store) {
   return {
     check,
     /** A shield rule for one public budget (see check), grown by the client's budget factor. */
-    limit: (budget: Budget, options?: { countField?: string; shared?: string }) => rule({ cache: 'no_cache' })(check(budget, { ...options, scaled: true })),
+    limit: (budget: Budget, options?: Omit<CheckOptions, 'scaled'>) => rule({ cache: 'no_cache' })(check(budget, { ...options, scaled: true })),
   };
 }
 

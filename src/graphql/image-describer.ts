@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { badInput, toAppError } from '../errors';
+import { badInput, toAppError, tooManyPaths } from '../errors';
 import { CONTENT_TYPES, type OutputFormat } from '../images/formats';
 import { parseImagePath } from '../images/path';
 import { planOutput, type OutputBounds } from '../images/plan';
@@ -59,7 +59,7 @@ export function createImageDescriber(options: DescriberOptions) {
   const requested = (input: VariantInput) => normaliseRequest(withPreset(input, options.presets, options.presetsOnly), limits);
 
   const checkBatch = (paths: readonly string[]) => {
-    if (paths.length > options.maxBatch) throw badInput('paths', `at most ${options.maxBatch} paths`, `${paths.length} paths`);
+    if (paths.length > options.maxBatch) throw tooManyPaths(options.maxBatch, paths.length);
   };
 
   return function forRequest(clientId: string, budgetFactor = 1) {

@@ -64,6 +64,13 @@ describe('rate limits', () => {
     expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo'] }))).toBe('ok');
   });
 
+  it('count nothing of a batch refused for having too many paths', async () => {
+    const server = await start(['--rate-limit-images', '150/1m']);
+    const tooMany = await graphql(server.url, IMAGES, { paths: Array(101).fill('photo') });
+    expect([codeOf(tooMany), tooMany.errors?.[0]?.message]).toEqual(['BAD_USER_INPUT', 'Expected at most 100 paths for paths but received "101 paths"']);
+    expect(codeOf(await graphql(server.url, IMAGES, { paths: Array(100).fill('photo') }))).toBe('ok');
+  });
+
   it('count every administrative attempt, so tokens cannot be guessed at speed', async () => {
     const server = await start(['--rate-limit-admin', '3/1m']);
     const wrong = { authorization: 'Bearer guess-guess-guess-guess' };
