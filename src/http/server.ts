@@ -5,12 +5,14 @@ import type { PrecacheProgress } from '../images/precache';
 import type { ImageService } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
 import { malformedEncoding } from '../images/path';
+import { AppError } from '../errors';
 import { answerClientError, sendError } from './errors';
 import { GRAPHQL_PATH, registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
 import { registerJsonBodies } from './json-body';
 import { registerCors, type CorsOptions } from './cors';
-import { COMMON_HEADERS, createHotPath, createRequestIds, requestIdOf } from './hot-path';
+import { createHotPath } from './hot-path';
+import { COMMON_HEADERS, createRequestIds, requestIdOf } from './request-ids';
 import { registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
@@ -125,9 +127,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (closing) reply.header('Connection', 'close');
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).header('Cache-Control', 'no-store').send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
   registerCors(app, GRAPHQL_PATH, IMAGE_PREFIX, options.cors);
   registerImageRoute(app, { service: options.service, ...options.imageRoute, hotPath });

@@ -38,3 +38,14 @@ describe('GraphQL request lines', () => {
     expect(JSON.stringify(server.logs)).not.toContain('not-a-real-token');
   });
 });
+
+describe('a request for no route', () => {
+  it('is answered by the one error translator: JSON with its code, the common headers, and the code in its request line', async () => {
+    const response = await fetch(`${server.url}/nowhere?x=1`, { headers: { 'x-request-id': 'nowhere-1' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect([response.headers.get('x-request-id'), response.headers.get('x-content-type-options'), response.headers.get('cache-control')]).toEqual(['nowhere-1', 'nosniff', 'no-store']);
+    expect(await response.json()).toEqual({ code: 'NOT_FOUND', message: 'No route for GET /nowhere' });
+    expect(lineOf('nowhere-1')).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+});
