@@ -192,6 +192,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     server,
     service,
     previews,
+    /** The processing slots every render (requests, placeholders, the pre-cache) waits for. */
+    limiter,
     precache,
     /** Starts listening; the pre-cache (when on) runs in the background while requests are served. */
     async listen(): Promise<string> {

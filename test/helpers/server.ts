@@ -19,7 +19,13 @@ export interface TestServer {
  * Starts the real server on 127.0.0.1 with an ephemeral port. `flags` are command-line
  * flags as a user would pass them; pre-cache is off unless asked for.
  */
-export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}, dependencies: AppDependencies = {}): Promise<TestServer> {
+export async function startServer(
+  flags: string[],
+  env: NodeJS.ProcessEnv = {},
+  dependencies: AppDependencies = {},
+  /** Runs once the app is built, before it listens and the pre-cache starts. */
+  beforeListen?: (app: App) => void,
+): Promise<TestServer> {
   const config = loadConfig(['--port', '0', '--host', '127.0.0.1', '--precache', 'false', ...flags], env, process.cwd());
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -29,6 +35,7 @@ export async function startServer(flags: string[], env: NodeJS.ProcessEnv = {}, 
     },
   });
   const app = await createApp(config, pino({ level: 'debug' }, sink), dependencies);
+  beforeListen?.(app);
   const url = await app.listen();
   return {
     url,
