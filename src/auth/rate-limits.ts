@@ -50,7 +50,8 @@ export function createRateLimitRules(store: Store) {
     identifyContext: (context: ClientContext) => context.clientId,
     // Aliases of one field in one request are counted together.
     enableBatchRequestCache: true,
-    formatError: ({ fieldName, max, window }) => `Expected at most ${max} ${fieldName} calls per ${window / 1000} s from one client`,
+    // The batch fields share the budget named `images`, which counts paths, not calls.
+    formatError: ({ fieldName, max, window }) => `Expected at most ${max} ${fieldName === 'images' ? 'paths through images and responsiveImages' : `${fieldName} calls`} per ${window / 1000} s from one client`,
   });
 
   /**
