@@ -37,59 +37,43 @@ const PER_PATH: Readonly<Record<string, string>> = { image: 'path', responsive: 
 const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths', responsiveImages: 'paths' };
 
 /**
- * How many elements a list argument has: written in the document, given as a variable, or
- * the variable's default; undefined when it is not given at all (the field's default applies).
- */
-function listLength(value: ValueNode | undefined, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): number | undefined {
-  if (!value || value.kind === Kind.NULL) return undefined;
-  if (value.kind === Kind.LIST) return value.values.length;
-  if (value.kind === Kind.VARIABLE) {
-    const name = value.name.value;
-    // Own properties only: a variable named $constructor or $toString is not given just because every object has one.
-    if (Object.hasOwn(variables, name)) {
-      const given = variables[name];
-      if (given === null || given === undefined) return undefined;
-      return Array.isArray(given) ? given.length : 1;
-    }
-    const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
-    return fallback ? listLength(fallback, operation, variables) : undefined;
-  }
-  return 1;
-}
-
-/**
  * The cost of an operation, fragments expanded and aliases counted, with list arguments
  * read from the variables. Linear in the document; stops counting past `ceiling`.
  */
 export function operationCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, ceiling: number): number {
   const argument = (node: FieldNode, name: string) => node.arguments?.find((candidate) => candidate.name.value === name)?.value;
-  // The weight of a variable's paths, once per variable however many fields use it.
-  const variableWeights = new Map<string, number | undefined>();
-  const weights = (value: ValueNode | undefined): number | undefined => {
+  const defaultOf = (name: string) => operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
+  // What a variable amounts to, once per variable and measure however many fields use it.
+  const measured = new Map<(element: unknown) => number, Map<string, number | undefined>>();
+  /**
+   * What an argument amounts to, `weigh` of each element summed: written in the document,
+   * given as a variable, or the variable's default; undefined when it is not given at all
+   * (the field's default applies).
+   */
+  const measure = (value: ValueNode | undefined, weigh: (element: unknown) => number): number | undefined => {
     if (!value || value.kind === Kind.NULL) return undefined;
-    if (value.kind === Kind.STRING) return weightOf(value.value);
-    if (value.kind === Kind.LIST) return value.values.reduce((sum, item) => sum + (weights(item) ?? 1), 0);
+    if (value.kind === Kind.LIST) return value.values.reduce((sum, item) => sum + (measure(item, weigh) ?? 1), 0);
+    if (value.kind === Kind.STRING) return weigh(value.value);
     if (value.kind !== Kind.VARIABLE) return 1;
     const name = value.name.value;
-    if (!variableWeights.has(name)) variableWeights.set(name, weighVariable(name));
-    return variableWeights.get(name);
+    const known = measured.get(weigh) ?? measured.set(weigh, new Map()).get(weigh)!;
+    if (!known.has(name)) known.set(name, measureVariable(name, weigh));
+    return known.get(name);
   };
-  const weighVariable = (name: string): number | undefined => {
-    // Own properties only, as in listLength.
-    if (!Object.hasOwn(variables, name)) {
-      const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
-      return weights(fallback);
-    }
+  const measureVariable = (name: string, weigh: (element: unknown) => number): number | undefined => {
+    // Own properties only: a variable named $constructor or $toString is not given just because every object has one.
+    if (!Object.hasOwn(variables, name)) return measure(defaultOf(name), weigh);
     const given = variables[name];
     if (given === null || given === undefined) return undefined;
-    return Array.isArray(given) ? given.reduce((sum: number, path: unknown) => sum + weightOf(path), 0) : weightOf(given);
+    return Array.isArray(given) ? given.reduce((sum: number, element: unknown) => sum + weigh(element), 0) : weigh(given);
   };
+  const one = () => 1;
   /** Paths are required: one not given fails validation, and counts as one meanwhile. */
   const times = (node: FieldNode): number => {
     const pathArgument = PER_ELEMENT[node.name.value] ?? PER_PATH[node.name.value];
-    return pathArgument === undefined ? 1 : (weights(argument(node, pathArgument)) ?? 1);
+    return pathArgument === undefined ? 1 : (measure(argument(node, pathArgument), weightOf) ?? 1);
   };
-  const listOr = (node: FieldNode, name: string, fallback: number) => listLength(argument(node, name), operation, variables) ?? fallback;
+  const listOr = (node: FieldNode, name: string, fallback: number) => measure(argument(node, name), one) ?? fallback;
   const own = (node: FieldNode): number => {
     if (RESPONSIVE.has(node.name.value)) {
       const urls = listOr(node, 'widths', DEFAULT_WIDTHS.length) * (listOr(node, 'formats', DEFAULT_SOURCE_FORMATS.length) + 1);

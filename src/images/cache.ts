@@ -192,8 +192,9 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   }
 
   async function has(requestPath: string, name: string): Promise<boolean> {
-    if (doomed.has(locate(requestPath, name))) return false;
-    return nodeFs.access(locate(requestPath, name)).then(
+    const file = locate(requestPath, name);
+    if (doomed.has(file)) return false;
+    return nodeFs.access(file).then(
       () => true,
       () => false,
     );
