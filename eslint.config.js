@@ -33,6 +33,13 @@ const FORBIDDEN_FOLDERS = {
   'src/': [],
 };
 
+// The transports adapt the domain's use cases and reach into images/ through them alone.
+const USE_CASE_ADAPTERS = {
+  'src/http/image-route.ts': 'serve',
+  'src/http/hot-path.ts': 'serve',
+  'src/graphql/image-describer.ts': 'describe',
+};
+
 const owns = (owner, file) => (owner.endsWith('/') ? file.startsWith(owner) : file === owner);
 
 /** The no-restricted-imports rule for a file (or any file of a folder, given as `folder/x.ts`). */
@@ -46,13 +53,18 @@ function boundaries(file) {
   // From src/ itself the folders are ./name; from inside one, ../name at any depth.
   const up = folder === 'src/' ? '\\./' : '(\\.\\./)+';
   const folders = FORBIDDEN_FOLDERS[folder].map((name) => ({ regex: `^${up}${name}(/|$)`, message: `${folder} may not import ${name}/: see the layering in eslint.config.js.` }));
-  return { 'no-restricted-imports': ['error', { paths, patterns: [...libraries, ...folders] }] };
+  const useCase = USE_CASE_ADAPTERS[file];
+  const domain = useCase ? [{ regex: `^\\.\\./images/(?!${useCase}$)`, message: `${file} reaches the domain through images/${useCase} only.` }] : [];
+  return { 'no-restricted-imports': ['error', { paths, patterns: [...libraries, ...folders, ...domain] }] };
 }
 
 const boundaryBlocks = [
   ...Object.keys(FORBIDDEN_FOLDERS).map((folder) => ({ files: [folder === 'src/' ? 'src/*.ts' : `${folder}**/*.ts`], rules: boundaries(`${folder}x.ts`) })),
-  // Files that own a library get their own list, which replaces their folder's.
-  ...[...new Set(Object.values(LIBRARY_OWNERS).flat().filter((owner) => !owner.endsWith('/')))].map((file) => ({ files: [file], rules: boundaries(file) })),
+  // Files that own a library, and the use-case adapters, get their own list, which replaces their folder's.
+  ...[...new Set([...Object.values(LIBRARY_OWNERS).flat().filter((owner) => !owner.endsWith('/')), ...Object.keys(USE_CASE_ADAPTERS)])].map((file) => ({
+    files: [file],
+    rules: boundaries(file),
+  })),
 ];
 
 module.exports = tseslint.config(

@@ -31,7 +31,9 @@ import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
-import { createUrlSigner } from './signing/url-signer';
+import { createDescriber } from './images/describe';
+import { createServe } from './images/serve';
+import { IMAGE_PREFIX, createUrlSigner } from './signing/url-signer';
 
 /** A problem that stops the server from starting, told to the operator as is. */
 export class StartupError extends Error {
@@ -109,7 +111,6 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const service = createImageService({
     bounds: limits,
     timeoutSeconds: config.processingTimeout,
-    resolver,
     transformer,
     metadata,
     cache,
@@ -127,14 +128,10 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   }
   const signer = createUrlSigner({ secret, previousSecret: config.signingSecretPrevious || undefined, publicUrl: config.publicUrl || undefined, limits });
 
-  const systemDefault = await service.prepare(['default'], defaultSpec());
-  if (systemDefault.source.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
+  const systemDefault = await resolver.resolve(['default']);
+  if (systemDefault.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
 
-  const precache = createPrecache(
-    service,
-    { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec() },
-    logger,
-  );
+  const precache = createPrecache({ service, resolver, cache }, { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec() }, logger);
 
   const sync = createImageSync({
     dir: imagesRoot,
@@ -151,16 +148,23 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) * config.clientTokenFactor });
   const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders, clock);
 
+  const serve = createServe({
+    service,
+    resolver,
+    metadata,
+    cache,
+    limiter,
+    limits,
+    prefix: IMAGE_PREFIX,
+    verify: signer.verify,
+    allowUnsigned: config.allowUnsigned,
+    staleMaxAge: config.staleMaxAge,
+  });
+
   const server = await createHttpServer({
     logger,
-    service,
-    imageRoute: {
-      signer,
-      limits,
-      allowUnsigned: config.allowUnsigned,
-      staleMaxAge: config.staleMaxAge,
-      admitRender,
-    },
+    imageStats: service.stats,
+    imageRoute: { serve, admitRender },
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
@@ -172,7 +176,12 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
-        describer: createImageDescriber({ service, previews, signer, limits, maxBatch: config.maxBatch, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly, admitRender }),
+        describer: createImageDescriber({
+          describer: createDescriber({ resolver, metadata, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+          signer,
+          maxBatch: config.maxBatch,
+          admitRender,
+        }),
         admin: createAdminOperations({ service, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
@@ -191,6 +200,10 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   return {
     server,
     service,
+    /** Resolution, the cache and the bytes route's use case, for the tests that watch them. */
+    resolver,
+    cache,
+    serve,
     previews,
     /** The processing slots every render (requests, placeholders, the pre-cache) waits for. */
     limiter,

@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
-import { createMemo } from '../images/memo';
-import type { HotVariant, ImageService, Variant } from '../images/service';
+import type { Serve, ServedFacts } from '../images/serve';
 import { IMAGE_PREFIX } from '../signing/url-signer';
 import type { Metrics } from './metrics';
-import { MEMORY_BOUNDS } from '../memory-bounds';
 import { COMMON_HEADERS, requestIdOf } from './request-ids';
 
 export const IMAGE_ROUTE = `${IMAGE_PREFIX}*`;
 
-const REMEMBERED_URLS = MEMORY_BOUNDS.hotUrls;
-
-interface HotAnswer {
-  readonly hot: HotVariant;
+/** A replayed answer's response, built once per remembered answer. */
+interface Wire {
   /**
    * Name, value, name, value...: every header of the 200, the request id (second) and the
    * length (last) filled in for each answer. One array per URL, reused: writeHead reads it at once.
@@ -50,7 +46,9 @@ function requestLineWriter(logger: Logger, level: 'info' | 'debug'): RequestLine
 }
 
 export interface HotPathOptions {
-  service: ImageService;
+  serve: Serve;
+  /** The headers the route sends with the bytes of a variant. */
+  headersOf(facts: ServedFacts): Record<string, string>;
   logger: Logger;
   metrics: Metrics | null;
   generateId(): string;
@@ -59,54 +57,54 @@ export interface HotPathOptions {
 }
 
 /**
- * Answers repeated GETs of image URLs the route has answered before, below the framework:
- * a URL is remembered only after the route verified it and served its bytes, and it is
- * answered here only while its source needs no new look at the files (see
+ * Answers repeated GETs of image URLs below the framework, from `serve`'s memo of verified
+ * answers (`replay`) and nothing else: a URL is replayed only after `serve` verified it and
+ * served its bytes, and only while its source needs no new look at the files (see
  * `--source-check-interval`) and its bytes are in memory. Everything else (a first request,
  * a conditional or HEAD request, a recheck, bytes only on disk) goes to the route.
  */
 export function createHotPath(options: HotPathOptions) {
-  const { service, logger } = options;
+  const { serve, logger } = options;
   const observe = options.metrics?.requestObserver(IMAGE_ROUTE, 200);
   const logRequest = requestLineWriter(logger, options.logHits ? 'info' : 'debug');
-  const answers = createMemo<HotAnswer>(REMEMBERED_URLS);
+  // Keyed by the remembered answer's facts, which live as long as serve remembers the URL.
+  const wires = new WeakMap<ServedFacts, Wire>();
   let stopped = false;
 
-  /** Remembers the answer to a verified URL whose bytes were just served with `headers`. */
-  function remember(url: string, variant: Variant, headers: Readonly<Record<string, string>>): void {
-    // In lower case, as the framework sends them.
-    const named = Object.entries({ ...COMMON_HEADERS, ...headers }).flatMap(([name, value]) => [name.toLowerCase(), value]);
-    answers.set(url, {
-      hot: service.hotVariant(variant),
-      headers: ['x-request-id', '', ...named, 'content-length', ''],
-      lineFields: lineFieldsOf(url),
-    });
+  function wireOf(url: string, facts: ServedFacts): Wire {
+    let wire = wires.get(facts);
+    if (!wire) {
+      const headers = { ...COMMON_HEADERS, ...options.headersOf(facts), 'content-type': facts.contentType, 'x-cache-status': 'HIT' };
+      // In lower case, as the framework sends them.
+      const named = Object.entries(headers).flatMap(([name, value]) => [name.toLowerCase(), value]);
+      wire = { headers: ['x-request-id', '', ...named, 'content-length', ''], lineFields: lineFieldsOf(url) };
+      wires.set(facts, wire);
+    }
+    return wire;
   }
 
   /** Answers the request and returns true, or returns false and leaves it to the framework. */
-  function serve(request: IncomingMessage, response: ServerResponse): boolean {
+  function answer(request: IncomingMessage, response: ServerResponse): boolean {
     if (stopped || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false;
-    const known = answers.get(request.url as string);
-    if (!known) return false;
-    const data = service.loadHot(known.hot);
-    if (!data) return false;
+    const url = request.url as string;
+    const replayed = serve.replay(url);
+    if (!replayed) return false;
 
     const started = performance.now();
     const reqId = requestIdOf(request, options.generateId);
-    const { headers } = known;
+    const { headers, lineFields } = wireOf(url, replayed.facts);
     headers[1] = reqId;
-    headers[headers.length - 1] = String(data.length);
+    headers[headers.length - 1] = String(replayed.data.length);
     response.writeHead(200, headers);
-    response.end(data);
+    response.end(replayed.data);
     const ms = performance.now() - started;
     observe?.(ms / 1000);
-    logRequest(reqId, known.lineFields, Math.round(ms * 10) / 10);
+    logRequest(reqId, lineFields, Math.round(ms * 10) / 10);
     return true;
   }
 
   return {
-    remember,
-    serve,
+    serve: answer,
     /** Leaves every request to the framework from now on (while the server closes). */
     stop: () => {
       stopped = true;

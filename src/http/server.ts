@@ -13,14 +13,15 @@ import { registerJsonBodies } from './json-body';
 import { registerCors, type CorsOptions } from './cors';
 import { createHotPath } from './hot-path';
 import { COMMON_HEADERS, createRequestIds, requestIdOf } from './request-ids';
-import { registerImageRoute, type ImageRouteOptions } from './image-route';
+import { headersOf, registerImageRoute, type ImageRouteOptions } from './image-route';
 import type { Metrics } from './metrics';
 import { registerPlayground } from './playground-route';
 
 export interface HttpServerOptions {
   logger: Logger;
-  service: ImageService;
-  imageRoute: Omit<ImageRouteOptions, 'service'>;
+  /** Processing counts for /health. */
+  imageStats: ImageService['stats'];
+  imageRoute: ImageRouteOptions;
   graphql: GraphQLRouteOptions;
   /** The folder of the bundled playground, or null when the playground is off. */
   playgroundAssets: string | null;
@@ -53,7 +54,7 @@ const BODY_MS = 20_000;
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
   const generateId = createRequestIds();
-  const hotPath = createHotPath({ service: options.service, logger: options.logger, metrics: options.metrics, generateId, logHits: options.logHits });
+  const hotPath = createHotPath({ serve: options.imageRoute.serve, headersOf, logger: options.logger, metrics: options.metrics, generateId, logHits: options.logHits });
   const app = Fastify({
     // Repeated image hits are answered below the framework (see hot-path.ts).
     serverFactory: (handler) => {
@@ -130,7 +131,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.setNotFoundHandler((request, reply) => sendError(new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
   registerCors(app, GRAPHQL_PATH, IMAGE_PREFIX, options.cors);
-  registerImageRoute(app, { service: options.service, ...options.imageRoute, hotPath });
+  registerImageRoute(app, options.imageRoute);
   await registerGraphQLRoute(app, options.graphql);
   if (options.playgroundAssets) await registerPlayground(app, { assetsDir: options.playgroundAssets, log: options.logger });
 
@@ -149,7 +150,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   app.get('/health', async (_request, reply) => {
-    const { imagesProcessed, active, queued } = options.service.stats();
+    const { imagesProcessed, active, queued } = options.imageStats();
     return reply.header('Cache-Control', 'no-store').send({
       status: 'ok',
       version: options.version,

@@ -2,8 +2,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { hasSourceExtension } from './formats';
 import type { Log } from '../log';
-import type { ImageService } from './service';
+import type { DiskCache } from './cache';
+import type { Resolver } from './resolve';
+import { variantOf, type ImageService } from './service';
 import type { DerivativeSpec } from './spec';
+
+/** What the pre-cache works with: resolution, the cache to skip what is there, and the service to render. */
+export interface PrecacheParts {
+  service: ImageService;
+  resolver: Resolver;
+  cache: DiskCache;
+}
 
 export interface PrecacheOptions {
   imagesRoot: string;
@@ -39,14 +48,14 @@ async function listSources(root: string, dir: string[] = []): Promise<string[]> 
  * The name a client most likely asks for: the group for a group default, the name without
  * extension when that resolves to this very file, else the full file name.
  */
-async function requestedPathOf(service: ImageService, relative: string, spec: DerivativeSpec) {
+async function requestedPathOf(resolver: Resolver, relative: string, spec: DerivativeSpec) {
   const segments = relative.split('/');
   const stem = (segments.pop() as string).replace(/\.[^.]+$/, '');
   const short = stem === 'default' && segments.length > 0 ? segments : [...segments, stem];
-  const byShortName = await service.prepare(short, spec);
-  if (byShortName.source.kind === 'ORIGINAL' && byShortName.source.relative === relative) return byShortName;
-  const byFullName = await service.prepare(relative.split('/'), spec);
-  return byFullName.source.kind === 'ORIGINAL' ? byFullName : null;
+  const byShortName = await resolver.resolve(short);
+  if (byShortName.kind === 'ORIGINAL' && byShortName.relative === relative) return variantOf(byShortName, spec);
+  const byFullName = await resolver.resolve(relative.split('/'));
+  return byFullName.kind === 'ORIGINAL' ? variantOf(byFullName, spec) : null;
 }
 
 /**
@@ -54,7 +63,7 @@ async function requestedPathOf(service: ImageService, relative: string, spec: De
  * already cached and logging (then skipping) sources that fail. Progress is readable at
  * any time through `progress`.
  */
-export function createPrecache(service: ImageService, options: PrecacheOptions, log: Log) {
+export function createPrecache({ service, resolver, cache }: PrecacheParts, options: PrecacheOptions, log: Log) {
   const progress: PrecacheProgress = { state: 'idle', total: 0, generated: 0, skipped: 0, failed: 0 };
   let stopped = false;
 
@@ -64,8 +73,8 @@ export function createPrecache(service: ImageService, options: PrecacheOptions, 
       while (!stopped && next < sources.length) {
         const relative = sources[next++] as string;
         try {
-          const variant = await requestedPathOf(service, relative, options.spec);
-          if (!variant || (await service.isCached(variant))) {
+          const variant = await requestedPathOf(resolver, relative, options.spec);
+          if (!variant || (await cache.has(variant.source.requestPath, variant.cacheName))) {
             progress.skipped++;
             continue;
           }

@@ -3,7 +3,7 @@ import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './format
 import { fileVersion, type SourceIdentity } from './key';
 import { createMemo } from './memo';
 import { looksLikeParameter } from './spec';
-import type { SourceInput } from './transform';
+import { SourceGoneError, type SourceInput } from './transform';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import { systemClock, type Clock } from '../clock';
 
@@ -219,8 +219,24 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return { path: segments.slice(0, length), params: segments.slice(length) };
   }
 
+  /**
+   * Resolves a path and hands the source to `use`; when the source file turns out to be
+   * gone (deleted since it was last looked at), looks again at once and retries, so the
+   * request falls back instead of failing.
+   */
+  async function withSource<T>(segments: readonly string[], use: (source: ResolvedSource) => Promise<T>): Promise<T> {
+    try {
+      return await use(await resolve(segments));
+    } catch (error) {
+      if (!(error instanceof SourceGoneError)) throw error;
+      recent.delete(segments.join('/'));
+      return use(await resolve(segments));
+    }
+  }
+
   return {
     resolve,
+    withSource,
     current,
     splitRoute,
     /** Drops every remembered resolution: the next request of each path looks at the files. */
@@ -228,8 +244,6 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
       recent.clear();
       listings.clear();
     },
-    /** Drops the remembered resolution of one requested path. */
-    forgetPath: (requestPath: string) => recent.delete(requestPath),
   };
 }
 

@@ -6,9 +6,9 @@ import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
-import { inputOf, type ResolvedSource, type Resolver } from './resolve';
+import { inputOf, type ResolvedSource } from './resolve';
 import type { DerivativeSpec } from './spec';
-import { SourceGoneError, type Transformer } from './transform';
+import type { Transformer } from './transform';
 
 /** A derivative identified but not yet read or rendered: enough for ETags and headers. */
 export interface Variant {
@@ -18,15 +18,6 @@ export interface Variant {
   readonly contentType: string;
   /** File name of the derivative inside its requested path's cache folder. */
   readonly cacheName: string;
-}
-
-/**
- * A variant with the path of its cache file. Building the path and hashing the new string on
- * every request answered from memory cost about a twentieth of such a request.
- */
-export interface HotVariant {
-  readonly variant: Variant;
-  readonly cacheFile: string;
 }
 
 export interface LoadedVariant {
@@ -39,7 +30,6 @@ export interface ImageServiceOptions {
   bounds: OutputBounds;
   /** Seconds a render may take, encoding included, before its requests fail. @default 30 */
   timeoutSeconds?: number;
-  resolver: Resolver;
   transformer: Transformer;
   metadata: MetadataCache;
   cache: DiskCache;
@@ -85,15 +75,11 @@ export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant
  * a miss renders once however many requests ask for it at the same time (single flight).
  */
 export function createImageService(options: ImageServiceOptions) {
-  const { resolver, transformer, metadata, cache, limiter } = options;
+  const { transformer, metadata, cache, limiter } = options;
   const flights = new Map<string, Flight>();
   let processed = 0;
   let hits = 0;
   let misses = 0;
-
-  async function prepare(segments: readonly string[], spec: DerivativeSpec): Promise<Variant> {
-    return variantOf(await resolver.resolve(segments), spec);
-  }
 
   const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
 
@@ -189,44 +175,10 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   /**
-   * Whether a new render would be refused now (every slot busy and the queue full), so a
-   * request that would need one can be refused before it touches the file system.
+   * The bytes of a derivative file (as the cache locates it) when they are in memory: a hit
+   * that needs no look at the files.
    */
-  function saturated(): boolean {
-    return limiter.full();
-  }
-
-  /** Whether this variant's bytes are known to be cached, from memory alone. */
-  function knownCached(variant: Variant): boolean {
-    return cache.knows(cache.locate(variant.source.requestPath, variant.cacheName));
-  }
-
-  /**
-   * Resolves a path and hands the source to `use`; when the source file turns out to be
-   * gone (deleted since it was last looked at), looks again at once and retries, so the
-   * request falls back instead of failing.
-   */
-  async function withSource<T>(segments: readonly string[], use: (source: ResolvedSource) => Promise<T>): Promise<T> {
-    try {
-      return await use(await resolver.resolve(segments));
-    } catch (error) {
-      if (!(error instanceof SourceGoneError)) throw error;
-      resolver.forgetPath(segments.join('/'));
-      return use(await resolver.resolve(segments));
-    }
-  }
-
-  /** A variant to answer from memory again and again, with its cache file located once. */
-  function hotVariant(variant: Variant): HotVariant {
-    return { variant, cacheFile: cache.locate(variant.source.requestPath, variant.cacheName) };
-  }
-
-  /**
-   * The bytes of a variant answered before, when nothing needs a look at the files: its
-   * source is still the current answer for its path and its bytes are in memory.
-   */
-  function loadHot({ variant, cacheFile }: HotVariant): Buffer | undefined {
-    if (resolver.current(variant.source.requestPath) !== variant.source) return undefined;
+  function fromMemory(cacheFile: string): Buffer | undefined {
     const data = cache.inMemory(cacheFile);
     if (data) hits++;
     return data;
@@ -238,19 +190,9 @@ export function createImageService(options: ImageServiceOptions) {
   }
 
   return {
-    resolve: resolver.resolve,
-    withSource,
-    saturated,
-    knownCached,
-    current: resolver.current,
-    settled,
-    splitRoute: resolver.splitRoute,
-    metadata: metadata.get,
-    prepare,
     load,
-    hotVariant,
-    loadHot,
-    isCached: (variant: Variant) => cache.has(variant.source.requestPath, variant.cacheName),
+    fromMemory,
+    settled,
     stats: () => ({ imagesProcessed: processed, cacheHits: hits, cacheMisses: misses, metadataReads: metadata.reads(), ...limiter.stats() }),
   };
 }

@@ -5,7 +5,7 @@ import { createDiskCache } from '../../src/images/cache';
 import { createLimiter } from '../../src/images/limiter';
 import { createMetadataCache } from '../../src/images/metadata';
 import { createResolver } from '../../src/images/resolve';
-import { createImageService } from '../../src/images/service';
+import { createImageService, variantOf } from '../../src/images/service';
 import { normaliseSpec } from '../../src/images/spec';
 import { createTransformer } from '../../src/images/transform';
 import { inspect, makeSource } from '../helpers/images';
@@ -110,12 +110,12 @@ describe('a failing cache write', () => {
     } as unknown as typeof fs;
     const limits = { minDimension: 10, maxDimension: 4000 };
     const transformer = createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 });
+    const resolver = createResolver(
+      { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
+      { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir) },
+    );
     const service = createImageService({
       bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
-      resolver: createResolver(
-        { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
-        { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir) },
-      ),
       transformer,
       metadata: createMetadataCache(transformer, { maxSourceBytes: 1e9 }),
       cache: createDiskCache({ dir }, fullDisk),
@@ -123,7 +123,7 @@ describe('a failing cache write', () => {
     });
     const warnings: object[] = [];
     const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj), error: () => undefined };
-    const variant = await service.prepare(['photo'], normaliseSpec({ width: 100 }, limits));
+    const variant = variantOf(await resolver.resolve(['photo']), normaliseSpec({ width: 100 }, limits));
     const loaded = await service.load(variant, log);
     expect(loaded.cacheStatus).toBe('MISS');
     expect(await inspect(loaded.data)).toMatchObject({ width: 100, height: 75 });

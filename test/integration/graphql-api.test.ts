@@ -246,9 +246,9 @@ describe('errors', () => {
   });
 
   it('masks an unexpected failure (injected: no real input makes resolution throw) and logs it under the request id', async () => {
-    const service = server.app.service;
-    const withSource = service.withSource;
-    service.withSource = () => Promise.reject(new Error(`EIO: i/o error, open '${imagesDir}/landscape.jpg'`));
+    const { resolver } = server.app;
+    const withSource = resolver.withSource;
+    resolver.withSource = () => Promise.reject(new Error(`EIO: i/o error, open '${imagesDir}/landscape.jpg'`));
     try {
       const answer = await graphql(server.url, IMAGE, { path: 'landscape' }, { 'x-request-id': 'req-masking-1' });
       expect(answer.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['image'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
@@ -259,7 +259,7 @@ describe('errors', () => {
         ]),
       );
     } finally {
-      service.withSource = withSource;
+      resolver.withSource = withSource;
     }
   });
 });

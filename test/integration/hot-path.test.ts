@@ -26,10 +26,9 @@ async function urlOf(server: TestServer, imagePath: string, width: number): Prom
   return response.data?.image.url as string;
 }
 
-/** Counts the calls the route and the hot path make into the image service; the calls still go through. */
+/** Counts the loads the route makes and the replays the hot path asks for; the calls still go through. */
 function watch(server: TestServer) {
-  const { service } = server.app;
-  return { load: jest.spyOn(service, 'load'), loadHot: jest.spyOn(service, 'loadHot') };
+  return { load: jest.spyOn(server.app.service, 'load'), replay: jest.spyOn(server.app.serve, 'replay') };
 }
 
 /** Every header but those that differ per response by nature. */
@@ -72,7 +71,7 @@ describe('repeated image requests', () => {
 
     const hot = await fetchBody(url, { headers: { 'X-Request-Id': 'hot-1' } });
     expect(calls.load).toHaveBeenCalledTimes(1);
-    expect(calls.loadHot).toHaveReturnedWith(expect.any(Buffer));
+    expect(calls.replay).toHaveReturnedWith(expect.objectContaining({ data: expect.any(Buffer) }));
     expect(hot.status).toBe(200);
     expect(hot.body.equals(miss.body)).toBe(true);
     expect(hot.headers.get('x-request-id')).toBe('hot-1');
@@ -105,8 +104,8 @@ describe('repeated image requests', () => {
     const routed = await fetchBody(url);
     const hot = [await fetchBody(url), await fetchBody(url)];
     const replaced = await fetchBody(url, { headers: { 'X-Request-Id': 'not a token; has spaces' } });
-    // The first is a miss through the route; the other three are answered from memory.
-    expect(calls.loadHot.mock.results.map((result) => Buffer.isBuffer(result.value))).toEqual([true, true, true]);
+    // The first is not remembered yet and is a miss through the route; the other three are replayed from memory.
+    expect(calls.replay.mock.results.map((result) => Buffer.isBuffer(result.value?.data))).toEqual([false, true, true, true]);
 
     const ids = [routed, ...hot, replaced].map((response) => response.headers.get('x-request-id') as string);
     expect(new Set(ids).size).toBe(4);
@@ -127,7 +126,7 @@ describe('repeated image requests', () => {
     expect(head.status).toBe(200);
     expect(head.body).toHaveLength(0);
     expect(head.headers.get('content-length')).toBe(String(first.body.length));
-    expect(calls.loadHot).not.toHaveBeenCalled();
+    expect(calls.replay).not.toHaveBeenCalled();
   });
 
   it('are verified by the route first: a URL that differs from a remembered one by its signature is refused', async () => {
@@ -203,6 +202,6 @@ describe('--source-check-interval', () => {
     const calls = watch(server);
     for (let i = 0; i < 3; i++) await fetchBody(url);
     expect(calls.load).toHaveBeenCalledTimes(3);
-    expect(calls.loadHot).not.toHaveReturnedWith(expect.any(Buffer));
+    expect(calls.replay).not.toHaveReturnedWith(expect.objectContaining({ data: expect.any(Buffer) }));
   });
 });

@@ -85,7 +85,7 @@ describe('pre-cache', () => {
     const log = { info: (obj: object, msg?: string) => lines.push({ ...obj, msg }), warn: () => undefined, error: () => undefined };
     try {
       const precache = createPrecache(
-        server.app.service,
+        server.app,
         { imagesRoot: imagesDir, workers: 1, spec: normaliseSpec({ width: 1500, format: 'png' }, { minDimension: 10, maxDimension: 4000 }), progressIntervalMs: 5 },
         log,
       );

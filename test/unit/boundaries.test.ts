@@ -31,6 +31,9 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/http/anything.ts', 'graphql-rate-limit', 'graphql-rate-limit belongs to src/auth/'],
     ['src/auth/anything.ts', 'type-graphql', 'type-graphql belongs to src/graphql/'],
     ['src/http/image-route.ts', 'prom-client', 'prom-client belongs to src/http/metrics.ts'],
+    ['src/http/image-route.ts', '../images/service', 'reaches the domain through images/serve only'],
+    ['src/http/hot-path.ts', '../images/cache', 'reaches the domain through images/serve only'],
+    ['src/graphql/image-describer.ts', '../images/resolve', 'reaches the domain through images/describe only'],
   ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
     expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
   });
@@ -43,6 +46,8 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/graphql/anything.ts', 'type-graphql'],
     ['src/graphql/anything.ts', '../images/service'],
     ['src/http/metrics.ts', 'prom-client'],
+    ['src/http/image-route.ts', '../images/serve'],
+    ['src/graphql/image-describer.ts', '../images/describe'],
     ['src/http/anything.ts', '../graphql/apollo'],
     ['src/app.ts', './graphql/schema'],
     ['src/main.ts', 'pino'],

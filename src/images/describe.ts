@@ -1,0 +1,149 @@
+import { badInput } from '../errors';
+import { CONTENT_TYPES, type OutputFormat } from './formats';
+import type { MetadataCache } from './metadata';
+import { parseImagePath } from './path';
+import { planOutput, type OutputBounds, type OutputSize } from './plan';
+import { withPreset, type Preset, type VariantRequest } from './presets';
+import type { Preview } from './preview';
+import type { Previews } from './previews';
+import { checkResponsiveRequest, planResponsive, type Candidate, type ResponsiveRequest } from './responsive';
+import type { ResolvedSource, Resolver } from './resolve';
+import { normaliseRequest, withFormat, type RequestedSpec, type SpecLimits } from './spec';
+import type { SourceMetadata } from './transform';
+
+// What the adapters of `describe` name in their own signatures.
+export type { Preset, VariantRequest, RequestedSpec, ResolvedSource, SourceMetadata };
+
+export interface DescribeOptions {
+  resolver: Resolver;
+  metadata: MetadataCache;
+  previews: Previews;
+  limits: SpecLimits & OutputBounds;
+  presets: ReadonlyMap<string, Preset>;
+  /** Only presets, and nothing beside them; responsive is refused. */
+  presetsOnly: boolean;
+}
+
+/** Reads a source's header; a caller may pass one that reads each header once per request. */
+export type HeaderReader = (source: ResolvedSource) => Promise<SourceMetadata>;
+
+export interface DescribeContext {
+  /** The argument the path came in, named by errors. @default 'path' */
+  argument?: string;
+  readHeader?: HeaderReader;
+}
+
+/** Everything a URL is minted from and the API reports about one derivative, found without rendering. */
+export interface Description {
+  /** The checked path segments. */
+  readonly segments: readonly string[];
+  readonly source: ResolvedSource;
+  /** The spec; an `auto` format stays `auto`, chosen per request by the bytes route. */
+  readonly spec: RequestedSpec;
+  /** The output's real size. */
+  readonly size: OutputSize;
+  /** The source version URLs carry. */
+  readonly version: string;
+  /** null while the format is `auto`. */
+  readonly contentType: string | null;
+}
+
+export interface ResponsiveInput extends ResponsiveRequest {
+  sizes?: string | null;
+}
+
+/** The candidates of a `<picture>`, by format, with the source they all come from. */
+export interface ResponsiveDescription {
+  readonly segments: readonly string[];
+  readonly source: ResolvedSource;
+  /** The `<source>` formats' candidates in `<picture>` order, each list smallest first, at the same widths. */
+  readonly sources: ReadonlyArray<{ readonly contentType: string; readonly candidates: readonly Description[] }>;
+  /** The fallback format's (JPEG, or PNG with transparency) candidates, smallest first. */
+  readonly fallback: readonly Description[];
+  /** The largest fallback candidate. */
+  readonly largest: Description;
+  /** The sizes attribute: as asked, or one that shows the largest candidate at its width. */
+  readonly sizes: string;
+  /** The placeholder of the largest candidate, rendered once when first asked for; `admit` counts the render. */
+  preview(admit: () => Promise<void>): Promise<Preview>;
+}
+
+const MAX_SIZES_LENGTH = 1000;
+// The sizes attribute lands in markup: nothing that could end the attribute or start a tag.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const SIZES_FORBIDDEN = /[<>"'`\u0000-\u001f]/;
+
+/**
+ * Describes derivatives without rendering: applies presets and checks the options, resolves
+ * the source (looking again when it vanished meanwhile), reads its header and plans the real
+ * output size. Every answer the API gives about an image comes from here.
+ */
+export function createDescriber(options: DescribeOptions) {
+  const { resolver, limits } = options;
+  const readStored: HeaderReader = (source) => options.metadata.get(source);
+
+  /** The spec asked for: the preset's values, then the arguments beside it; BAD_USER_INPUT naming the argument at fault. */
+  function requested(request: VariantRequest): RequestedSpec {
+    return normaliseRequest(withPreset(request, options.presets, options.presetsOnly), limits);
+  }
+
+  async function describe(path: string, spec: RequestedSpec, context: DescribeContext = {}): Promise<Description> {
+    const segments = parseImagePath(path, context.argument);
+    const readHeader = context.readHeader ?? readStored;
+    return resolver.withSource(segments, async (source) => {
+      const header = await readHeader(source);
+      return {
+        segments,
+        source,
+        spec,
+        size: planOutput(header, spec, limits),
+        version: source.version,
+        contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
+      };
+    });
+  }
+
+  /** Refuses what no path could make right: responsive in presets-only mode, a bad argument, a sizes attribute unfit for markup. */
+  function checkResponsive(field: string, input: ResponsiveInput): void {
+    if (options.presetsOnly) throw badInput(field, 'image or images with a preset: the server answers presets only', field);
+    const sizes = input.sizes ?? null;
+    if (sizes !== null && (sizes.length > MAX_SIZES_LENGTH || SIZES_FORBIDDEN.test(sizes))) {
+      throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
+    }
+    checkResponsiveRequest(input, limits);
+  }
+
+  async function describeResponsive(path: string, input: ResponsiveInput, context: DescribeContext = {}): Promise<ResponsiveDescription> {
+    const segments = parseImagePath(path, context.argument);
+    const readHeader = context.readHeader ?? readStored;
+    const [source, header] = await resolver.withSource(segments, async (found) => [found, await readHeader(found)] as const);
+    const plan = planResponsive(header, input, limits);
+    const inFormat = (format: OutputFormat) =>
+      plan.candidates.map(({ spec, size }): Description => ({ segments, source, spec: withFormat(spec, format), size, version: source.version, contentType: CONTENT_TYPES[format] }));
+    const fallback = inFormat(plan.fallback);
+    const largest = fallback[fallback.length - 1] as Description;
+    const largestSpec = (plan.candidates[plan.candidates.length - 1] as Candidate).spec;
+    return {
+      segments,
+      source,
+      sources: plan.sourceFormats.map((format) => ({ contentType: CONTENT_TYPES[format], candidates: inFormat(format) })),
+      fallback,
+      largest,
+      sizes: input.sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
+      preview: (admit) => options.previews.preview(source, largestSpec, admit),
+    };
+  }
+
+  return {
+    requested,
+    describe,
+    checkResponsive,
+    describeResponsive,
+    /** The header reader `describe` uses by default: read once per source version, server-wide. */
+    readHeader: readStored,
+    /** The configured presets, by name. */
+    presets: (): Preset[] => [...options.presets.values()],
+  };
+}
+
+export type Describer = ReturnType<typeof createDescriber>;
