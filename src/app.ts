@@ -108,6 +108,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
   const metadata = createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes });
   const limiter = createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue });
+  const invalidation = createInvalidation({ resolver, cache });
   const service = createImageService({
     bounds: limits,
     timeoutSeconds: config.processingTimeout,
@@ -116,9 +117,9 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     cache,
     limiter,
     onRender: (format, seconds) => metrics?.observeRender(format, seconds),
+    onLoaded: (source) => invalidation.learn(source),
   });
   const previews = createPreviews({ bounds: limits, metadata, limiter, transformer });
-  const invalidation = createInvalidation({ resolver, cache });
   metrics?.attach({ stats: service.stats, cacheStats: cache.stats });
 
   let secret = config.signingSecret;
@@ -137,8 +138,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     dir: imagesRoot,
     git,
     invalidation: {
-      snapshot: invalidation.cachedSources,
-      clear: async (before, changed) => (await invalidation.clearChangedSources(before, changed)).files,
+      snapshot: invalidation.snapshot,
+      clear: async (before, changed) => (await invalidation.clearChanged(before, changed)).files,
     },
     onOutcome: (outcome) => metrics?.observeSync(outcome),
   });
@@ -197,6 +198,9 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     connections: { headersTimeoutSeconds: config.headersTimeout, maxPerClient: config.maxConnectionsPerClient },
   });
 
+  let closing = false;
+  let learning: Promise<void> = Promise.resolve();
+
   return {
     server,
     service,
@@ -216,6 +220,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       if (config.precache) {
         precache.run().catch((error: unknown) => logger.error({ err: error }, 'pre-cache failed'));
       }
+      // Derivatives cached before this start: which source answers each, so a sync knows what it reaches.
+      learning = invalidation.learnCached(logger, () => closing).catch((error: unknown) => logger.warn({ err: error }, 'resolving the cached paths failed; a sync resolves them itself'));
       return address;
     },
     /**
@@ -224,9 +230,11 @@ export async function createApp(config: Config, logger: Logger, { clock = system
      * short may have left.
      */
     async close(): Promise<{ removedTemporary: number }> {
+      closing = true;
       precache.stop();
       await server.close();
       await service.settled();
+      await learning;
       // A clear's files still on disk would be read again after a restart.
       await cache.deleted();
       return { removedTemporary: await cache.removeTemporary() };

@@ -7,10 +7,10 @@ import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './
 
 /**
  * How a sync keeps the derivative cache true: `snapshot` runs before the checkout moves,
- * `clear` after it, with the paths that changed; it returns how many files it deleted.
+ * `clear` after it, both with the paths that change; `clear` returns how many files it deleted.
  */
 export interface CacheInvalidation<Snapshot> {
-  snapshot(): Promise<Snapshot>;
+  snapshot(changedPaths: ReadonlySet<string>): Promise<Snapshot>;
   clear(before: Snapshot, changedPaths: ReadonlySet<string>): Promise<number>;
 }
 
@@ -109,10 +109,11 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
 
     const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
     log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
-    const before = await invalidation.snapshot();
+    const changedPaths = new Set(changes.map((change) => change.path));
+    const before = await invalidation.snapshot(changedPaths);
     await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
     const currentCommit = await commit(repo, 'HEAD');
-    const clearedFiles = await invalidation.clear(before, new Set(changes.map((change) => change.path)));
+    const clearedFiles = await invalidation.clear(before, changedPaths);
     return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };
   }
 

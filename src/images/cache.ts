@@ -298,14 +298,18 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return freed;
   }
 
-  /** The requested paths that have derivatives stored, `/`-separated; the placeholder's folder is not one. */
-  async function requestPaths(): Promise<string[]> {
-    const entries = await listAll();
+  /**
+   * The requested paths that have derivatives stored, `/`-separated, from the index (no look
+   * at the disk); the placeholder's folder is not one.
+   */
+  function requestPaths(): string[] {
     const found = new Set<string>();
-    for (const entry of entries) {
-      if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
-      const relative = path.relative(root, entry.parentPath);
-      if (relative !== '' && !relative.startsWith('.')) found.add(relative.split(path.sep).join('/'));
+    const prefix = root.length + 1;
+    for (const file of entries.keys()) {
+      const slash = file.lastIndexOf('/');
+      if (slash <= prefix || !DERIVATIVE_NAME.test(file.slice(slash + 1))) continue;
+      const relative = file.slice(prefix, slash);
+      if (!relative.startsWith('.')) found.add(relative);
     }
     return [...found];
   }

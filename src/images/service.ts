@@ -36,6 +36,8 @@ export interface ImageServiceOptions {
   limiter: Limiter;
   /** Told how long each render took, in seconds. */
   onRender?(format: DerivativeSpec['format'], seconds: number): void;
+  /** Told the source of each derivative loaded, hit or miss: what a sync looks up to know what it reaches. */
+  onLoaded?(source: ResolvedSource): void;
 }
 
 /** Requests still waiting for a render; when the last one leaves before it starts, it leaves the queue. */
@@ -133,6 +135,7 @@ export function createImageService(options: ImageServiceOptions) {
     const cached = (await cache.read(requestPath, variant.cacheName)) ?? (await cache.adopt(requestPath, variant.cacheName));
     if (cached) {
       hits++;
+      options.onLoaded?.(variant.source);
       return { data: cached, cacheStatus: 'HIT' };
     }
     // Gone while this request looked for its source: nothing to render for.
@@ -155,6 +158,7 @@ export function createImageService(options: ImageServiceOptions) {
       const data = await joined.data;
       // Joined a render for another requested path: store these bytes under this one too.
       if (joined.requestPath !== requestPath) await store(variant, data, log);
+      options.onLoaded?.(variant.source);
       return { data, cacheStatus: 'MISS' };
     } finally {
       signal?.removeEventListener('abort', leave);
