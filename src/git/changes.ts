@@ -24,3 +24,26 @@ export function parseNameStatus(output: string): FileChange[] {
   }
   return changes;
 }
+
+/** Paths of the symbolic links `git ls-files --stage -z` lists (mode 120000). */
+export function parseSymlinks(output: string): string[] {
+  return output
+    .split('\0')
+    .filter((entry) => entry.startsWith('120000 '))
+    .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+}
+
+/**
+ * The changed paths, and each of them as spelled through a symbolic link that leads to it or
+ * to a folder above it (`links`: link path → the path inside the checkout it leads to), since
+ * requests name images through links too.
+ */
+export function spelledThroughLinks(changed: Iterable<string>, links: ReadonlyMap<string, string>): Set<string> {
+  const all = new Set(changed);
+  for (const file of [...all]) {
+    for (const [link, target] of links) {
+      if (file === target || file.startsWith(`${target}/`)) all.add(link + file.slice(target.length));
+    }
+  }
+  return all;
+}

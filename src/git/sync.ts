@@ -1,8 +1,9 @@
 import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { GitError, type SimpleGit } from 'simple-git';
 import { AppError, toAppError, type ErrorCode } from '../errors';
 import type { Log } from '../log';
-import { parseNameStatus, type FileChange } from './changes';
+import { parseNameStatus, parseSymlinks, spelledThroughLinks, type FileChange } from './changes';
 import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './git';
 
 /**
@@ -10,8 +11,9 @@ import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './
  * `clear` after it, both with the paths that change; `clear` returns how many files it deleted.
  */
 export interface CacheInvalidation<Snapshot> {
-  snapshot(changedPaths: ReadonlySet<string>): Promise<Snapshot>;
-  clear(before: Snapshot, changedPaths: ReadonlySet<string>): Promise<number>;
+  /** `changedPaths` is null when what changed is not known (the checkout had no commit). */
+  snapshot(changedPaths: ReadonlySet<string> | null): Promise<Snapshot>;
+  clear(before: Snapshot, changedPaths: ReadonlySet<string> | null): Promise<number>;
 }
 
 export interface SyncResult {
@@ -109,12 +111,26 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
 
     const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
     log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
-    const changedPaths = new Set(changes.map((change) => change.path));
-    const before = await invalidation.snapshot(changedPaths);
+    // A first commit has nothing to compare with: every cached path is resolved again.
+    const changed = changes.map((change) => change.path);
+    const linksBefore = await symlinks(repo);
+    const before = await invalidation.snapshot(previousCommit ? spelledThroughLinks(changed, linksBefore) : null);
     await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
     const currentCommit = await commit(repo, 'HEAD');
-    const clearedFiles = await invalidation.clear(before, changedPaths);
+    const links = new Map([...linksBefore, ...(await symlinks(repo))]);
+    const clearedFiles = await invalidation.clear(before, previousCommit ? spelledThroughLinks(changed, links) : null);
     return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };
+  }
+
+  /** The checkout's committed symbolic links that lead inside it, each with the path it leads to. */
+  async function symlinks(repo: SimpleGit): Promise<Map<string, string>> {
+    const links = new Map<string, string>();
+    const root = await realpath(options.dir);
+    for (const link of parseSymlinks(await repo.raw(['ls-files', '--stage', '-z']))) {
+      const target = await realpath(path.join(root, link)).catch(() => null);
+      if (target?.startsWith(root + path.sep)) links.set(link, target.slice(root.length + 1).split(path.sep).join('/'));
+    }
+    return links;
   }
 
   async function record(log: Log): Promise<SyncResult> {

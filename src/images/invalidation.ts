@@ -1,40 +1,54 @@
 import type { Log } from '../log';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
+import { LruMap } from './lru';
 import type { ResolvedSource, Resolver } from './resolve';
 
 export interface InvalidationOptions {
   resolver: Resolver;
   cache: DiskCache;
+  /** Cached requested paths whose answers are remembered at most. @default MEMORY_BOUNDS.syncAnswers */
+  maxAnswers?: number;
 }
 
 /** The source file that answered a requested path, and how it was found. */
 interface Answer {
+  /** As resolution spelled it, through any symbolic link. */
   readonly relative: string;
   readonly kind: SourceKind;
 }
 
+/** A path may hold derivatives of several answers (one learned before a change by hand, say); a few are kept. */
+const ANSWERS_PER_PATH = 4;
+
 /**
- * Before a sync moves the checkout: the source (relative path, or null when it could not be
- * resolved) of each cached requested path the sync's changes can reach.
+ * Before a sync moves the checkout: the sources (relative paths, null for a path that could
+ * not be resolved) that answered each cached requested path the sync's changes can reach.
  */
-export type SyncSnapshot = ReadonlyMap<string, string | null>;
+export type SyncSnapshot = ReadonlyMap<string, ReadonlyArray<string | null>>;
 
 const nameOf = (relative: string) => relative.slice(relative.lastIndexOf('/') + 1);
 const folderOf = (relative: string) => (relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '');
 /** A name as every spelling of it resolves: without a source extension, in lower case. */
 const bare = (name: string) => (hasSourceExtension(name) ? name.slice(0, name.lastIndexOf('.')) : name).toLowerCase();
 const spelling = (relative: string) => `${folderOf(relative)}\0${bare(nameOf(relative))}`;
+const isDefault = (relative: string) => hasSourceExtension(nameOf(relative)) && nameOf(relative).slice(0, nameOf(relative).lastIndexOf('.')) === 'default';
+
+type Reach = (requestPath: string, answers: readonly Answer[] | undefined) => boolean;
 
 /**
  * Which requested paths a set of changed files can give another answer, by the resolution
- * rules alone: a path is reached when the file that answered it changed, when it spells a
+ * rules alone: a path is reached when a file that answered it changed, when it spells a
  * changed file (any extension, any case of it), when a changed file is inside it (a folder
  * appears or goes) or it is inside a changed file (a symbolic link to a folder), or when a
  * group's default changed and the path is that group or fell back to a default inside it
- * (the root's default reaches every fallback). Paths whose answer is not known are reached.
+ * (the root's default reaches every fallback). Paths whose answer is not known are reached,
+ * and every path when what changed is not known (null: a first commit, which only adds
+ * files, so a path's answer changed exactly when another file answers it now).
  */
-function reachOf(changed: ReadonlySet<string>): (requestPath: string, answer: Answer | undefined) => boolean {
+function reachOf(changed: ReadonlySet<string> | null): Reach {
+  if (changed === null) return () => true;
   const spellings = new Set<string>();
   const folders = new Set<string>();
   const defaultGroups: string[] = [];
@@ -42,61 +56,56 @@ function reachOf(changed: ReadonlySet<string>): (requestPath: string, answer: An
     spellings.add(spelling(file));
     const folder = folderOf(file);
     for (let at = folder; at !== ''; at = folderOf(at)) folders.add(at);
-    if (hasSourceExtension(nameOf(file)) && nameOf(file).slice(0, nameOf(file).lastIndexOf('.')) === 'default') defaultGroups.push(folder);
+    if (isDefault(file)) defaultGroups.push(folder);
   }
   const inside = (requestPath: string, group: string) => group === '' || requestPath === group || requestPath.startsWith(`${group}/`);
   const belowChanged = (requestPath: string) => {
     for (let at = folderOf(requestPath); at !== ''; at = folderOf(at)) if (changed.has(at)) return true;
     return false;
   };
-  return (requestPath, answer) =>
-    answer === undefined ||
-    changed.has(answer.relative) ||
+  const reaches = (requestPath: string, answer: Answer) =>
+    changed.has(answer.relative) || defaultGroups.some((group) => answer.kind !== 'ORIGINAL' && inside(requestPath, group));
+  return (requestPath, answers) =>
+    answers === undefined ||
     spellings.has(spelling(requestPath)) ||
     folders.has(requestPath) ||
     belowChanged(requestPath) ||
-    defaultGroups.some((group) => requestPath === group || (answer.kind !== 'ORIGINAL' && inside(requestPath, group)));
+    defaultGroups.includes(requestPath) ||
+    answers.some((answer) => reaches(requestPath, answer));
 }
 
 /**
  * What a clear or a sync deletes from the derivative cache, and nothing else: one image's
  * variants under every spelling of its path, everything, or after the images changed, the
- * requested paths whose answer changed. Which source answered each cached requested path
- * is remembered as requests are served (`learn`), so a sync resolves only the paths its
- * changes can reach (and any whose answer is not known yet), however large the cache.
+ * requested paths whose answer changed. Which sources answered each cached requested path
+ * is remembered as derivatives are loaded (`learn`), so a sync resolves only the paths its
+ * changes can reach (and any whose answer is not known), however large the cache.
  */
-export function createInvalidation({ resolver, cache }: InvalidationOptions) {
-  const answers = new Map<string, Answer>();
+export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS.syncAnswers }: InvalidationOptions) {
+  const answers = new LruMap<string, Answer[]>();
 
   function learn(source: ResolvedSource): void {
-    const known = answers.get(source.requestPath);
-    if (known?.relative !== source.relative || known.kind !== source.kind) answers.set(source.requestPath, { relative: source.relative, kind: source.kind });
+    const answer: Answer = { relative: source.relative, kind: source.kind };
+    const known = answers.peek(source.requestPath) ?? [];
+    if (!known.some((other) => other.relative === answer.relative && other.kind === answer.kind)) {
+      answers.set(source.requestPath, [...known, answer].slice(-ANSWERS_PER_PATH));
+      if (answers.size > maxAnswers) answers.delete((answers.oldest() as [string, Answer[]])[0]);
+    }
   }
 
-  /** The source that answers a requested path now, remembered; null when it cannot be resolved. */
-  async function answerOf(requestPath: string): Promise<Answer | null> {
+  /** The source that answers a requested path now (looked up afresh, learned); null when it cannot be resolved. */
+  async function answerOf(requestPath: string): Promise<string | null> {
     try {
-      const source = await resolver.resolve(requestPath.split('/'));
+      const source = await resolver.lookUp(requestPath.split('/'));
       learn(source);
-      return { relative: source.relative, kind: source.kind };
+      return source.relative;
     } catch {
-      answers.delete(requestPath);
       return null;
     }
   }
 
-  /** The cached requested paths; answers of paths no longer cached are forgotten, which bounds them by the cache. */
-  function cachedPaths(): string[] {
-    const paths = cache.requestPaths();
-    if (answers.size > paths.length) {
-      const kept = new Set(paths);
-      for (const requestPath of answers.keys()) if (!kept.has(requestPath)) answers.delete(requestPath);
-    }
-    return paths;
-  }
-
   return {
-    /** Remembers which source answered a requested path; called for every derivative served. */
+    /** Remembers which source answered a requested path; told for every derivative loaded. */
     learn,
 
     /**
@@ -106,9 +115,9 @@ export function createInvalidation({ resolver, cache }: InvalidationOptions) {
     async learnCached(log: Log, stopped: () => boolean = () => false): Promise<void> {
       const started = Date.now();
       let resolved = 0;
-      for (const requestPath of cachedPaths()) {
+      for (const requestPath of cache.requestPaths()) {
         if (stopped()) return;
-        if (answers.has(requestPath)) continue;
+        if (answers.peek(requestPath) !== undefined) continue;
         await answerOf(requestPath);
         resolved++;
       }
@@ -137,15 +146,16 @@ export function createInvalidation({ resolver, cache }: InvalidationOptions) {
 
     /**
      * Before a sync moves the checkout to a commit that changes `changed` (paths inside the
-     * images directory): the answers of the cached requested paths the changes can reach.
+     * images directory, also as spelled through symbolic links; null when not known, a first
+     * commit say): the answers of the cached requested paths the changes can reach.
      */
-    async snapshot(changed: ReadonlySet<string>): Promise<SyncSnapshot> {
+    async snapshot(changed: ReadonlySet<string> | null): Promise<SyncSnapshot> {
       const reach = reachOf(changed);
-      const before = new Map<string, string | null>();
-      for (const requestPath of cachedPaths()) {
-        const known = answers.get(requestPath);
+      const before = new Map<string, Array<string | null>>();
+      for (const requestPath of cache.requestPaths()) {
+        const known = answers.peek(requestPath);
         if (!reach(requestPath, known)) continue;
-        before.set(requestPath, known ? known.relative : ((await answerOf(requestPath))?.relative ?? null));
+        before.set(requestPath, known ? known.map((answer) => answer.relative) : [await answerOf(requestPath)]);
       }
       return before;
     },
@@ -155,16 +165,16 @@ export function createInvalidation({ resolver, cache }: InvalidationOptions) {
      * that another file answers now (an image added in place of its fallback, a deleted one,
      * a new default). Paths cached while the checkout moved are looked at too.
      */
-    async clearChanged(before: SyncSnapshot, changed: ReadonlySet<string>): Promise<{ files: number; bytes: number }> {
+    async clearChanged(before: SyncSnapshot, changed: ReadonlySet<string> | null): Promise<{ files: number; bytes: number }> {
       resolver.forget();
       const reach = reachOf(changed);
-      const stale: string[] = [];
       const reached = new Set(before.keys());
-      for (const requestPath of cachedPaths()) if (!reached.has(requestPath) && reach(requestPath, answers.get(requestPath))) reached.add(requestPath);
+      for (const requestPath of cache.requestPaths()) if (!reached.has(requestPath) && reach(requestPath, answers.peek(requestPath))) reached.add(requestPath);
+      const stale: string[] = [];
       for (const requestPath of reached) {
-        const now = (await answerOf(requestPath))?.relative ?? null;
-        const then = before.get(requestPath);
-        if ((now !== null && changed.has(now)) || (then !== undefined && then !== now)) {
+        const now = await answerOf(requestPath);
+        const then = before.get(requestPath) ?? [];
+        if ((now !== null && changed?.has(now)) || then.some((answer) => answer !== now)) {
           stale.push(requestPath);
           answers.delete(requestPath);
         }

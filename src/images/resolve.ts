@@ -236,6 +236,8 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
 
   return {
     resolve,
+    /** Resolves without reading or filling the remembered answers: background work that must not push requests' answers out. */
+    lookUp,
     withSource,
     current,
     splitRoute,

@@ -60,7 +60,8 @@ describe('what a sync clears', () => {
         fc.subarray(FILES, { minLength: 1, maxLength: 4 }),
         fc.subarray(REQUESTS, { minLength: 1, maxLength: 30 }),
         fc.func(fc.boolean()),
-        async (present, touched, cached, servedBefore) => {
+        fc.integer({ min: 1, max: 40 }),
+        async (present, touched, cached, servedBefore, maxAnswers) => {
           const images = path.join(root, `images-${run}`);
           const cacheDir = path.join(root, `cache-${run++}`);
           mkdirSync(images, { recursive: true });
@@ -71,7 +72,8 @@ describe('what a sync clears', () => {
           await cache.scan();
           for (const requestPath of cached) await cache.write(requestPath, `${'0'.repeat(32)}.webp`, Buffer.from('derivative'));
           const resolver = resolverOver(imagesRoot, 60_000);
-          const invalidation = createInvalidation({ resolver, cache });
+          // However few answers are remembered, the forgotten ones are resolved by the sync.
+          const invalidation = createInvalidation({ resolver, cache, maxAnswers });
           // Some paths were served since start-up (their answer is known); the others were cached before it.
           for (const requestPath of cached) if (servedBefore(requestPath)) invalidation.learn(await resolver.resolve(requestPath.split('/')));
 
@@ -104,12 +106,31 @@ describe('what a sync clears', () => {
         numRuns: 80,
         // Cases random trees reach rarely: a folder appearing beside an image of its name, and a new default in a nested group.
         examples: [
-          [['x.jpg'], ['x/y.jpg'], ['x', 'x/y'], () => true],
-          [['x.jpg', 'x/y.jpg'], ['x/y.jpg'], ['x', 'x/y'], () => false],
-          [['a/default.jpg', 'a/b/x.jpg'], ['a/b/default.png'], ['a/b/y', 'a/b/x', 'a/b'], () => true],
+          [['x.jpg'], ['x/y.jpg'], ['x', 'x/y'], () => true, 40],
+          [['x.jpg', 'x/y.jpg'], ['x/y.jpg'], ['x', 'x/y'], () => false, 40],
+          [['a/default.jpg', 'a/b/x.jpg'], ['a/b/default.png'], ['a/b/y', 'a/b/x', 'a/b'], () => true, 40],
         ],
       },
     );
+  });
+
+  it('on a first commit, whose changes are not known, clears exactly the paths another file answers now', async () => {
+    const dir = path.join(root, 'first-commit');
+    write(dir, 'kept.jpg', 10);
+    const imagesRoot = await fs.realpath(dir);
+    const cache = createDiskCache({ dir: path.join(root, 'first-commit-cache') });
+    await cache.scan();
+    const resolver = resolverOver(imagesRoot, 60_000);
+    const invalidation = createInvalidation({ resolver, cache });
+    for (const requestPath of ['kept', 'arrives', 'a/missing']) {
+      await cache.write(requestPath, `${'0'.repeat(32)}.webp`, Buffer.from('derivative'));
+      invalidation.learn(await resolver.resolve(requestPath.split('/')));
+    }
+    const snapshot = await invalidation.snapshot(null);
+    write(dir, 'arrives.jpg', 10);
+    write(dir, 'a/default.jpg', 10);
+    expect((await invalidation.clearChanged(snapshot, null)).files).toBe(2);
+    expect(cache.requestPaths()).toEqual(['kept']);
   });
 
   it('resolves what the change reaches, not the whole cache: a one-file sync costs the same at 40 and at 400 cached paths', async () => {
