@@ -60,10 +60,11 @@ async function closedLoop(items, { concurrency, seconds }, task) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** GET (or POST with a JSON body) over a keep-alive connection; the status and the whole body. */
-function request(url, { method = 'GET', json } = {}) {
+function request(url, { method = 'GET', json, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const body = json === undefined ? null : Buffer.from(JSON.stringify(json));
-    const req = http.request(url, { method: body ? 'POST' : method, agent, headers: body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {} }, (response) => {
+    const sent = body ? { ...headers, 'Content-Type': 'application/json', 'Content-Length': body.length } : headers;
+    const req = http.request(url, { method: body ? 'POST' : method, agent, headers: sent }, (response) => {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) }));

@@ -29,17 +29,31 @@ async function startNode(script, args, { env = process.env, logFile }) {
   }
 }
 
-function listeningAddress(log) {
+/** The JSON lines of a log written so far. */
+function* logEntries(log) {
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const entry = JSON.parse(line);
-      if (typeof entry.address === 'string' && /listening$/.test(entry.msg)) return entry.address;
+      yield JSON.parse(line);
     } catch {
       // A partly written line: the next poll reads it whole.
     }
   }
+}
+
+function listeningAddress(log) {
+  for (const entry of logEntries(log)) if (typeof entry.address === 'string' && /listening$/.test(entry.msg)) return entry.address;
   return null;
+}
+
+/** Resolves with the first entry of `logFile` whose message is `msg`, once it is written. */
+async function waitForLog(logFile, msg, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const entry of logEntries(fs.readFileSync(logFile, 'utf8'))) if (entry.msg === msg) return entry;
+    if (Date.now() > deadline) throw new Error(`no "${msg}" in ${logFile} within ${timeoutMs / 1000} s:\n${tail(logFile)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function statusKb(pid, field) {
@@ -67,4 +81,4 @@ function tail(file) {
   return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
 }
 
-module.exports = { startNode };
+module.exports = { startNode, waitForLog };

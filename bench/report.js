@@ -23,14 +23,66 @@ function versions() {
   ].join(', ');
 }
 
+const markdownTable = (header, lines) => [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+const ratio = (value) => (value === undefined ? '' : `${number(value, 2)}×`);
+const met = (value) => (value === undefined ? '' : value ? 'yes' : 'NO');
+
 /** One line per measure: what goimgserver did, its baseline, the ratio and the target. */
 function formatTable(rows) {
-  const header = ['Measure', 'goimgserver', 'Baseline', 'Ratio', 'Target', 'Met'];
-  const lines = rows.map((row) => [row.measure, row.ours, row.baseline ?? '', row.ratio === undefined ? '' : `${number(row.ratio, 2)}×`, row.target, row.met === undefined ? '' : row.met ? 'yes' : 'NO']);
-  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownTable(
+    ['Measure', 'goimgserver', 'Baseline', 'Ratio', 'Target', 'Met'],
+    rows.map((row) => [row.measure, row.ours, row.baseline ?? '', ratio(row.ratio), row.target, met(row.met)]),
+  );
 }
 
-function writeResults({ rows, settings, notes }) {
+/** One line per measure: its value at both repository sizes, the growth (large ÷ small) and the target. */
+function formatGrowthTable(rows, sizes) {
+  return markdownTable(
+    ['Measure', `${sizes.small} images`, `${sizes.large} images`, 'Growth', 'Target', 'Met'],
+    rows.map((row) => [row.measure, row.small, row.large, ratio(row.growth), row.target, met(row.met)]),
+  );
+}
+
+// The growth section sits in a block of its own, so that a run of that section alone replaces it and nothing else.
+const GROWTH_START = '<!-- growth -->';
+const GROWTH_END = '<!-- /growth -->';
+
+const readResults = () => (fs.existsSync(RESULTS_FILE) ? fs.readFileSync(RESULTS_FILE, 'utf8') : '');
+
+/** The growth block of a results text, or '' when it has none. */
+function growthBlock(text) {
+  const start = text.indexOf(GROWTH_START);
+  const end = text.indexOf(GROWTH_END, start);
+  return start >= 0 && end >= 0 ? text.slice(start, end + GROWTH_END.length) : '';
+}
+
+/** The growth block for RESULTS.md: dated, as its run may be another than the table above it. */
+function formatGrowth({ rows, sizes, notes }) {
+  const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return [
+    GROWTH_START,
+    '## Growth with the images repository',
+    '',
+    `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} CPUs, Node ${process.version}, ${git}; the server in production mode, logging at info to a file.`,
+    '',
+    formatGrowthTable(rows, sizes),
+    '',
+    ...notes.map((note) => `- ${note}`),
+    '',
+    GROWTH_END,
+  ].join('\n');
+}
+
+/** Replaces the growth block of RESULTS.md (or adds it at the end), leaving the rest as it was. */
+function writeGrowth(growth) {
+  const text = readResults();
+  const old = growthBlock(text);
+  fs.writeFileSync(RESULTS_FILE, old ? text.replace(old, () => growth) : `${text.trimEnd()}\n\n${growth}\n`.trimStart());
+  return RESULTS_FILE;
+}
+
+/** Writes the whole of RESULTS.md; without a new growth block, the one there is kept. */
+function writeResults({ rows, settings, notes, growth = growthBlock(readResults()) }) {
   const text = [
     '# Benchmark results',
     '',
@@ -44,9 +96,10 @@ function writeResults({ rows, settings, notes }) {
     '',
     ...notes.map((note) => `- ${note}`),
     '',
+    ...(growth ? [growth, ''] : []),
   ].join('\n');
   fs.writeFileSync(RESULTS_FILE, text);
   return RESULTS_FILE;
 }
 
-module.exports = { formatTable, writeResults, number };
+module.exports = { formatTable, formatGrowth, formatGrowthTable, writeResults, writeGrowth, number };

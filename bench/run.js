@@ -1,13 +1,17 @@
 // `npm run bench`: goimgserver beside the physical limits measured in the same run (a bare
 // node:http server, raw sharp, a bare Apollo server) and beside unjs/ipx. Reports, never fails on noise.
+// Then the growth section (bench/growth.js): syncImages, clearCache, a restart and memory at two
+// sizes of the images repository, 2000 images and BENCH_GROWTH_LARGE (20000). BENCH_GROWTH=0
+// leaves it out; BENCH_ONLY=growth runs it alone and replaces only its block in RESULTS.md.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const sharp = require('sharp');
 const { closedLoop, fetchStatus, request, stableHeaders, wrk } = require('./load');
+const { measureGrowth, growthNotes, growthRows } = require('./growth');
 const { startNode } = require('./processes');
-const { formatTable, number, writeResults } = require('./report');
+const { formatGrowth, formatGrowthTable, formatTable, number, writeGrowth, writeResults } = require('./report');
 const { makeSources } = require('./sources');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
@@ -48,19 +52,19 @@ function account(outcomes) {
   }
 }
 
-function startServer(work, name, flags = []) {
+function startServer(work, name, flags = [], { imagesDir = path.join(work, 'images'), cacheDir = path.join(work, name), port = 0, env = {} } = {}) {
   const args = [
-    ...['--host', '127.0.0.1', '--port', '0', '--imagesdir', path.join(work, 'images'), '--cachedir', path.join(work, name)],
+    ...['--host', '127.0.0.1', '--port', String(port), '--imagesdir', imagesDir, '--cachedir', cacheDir],
     ...['--precache', 'false', '--rate-limit-image', 'off', '--rate-limit-images', 'off', '--rate-limit-renders', 'off'],
     ...EXTRA_FLAGS,
     ...flags,
   ];
-  const env = { ...process.env, NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: 'bench-secret-bench-secret-bench-secret-0123' };
-  return startNode(SERVER, args, { env, logFile: path.join(work, `${name}.log`) });
+  const serverEnv = { ...process.env, NODE_ENV: 'production', GOIMGSERVER_SIGNING_SECRET: 'bench-secret-bench-secret-bench-secret-0123', ...env };
+  return startNode(SERVER, args, { env: serverEnv, logFile: path.join(work, `${name}.log`) });
 }
 
-async function graphql(address, query, variables) {
-  const response = await request(`${address}/graphql`, { json: { query, variables } });
+async function graphql(address, query, variables, headers) {
+  const response = await request(`${address}/graphql`, { json: { query, variables }, headers });
   const body = JSON.parse(response.body.toString());
   if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -243,8 +247,8 @@ async function memory(work, sources) {
   return { idle, peak, outcomes, exitCode };
 }
 
-function requireWrk() {
-  if (spawnSync('wrk', ['-v']).error) {
+function requireTools(needsWrk) {
+  if (needsWrk && spawnSync('wrk', ['-v']).error) {
     process.stderr.write('bench: wrk is not installed (Debian: apt-get install wrk).\n');
     process.exit(1);
   }
@@ -254,7 +258,9 @@ function requireWrk() {
   }
 }
 
-const SECTIONS = ['hits', 'graphql', 'misses', 'stampede', 'peer', 'memory'];
+// The sections of the main table; growth has a table of its own.
+const MAIN_SECTIONS = ['hits', 'graphql', 'misses', 'stampede', 'peer', 'memory'];
+const SECTIONS = [...MAIN_SECTIONS, 'growth'];
 
 const ratioRow = (measure, ours, baseline, target, minimum) => ({ ...measure, ratio: ours / baseline, target, met: minimum === undefined ? undefined : ours / baseline >= minimum });
 
@@ -298,17 +304,21 @@ function peerRows(peered, hit) {
 }
 
 async function main() {
-  requireWrk();
-  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : SECTIONS;
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : SECTIONS.filter((section) => section !== 'growth' || process.env.BENCH_GROWTH !== '0');
   const unknown = only.filter((section) => !SECTIONS.includes(section));
   if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
   const runs = (section) => only.includes(section);
+  const runsMain = MAIN_SECTIONS.some(runs);
+  requireTools(runsMain);
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'goimgserver-bench-'));
   try {
     log(`sources in ${work}`);
-    fs.mkdirSync(path.join(work, 'images'));
-    const sources = await makeSources(path.join(work, 'images'));
+    let sources;
+    if (runsMain) {
+      fs.mkdirSync(path.join(work, 'images'));
+      sources = await makeSources(path.join(work, 'images'));
+    }
     const rows = [];
     const notes = [];
     let hit;
@@ -339,13 +349,21 @@ async function main() {
       rows.push({ measure: `peak RSS, ${BURST} concurrent 12 MP misses`, ours: `${number(mem.peak)} MB`, baseline: `${number(mem.idle)} MB idle`, target: '≤ 400 MB', met: mem.peak <= 400 });
       notes.push(`Memory burst outcomes ${JSON.stringify(mem.outcomes)}; exit code after SIGTERM ${mem.exitCode}.`);
     }
-    rows.push({ measure: 'failed requests (besides 503 from a full queue)', ours: `${refusals.failed} (503: ${refusals.overloaded})`, target: '0', met: refusals.failed === 0 });
+    if (runsMain) rows.push({ measure: 'failed requests (besides 503 from a full queue)', ours: `${refusals.failed} (503: ${refusals.overloaded})`, target: '0', met: refusals.failed === 0 });
+    let growth;
+    if (runs('growth')) {
+      const grown = await measureGrowth(work, { startServer, graphql, log });
+      const growing = { rows: growthRows(grown), sizes: { small: grown.small.count, large: grown.large.count }, notes: growthNotes(grown) };
+      growth = formatGrowth(growing);
+      process.stdout.write(`\n${formatGrowthTable(growing.rows, growing.sizes)}\n`);
+    }
 
     const settings = `wrk with 1 thread and ${CONNECTIONS} connections, ${WARMUP_SECONDS} s of warm-up, then ${ROUNDS} turns of ${SECONDS} s alternating with the baseline (medians); misses: ${MISS_ROUNDS} alternating turns of ${SECONDS} s, ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; the server in production mode, logging at info to a file, rate limits off${EXTRA_FLAGS.length > 0 ? `, and ${EXTRA_FLAGS.join(' ')}` : ''}`;
     notes.unshift('Sources: synthetic photographs (4000×3000 and 1920×1280 JPEG q85) and a 1200×800 PNG with alpha; each miss is a distinct file name (a hard link), so every request renders.');
     notes.push(`Whole run: ${Math.round((Date.now() - started) / 1000)} s.`);
-    process.stdout.write(`\n${formatTable(rows)}\n\n`);
-    if (only.length === SECTIONS.length) log(`written ${path.relative(ROOT, writeResults({ rows, settings, notes }))}`);
+    if (runsMain) process.stdout.write(`\n${formatTable(rows)}\n\n`);
+    if (MAIN_SECTIONS.every(runs)) log(`written ${path.relative(ROOT, writeResults({ rows, settings, notes, growth }))}`);
+    else if (growth) log(`growth block written in ${path.relative(ROOT, writeGrowth(growth))}; the rest left as it was (a partial run)`);
     else log('a partial run (BENCH_ONLY): bench/RESULTS.md left as it was');
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
