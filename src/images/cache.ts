@@ -77,14 +77,36 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   const byName = new Map<string, string>();
   const nameOf = (file: string) => file.slice(file.lastIndexOf('/') + 1);
 
+  // How many derivatives each requested path holds: what a sync walks, without the files.
+  const perPath = new Map<string, number>();
+  /** The requested path a derivative file is stored under; null for other files (the placeholder's, one put by hand). */
+  function requestPathOf(file: string): string | null {
+    const slash = file.lastIndexOf('/');
+    if (slash <= root.length + 1 || !DERIVATIVE_NAME.test(file.slice(slash + 1))) return null;
+    const relative = file.slice(root.length + 1, slash);
+    return relative.startsWith('.') ? null : relative;
+  }
+
   function track(file: string, size: number): void {
-    bytes += size - (entries.peek(file) ?? 0);
+    const known = entries.peek(file);
+    if (known === undefined) {
+      const requestPath = requestPathOf(file);
+      if (requestPath !== null) perPath.set(requestPath, (perPath.get(requestPath) ?? 0) + 1);
+    }
+    bytes += size - (known ?? 0);
     entries.set(file, size);
     byName.set(nameOf(file), file);
   }
 
   function forget(file: string): void {
-    bytes -= entries.peek(file) ?? 0;
+    const known = entries.peek(file);
+    const requestPath = known === undefined ? null : requestPathOf(file);
+    if (requestPath !== null) {
+      const left = (perPath.get(requestPath) ?? 1) - 1;
+      if (left === 0) perPath.delete(requestPath);
+      else perPath.set(requestPath, left);
+    }
+    bytes -= known ?? 0;
     entries.delete(file);
     if (byName.get(nameOf(file)) === file) byName.delete(nameOf(file));
     keptBytes -= kept.peek(file)?.length ?? 0;
@@ -241,6 +263,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   async function scan(): Promise<{ removedTemporary: number; writable: boolean }> {
     entries.clear();
     byName.clear();
+    perPath.clear();
     bytes = 0;
     kept.clear();
     keptBytes = 0;
@@ -303,15 +326,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    * at the disk); the placeholder's folder is not one.
    */
   function requestPaths(): string[] {
-    const found = new Set<string>();
-    const prefix = root.length + 1;
-    for (const file of entries.keys()) {
-      const slash = file.lastIndexOf('/');
-      if (slash <= prefix || !DERIVATIVE_NAME.test(file.slice(slash + 1))) continue;
-      const relative = file.slice(prefix, slash);
-      if (!relative.startsWith('.')) found.add(relative);
-    }
-    return [...found];
+    return [...perPath.keys()];
   }
 
   /** Deletes cleared files still on disk, then the folders they leave empty (deepest first; rmdir refuses others). */
