@@ -227,7 +227,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     /**
      * Stops accepting connections, lets the requests in flight finish, waits for renders
      * nobody waits for any more (the pre-cache's), and deletes temporary files a write cut
-     * short may have left.
+     * short may have left. A clear's files not deleted yet are left to the next start, which
+     * knows them for cleared by the clear's marker.
      */
     async close(): Promise<{ removedTemporary: number }> {
       closing = true;
@@ -235,8 +236,6 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       await server.close();
       await service.settled();
       await learning;
-      // A clear's files still on disk would be read again after a restart.
-      await cache.deleted();
       return { removedTemporary: await cache.removeTemporary() };
     },
   };

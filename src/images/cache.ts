@@ -5,6 +5,8 @@ import { FILE_ENDINGS, OUTPUT_FORMATS, type OutputFormat } from './formats';
 import { isWhole } from './integrity';
 import { LruMap } from './lru';
 
+// The time of the last clear of everything whose files may still be on disk.
+const CLEARED_MARKER = '.cleared';
 // What the cache writes: `{key}.{ending}`. Clearing removes only such files.
 const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
 const FORMAT_OF_ENDING: ReadonlyMap<string, OutputFormat> = new Map(OUTPUT_FORMATS.map((format) => [FILE_ENDINGS[format], format]));
@@ -61,6 +63,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   // Files a clear has taken out of the cache that are still on disk: never read, deleted in the background.
   const doomed = new Set<string>();
   let deleting: Promise<void> = Promise.resolve();
+  // Written by a clear of everything with its time: derivatives older than that are cleared ones.
+  const marker = path.join(root, CLEARED_MARKER);
 
   function keep(file: string, data: Buffer): void {
     if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
@@ -276,15 +280,22 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     const link = listing.find((entry) => entry.isSymbolicLink());
     if (link) throw new CacheFolderError(`The cache folder contains a symbolic link (${path.relative(root, path.join(link.parentPath, link.name))}); remove it or choose another --cachedir.`);
     const removedTemporary = await removeTemporary(listing);
+    // A clear of everything whose files were not all deleted before the server stopped.
+    const clearedAt = await nodeFs.readFile(marker).then((data) => Number(String(data)), () => null);
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
+    const cleared: string[] = [];
     for (const entry of listing) {
       if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
       if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
         const stat = await nodeFs.stat(file).catch(() => null);
-        if (stat) found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
+        if (!stat) continue;
+        if (clearedAt !== null && stat.mtimeMs <= clearedAt && DERIVATIVE_NAME.test(entry.name)) cleared.push(file);
+        else found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
       }
     }
+    for (const file of cleared) doomed.add(file);
+    if (clearedAt !== null) deleteInBackground(cleared, clearedAt);
     // Until files are read again, the oldest written counts as the least recently used.
     for (const { file, size } of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) track(file, size);
     await evict();
@@ -347,15 +358,29 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     for (const folder of folders.sort((a, b) => b.length - a.length)) await nodeFs.rmdir(folder).catch(() => undefined);
   }
 
+  /** Forgets the marker of a clear once its files are gone, unless a later clear wrote its own. */
+  async function unmark(at: number): Promise<void> {
+    const marked = await nodeFs.readFile(marker).then(String, () => null);
+    if (marked === String(at)) await nodeFs.rm(marker, { force: true }).catch(() => undefined);
+  }
+
+  /** Deletes doomed files in the background, then the marker of the clear that doomed them. */
+  function deleteInBackground(files: readonly string[], at: number): void {
+    deleting = deleting.then(() => deleteDoomed(files)).then(() => unmark(at));
+  }
+
   /**
    * Clears every derivative at once for its callers: the cache's index (which knows every
    * derivative and its size since the start-up walk) forgets them, reads miss from then on,
-   * and the files are deleted in the background, then the folders left empty. Only files
+   * and the files are deleted in the background, then the folders left empty. A marker with
+   * the time of the clear is written first, so that files a stop leaves behind are known for
+   * cleared at the next start (see `scan`) and the stop need not wait for them. Only files
    * the cache writes are deleted, so a file put there by hand (or a misconfigured folder)
    * survives; dot folders (the generated placeholder's) are left alone. What is freed is
    * counted from the index.
    */
-  function clearAll(): { files: number; bytes: number } {
+  async function clearAll(): Promise<{ files: number; bytes: number }> {
+    const at = Date.now();
     const files = [...entries.keys()].filter((file) => DERIVATIVE_NAME.test(nameOf(file)));
     const freed = { files: files.length, bytes: 0 };
     for (const file of files) {
@@ -365,7 +390,9 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     }
     kept.clear();
     keptBytes = 0;
-    deleting = deleting.then(() => deleteDoomed(files));
+    // Without the marker (a read-only folder), the files cannot be deleted either; they stay doomed while this process runs.
+    await writeFileAtomic(marker, [Buffer.from(String(at))], fs).catch(() => undefined);
+    deleteInBackground(files, at);
     return freed;
   }
 

@@ -133,7 +133,7 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
       resolver.forget();
       if (segments === null) {
         answers.clear();
-        return Promise.resolve(cache.clearAll());
+        return cache.clearAll();
       }
       const dir = segments.slice(0, -1).join('/');
       const name = segments[segments.length - 1] as string;

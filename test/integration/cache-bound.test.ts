@@ -185,10 +185,9 @@ describe('clearing everything', () => {
     await fs.mkdir(path.join(dir, '.placeholder'));
     await fs.writeFile(path.join(dir, '.placeholder', 'placeholder.png'), 'kept');
 
-    const freed = cache.clearAll();
+    const freed = await cache.clearAll();
     expect(freed).toEqual({ files: 30, bytes: 30 * KB + (30 * 31) / 2 });
-    // Nothing was deleted yet, and nothing cleared is read.
-    expect(existsSync(cache.locate('group1/image1', name(1)))).toBe(true);
+    // Nothing cleared is read, whether its file is deleted yet or not.
     for (let n = 1; n <= 30; n++) {
       expect(inMemory(cache, `group${n % 3}/image${n}`, n)).toBeUndefined();
       expect(await cache.read(`group${n % 3}/image${n}`, name(n))).toBeNull();
@@ -203,12 +202,56 @@ describe('clearing everything', () => {
 
   it('keeps a derivative written again after the clear, while the old files are still being deleted', async () => {
     const { cache } = await filled(20);
-    cache.clearAll();
+    await cache.clearAll();
     const again = bytes(3 * KB);
     await cache.write('group1/image10', name(10), again);
     await cache.deleted();
     expect(await cache.read('group1/image10', name(10))).toEqual(again);
     expect(existsSync(cache.locate('group1/image10', name(10)))).toBe(true);
     expect(cache.stats()).toMatchObject({ files: 1, bytes: 3 * KB });
+  });
+
+  it('writes the time of the clear into the cache folder before it answers, and removes it once the files are gone', async () => {
+    const dir = cacheDir();
+    const renamed: string[] = [];
+    const watched = {
+      ...fs,
+      rename: async (from: string, to: string) => {
+        renamed.push(path.basename(to));
+        return fs.rename(from, to);
+      },
+    } as typeof fs;
+    const cache = createDiskCache({ dir }, watched);
+    await cache.scan();
+    await cache.write('image1', name(1), bytes(KB));
+    await cache.clearAll();
+    expect(renamed).toEqual([name(1), '.cleared']);
+    await cache.deleted();
+    expect(existsSync(path.join(dir, '.cleared'))).toBe(false);
+  });
+
+  it('never serves, after a restart, the files a clear left behind (a stop does not wait for them), and finishes deleting them', async () => {
+    const { dir, cache } = await filled(12);
+    await cache.deleted();
+    // As a stop right after a clear leaves the folder: the clear's time, the files written before it, one written after.
+    const clearedAt = Date.now() - 60_000;
+    await fs.writeFile(path.join(dir, '.cleared'), String(clearedAt));
+    for (let n = 1; n <= 12; n++) {
+      const file = cache.locate(`group${n % 3}/image${n}`, name(n));
+      const at = new Date(n === 5 ? clearedAt + 30_000 : clearedAt - 1000);
+      await fs.utimes(file, at, at);
+    }
+
+    const restarted = createDiskCache({ dir, memoryBytes: 64 * KB });
+    await restarted.scan();
+    for (let n = 1; n <= 12; n++) {
+      expect(await restarted.read(`group${n % 3}/image${n}`, name(n))).toEqual(n === 5 ? bytes(KB + 5) : null);
+    }
+    expect(restarted.stats()).toMatchObject({ files: 1, bytes: KB + 5 });
+    expect(restarted.requestPaths()).toEqual(['group2/image5']);
+
+    await restarted.deleted();
+    const left = (await fs.readdir(dir, { recursive: true })).filter((entry) => path.extname(entry) !== '');
+    expect(left).toEqual([path.join('group2', 'image5', name(5))]);
   });
 });
