@@ -19,7 +19,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { createMetrics } from './http/metrics';
 import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
-import { CacheFolderError, createDiskCache } from './images/cache';
+import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
 import { createMemo } from './images/memo';
 import { createMetadataCache } from './images/metadata';
@@ -87,10 +87,18 @@ export async function createApp(config: Config, logger: Logger, { clock = system
 
   const metrics = config.metrics ? createMetrics() : null;
   const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
-  const { removedTemporary, writable } = await cache.scan().catch((error: unknown) => {
-    throw error instanceof CacheFolderError ? new StartupError(error.message) : error;
-  });
-  logger.info({ ...cache.stats(), removedTemporary }, 'cache scanned');
+  const { writable } = await cache.open();
+  // Requests are answered (hits included) while the cache folder is walked.
+  const walkStarted = Date.now();
+  const walked = cache.index().then(
+    ({ removedTemporary, links }) => {
+      logger.info({ ...cache.stats(), removedTemporary, durationMs: Date.now() - walkStarted }, 'cache scanned');
+      if (links.length > 0) {
+        logger.warn({ links: links.slice(0, 10), count: links.length }, 'the cache folder contains symbolic links; nothing is read or written through them (remove them or choose another --cachedir)');
+      }
+    },
+    (error: unknown) => logger.error({ err: error }, 'walking the cache folder failed; eviction and statistics count only what is written from now on'),
+  );
   if (!writable) logger.warn({ cacheDir: config.cacheDir }, 'the cache folder cannot be written; derivatives are kept in memory only (--memory-cache-size)');
 
   const placeholder = createPlaceholder(cache.root, renderPlaceholder, (error) => logger.warn({ err: error }, 'the generated placeholder could not be copied to the cache folder; it is served from memory'));
@@ -221,7 +229,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
         precache.run().catch((error: unknown) => logger.error({ err: error }, 'pre-cache failed'));
       }
       // Derivatives cached before this start: which source answers each, so a sync knows what it reaches.
-      learning = invalidation.learnCached(logger, () => closing).catch((error: unknown) => logger.warn({ err: error }, 'resolving the cached paths failed; a sync resolves them itself'));
+      learning = walked.then(() => invalidation.learnCached(logger, () => closing)).catch((error: unknown) => logger.warn({ err: error }, 'resolving the cached paths failed; a sync resolves them itself'));
       return address;
     },
     /**
@@ -235,6 +243,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       precache.stop();
       await server.close();
       await service.settled();
+      await walked;
       await learning;
       return { removedTemporary: await cache.removeTemporary() };
     },

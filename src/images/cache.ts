@@ -65,6 +65,16 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   let deleting: Promise<void> = Promise.resolve();
   // Written by a clear of everything with its time: derivatives older than that are cleared ones.
   const marker = path.join(root, CLEARED_MARKER);
+  // The cache folder's real path: a read or write whose folder resolves elsewhere went through a link.
+  let realRoot = root;
+  // Whether the start-up walk has counted every file; before, files it has not reached are unknown.
+  let indexed = true;
+  // Settles when the walk running now (if any) has ended.
+  let indexing: Promise<void> = Promise.resolve();
+  // The time of a clear found unfinished at start-up, until the walk has doomed its files.
+  let unfinishedClear: number | null = null;
+  // The time of the last clear of everything made while the walk ran: files it reaches older than that are cleared.
+  let clearedWhileIndexing = -Infinity;
 
   function keep(file: string, data: Buffer): void {
     if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
@@ -119,7 +129,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
 
   /** Deletes least recently used files, skipping those being read, until the total is back under the bound. */
   function evict(): Promise<void> {
-    if (maxBytes === 0 || bytes <= maxBytes) return Promise.resolve();
+    // Before the walk has counted everything, the total is not known.
+    if (!indexed || maxBytes === 0 || bytes <= maxBytes) return Promise.resolve();
     evicting ??= (async () => {
       while (bytes > maxBytes * EVICT_TO) {
         const [file] = entries.oldest((candidate) => !reading.has(candidate)) ?? [];
@@ -160,11 +171,32 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     return data;
   }
 
+  /**
+   * Whether a file the walk has not reached yet may have been cleared: while a clear of
+   * everything is unfinished, or one came during the walk, only files written since are read.
+   */
+  function maybeCleared(file: string): boolean {
+    return !indexed && (unfinishedClear !== null || clearedWhileIndexing > -Infinity) && !entries.has(file);
+  }
+
+  /**
+   * Whether a requested path's folder, as far as it exists, is the real folder it names
+   * inside the cache: a symbolic link in the cache folder never leads a read or a write
+   * elsewhere (into the images folder, say).
+   */
+  async function confined(requestPath: string): Promise<boolean> {
+    for (let relative = requestPath; relative !== ''; relative = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '') {
+      const real = await nodeFs.realpath(`${root}/${relative}`).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
+      if (real !== undefined) return real === `${realRoot}/${relative}`;
+    }
+    return true;
+  }
+
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
     const file = locate(requestPath, name);
     const cached = inMemory(file);
     if (cached) return cached;
-    if (doomed.has(file)) return null;
+    if (doomed.has(file) || maybeCleared(file) || !(await confined(requestPath))) return null;
     reading.set(file, (reading.get(file) ?? 0) + 1);
     try {
       const data = await fs.readFile(file);
@@ -202,6 +234,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     if (!data) return null;
     const file = locate(requestPath, name);
     try {
+      if (!(await confined(requestPath))) throw new CacheFolderError(`The cache folder for ${requestPath} is reached through a symbolic link.`);
       await nodeFs.mkdir(path.dirname(file), { recursive: true });
       const temporary = temporaryName(file);
       await nodeFs.link(existing, temporary);
@@ -219,7 +252,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
 
   async function has(requestPath: string, name: string): Promise<boolean> {
     const file = locate(requestPath, name);
-    if (doomed.has(file)) return false;
+    if (doomed.has(file) || maybeCleared(file) || !(await confined(requestPath))) return false;
     return nodeFs.access(file).then(
       () => true,
       () => false,
@@ -236,6 +269,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     // Written again after a clear: the new file is not the cleared one.
     doomed.delete(file);
     try {
+      if (!(await confined(requestPath))) throw new CacheFolderError(`The cache folder for ${requestPath} is reached through a symbolic link; nothing is written through it.`);
       await writeFileAtomic(file, [data], fs);
       track(file, data.length);
       keep(file, data);
@@ -261,45 +295,80 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   }
 
   /**
-   * Walks the cache once at start-up: removes temporary files left by an interrupted
-   * write and counts what is there.
+   * Makes the cache folder ready at start-up without walking it: created when missing, its
+   * real path taken (every read and write is confined to it), whether it can be written, and
+   * the time of a clear whose files may still be there. Reads and writes work from then on;
+   * `index` walks the folder in the background.
    */
-  async function scan(): Promise<{ removedTemporary: number; writable: boolean }> {
+  async function open(): Promise<{ writable: boolean }> {
     entries.clear();
     byName.clear();
     perPath.clear();
     bytes = 0;
     kept.clear();
     keptBytes = 0;
+    indexed = false;
     const writable = await nodeFs.mkdir(root, { recursive: true }).then(
       () => nodeFs.access(root, fsConstants.W_OK).then(() => true),
       () => false,
     ).catch(() => false);
-    const listing = await listAll();
-    // A link would lead writes out of the cache (into the images folder, say): the cache holds real folders and files only.
-    const link = listing.find((entry) => entry.isSymbolicLink());
-    if (link) throw new CacheFolderError(`The cache folder contains a symbolic link (${path.relative(root, path.join(link.parentPath, link.name))}); remove it or choose another --cachedir.`);
-    const removedTemporary = await removeTemporary(listing);
+    realRoot = await nodeFs.realpath(root).catch(() => root);
     // A clear of everything whose files were not all deleted before the server stopped.
-    const clearedAt = await nodeFs.readFile(marker).then((data) => Number(String(data)), () => null);
+    unfinishedClear = await nodeFs.readFile(marker).then((data) => Number(String(data)), () => null);
+    return { writable };
+  }
+
+  /**
+   * Walks the cache folder once, in the background after `open`: removes temporary files
+   * left by an interrupted write, dooms the files of an unfinished clear, counts the rest
+   * (the least recently used first by age) and then applies the size bound. Until it ends,
+   * statistics count only what was written since, the bound waits, and while a clear is
+   * unfinished only files written since are read. Reports the symbolic links found, which
+   * reads and writes never follow.
+   */
+  function index(): Promise<{ removedTemporary: number; links: string[] }> {
+    const walked = walk();
+    indexing = walked.then(
+      () => undefined,
+      () => undefined,
+    );
+    return walked;
+  }
+
+  async function walk(): Promise<{ removedTemporary: number; links: string[] }> {
+    const listing = await listAll();
+    const links = listing.filter((entry) => entry.isSymbolicLink()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+    const removedTemporary = await removeTemporary(listing);
     const found: Array<{ file: string; size: number; mtimeMs: number }> = [];
     const cleared: string[] = [];
     for (const entry of listing) {
       if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
-      if (!entry.name.startsWith('.') && !path.relative(root, file).startsWith('.')) {
-        const stat = await nodeFs.stat(file).catch(() => null);
-        if (!stat) continue;
-        if (clearedAt !== null && stat.mtimeMs <= clearedAt && DERIVATIVE_NAME.test(entry.name)) cleared.push(file);
-        else found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
-      }
+      if (entry.name.startsWith('.') || path.relative(root, file).startsWith('.') || entries.has(file) || doomed.has(file)) continue;
+      const stat = await nodeFs.stat(file).catch(() => null);
+      if (!stat) continue;
+      const clearedAt = Math.max(unfinishedClear ?? -Infinity, clearedWhileIndexing);
+      if (stat.mtimeMs <= clearedAt && DERIVATIVE_NAME.test(entry.name)) cleared.push(file);
+      else found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
     }
     for (const file of cleared) doomed.add(file);
-    if (clearedAt !== null) deleteInBackground(cleared, clearedAt);
-    // Until files are read again, the oldest written counts as the least recently used.
+    if (unfinishedClear !== null) deleteInBackground(cleared, unfinishedClear);
+    else if (cleared.length > 0) deleteInBackground(cleared, clearedWhileIndexing);
+    // Until files are read again, the oldest written counts as the least recently used;
+    // files written while the walk ran are newer than all of them.
+    const written = [...entries.keys()];
     for (const { file, size } of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) track(file, size);
+    for (const file of written) entries.get(file);
+    indexed = true;
+    unfinishedClear = null;
     await evict();
-    return { removedTemporary, writable };
+    return { removedTemporary, links };
+  }
+
+  /** `open` then `index`, waited for: what a tool or a test that needs the whole index at once calls. */
+  async function scan(): Promise<{ removedTemporary: number; writable: boolean; links: string[] }> {
+    const { writable } = await open();
+    return { writable, ...(await index()) };
   }
 
   /** Deletes one derivative file; what it freed, or nothing when it was already gone. */
@@ -381,6 +450,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    */
   async function clearAll(): Promise<{ files: number; bytes: number }> {
     const at = Date.now();
+    if (!indexed) clearedWhileIndexing = at;
     const files = [...entries.keys()].filter((file) => DERIVATIVE_NAME.test(nameOf(file)));
     const freed = { files: files.length, bytes: 0 };
     for (const file of files) {
@@ -409,7 +479,11 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     adopt,
     has,
     write,
+    open,
+    index,
     scan,
+    /** Settles once the start-up walk has counted every file (at once when it has). */
+    indexed: (): Promise<void> => indexing,
     removeTemporary: () => removeTemporary(),
     requestPaths,
     clearPaths,

@@ -113,6 +113,7 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
      * cached before a restart), so that the first sync after start-up is as cheap as later ones.
      */
     async learnCached(log: Log, stopped: () => boolean = () => false): Promise<void> {
+      await cache.indexed();
       const started = Date.now();
       let resolved = 0;
       for (const requestPath of cache.requestPaths()) {
@@ -150,6 +151,8 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
      * commit say): the answers of the cached requested paths the changes can reach.
      */
     async snapshot(changed: ReadonlySet<string> | null): Promise<SyncSnapshot> {
+      // Every cached path must be known: a sync right after start-up waits for the walk.
+      await cache.indexed();
       const reach = reachOf(changed);
       const before = new Map<string, Array<string | null>>();
       for (const requestPath of cache.requestPaths()) {

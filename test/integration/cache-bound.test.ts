@@ -254,4 +254,43 @@ describe('clearing everything', () => {
     const left = (await fs.readdir(dir, { recursive: true })).filter((entry) => path.extname(entry) !== '');
     expect(left).toEqual([path.join('group2', 'image5', name(5))]);
   });
+
+  it('never reads or writes through a symbolic link inside the cache folder, even before its walk has found it', async () => {
+    const dir = cacheDir();
+    const elsewhere = cacheDir();
+    await fs.mkdir(path.join(elsewhere, 'photo'), { recursive: true });
+    await fs.writeFile(path.join(elsewhere, 'photo', name(1)), bytes(KB));
+    await fs.mkdir(dir, { recursive: true });
+    await fs.symlink(elsewhere, path.join(dir, 'linked'));
+    const cache = createDiskCache({ dir });
+    await cache.open();
+    expect(await cache.read('linked/photo', name(1))).toBeNull();
+    expect(await cache.has('linked/photo', name(1))).toBe(false);
+    expect(await cache.write('linked/new', name(2), bytes(KB))).toMatchObject({ stored: false });
+    expect(await fs.readdir(elsewhere)).toEqual(['photo']);
+    expect(await cache.index()).toMatchObject({ links: ['linked'] });
+  });
+
+
+  it('answers hits before its start-up walk, and a clear during the walk reaches the files the walk had not counted yet', async () => {
+    const { dir } = await filled(9);
+    const cache = createDiskCache({ dir, memoryBytes: 64 * KB });
+    await cache.open();
+    // Not walked yet: the file is read from disk all the same.
+    expect(await cache.read('group1/image1', name(1))).toEqual(bytes(KB + 1));
+
+    await cache.clearAll();
+    expect(await cache.read('group2/image2', name(2))).toBeNull();
+    const again = bytes(3 * KB);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await cache.write('group2/image2', name(2), again);
+
+    await cache.index();
+    await cache.deleted();
+    expect(cache.stats()).toMatchObject({ files: 1, bytes: 3 * KB });
+    expect(await cache.read('group2/image2', name(2))).toEqual(again);
+    for (let n = 3; n <= 9; n++) expect(await cache.read(`group${n % 3}/image${n}`, name(n))).toBeNull();
+    expect(cache.requestPaths()).toEqual(['group2/image2']);
+  });
+
 });
