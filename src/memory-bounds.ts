@@ -14,6 +14,8 @@ export const MEMORY_BOUNDS = {
   placeholders: 10_000,
   /** Cached requested paths with the sources that answered them, so a sync resolves only what it reaches; a forgotten one is resolved by the next sync. */
   syncAnswers: 100_000,
+  /** Cache folders (per requested path) found to be real folders, not reached through a symbolic link. */
+  cacheFolders: 10_000,
   /** Verified URLs answered again from memory without the framework. */
   hotUrls: 10_000,
   /** Rate-limit counters, per client and field. */

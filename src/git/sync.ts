@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type SimpleGit } from 'simple-git';
 import { AppError, toAppError, type ErrorCode } from '../errors';
@@ -45,6 +45,12 @@ export interface ImageSyncOptions<Snapshot> {
 }
 
 const HASH = /^[0-9a-f]{40,64}$/;
+
+/** Where a link inside the checkout leads, relative to it; null when it leads outside or nowhere. */
+async function linkTarget(root: string, link: string): Promise<string | null> {
+  const target = await realpath(path.join(root, link)).catch(() => null);
+  return target?.startsWith(root + path.sep) ? target.slice(root.length + 1).split(path.sep).join('/') : null;
+}
 
 /**
  * Fast-forwards the images checkout to its branch's upstream and clears the derivatives
@@ -117,7 +123,7 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     const before = await invalidation.snapshot(previousCommit ? spelledThroughLinks(changed, linksBefore) : null);
     await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
     const currentCommit = await commit(repo, 'HEAD');
-    const links = new Map([...linksBefore, ...(await symlinks(repo))]);
+    const links = new Map([...linksBefore, ...(await linksAmong(changed))]);
     const clearedFiles = await invalidation.clear(before, previousCommit ? spelledThroughLinks(changed, links) : null);
     return { updated: true, branch, previousCommit, currentCommit, changes, clearedFiles };
   }
@@ -127,8 +133,20 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     const links = new Map<string, string>();
     const root = await realpath(options.dir);
     for (const link of parseSymlinks(await repo.raw(['ls-files', '--stage', '-z']))) {
-      const target = await realpath(path.join(root, link)).catch(() => null);
-      if (target?.startsWith(root + path.sep)) links.set(link, target.slice(root.length + 1).split(path.sep).join('/'));
+      const target = await linkTarget(root, link);
+      if (target !== null) links.set(link, target);
+    }
+    return links;
+  }
+
+  /** The links a commit added or changed, among its changed paths: the rest are known from before it. */
+  async function linksAmong(changed: readonly string[]): Promise<Map<string, string>> {
+    const links = new Map<string, string>();
+    const root = await realpath(options.dir);
+    for (const link of changed) {
+      if (!(await lstat(path.join(root, link)).then((stat) => stat.isSymbolicLink(), () => false))) continue;
+      const target = await linkTarget(root, link);
+      if (target !== null) links.set(link, target);
     }
     return links;
   }

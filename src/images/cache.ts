@@ -4,6 +4,8 @@ import { isTemporaryName, temporaryName, writeFileAtomic, type WriteFs } from '.
 import { FILE_ENDINGS, OUTPUT_FORMATS, type OutputFormat } from './formats';
 import { isWhole } from './integrity';
 import { LruMap } from './lru';
+import { createMemo } from './memo';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 
 // The time of the last clear of everything whose files may still be on disk.
 const CLEARED_MARKER = '.cleared';
@@ -67,6 +69,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   const marker = path.join(root, CLEARED_MARKER);
   // The cache folder's real path: a read or write whose folder resolves elsewhere went through a link.
   let realRoot = root;
+  // Requested paths whose folder was found to be a real folder inside the cache: a hit from disk costs no second look.
+  const confirmed = createMemo<true>(MEMORY_BOUNDS.cacheFolders);
   // Whether the start-up walk has counted every file; before, files it has not reached are unknown.
   let indexed = true;
   // Settles when the walk running now (if any) has ended.
@@ -185,9 +189,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    * elsewhere (into the images folder, say).
    */
   async function confined(requestPath: string): Promise<boolean> {
+    if (confirmed.get(requestPath)) return true;
     for (let relative = requestPath; relative !== ''; relative = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '') {
       const real = await nodeFs.realpath(`${root}/${relative}`).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
-      if (real !== undefined) return real === `${realRoot}/${relative}`;
+      if (real === undefined) continue;
+      // Only a folder that exists is remembered: one made later is checked again when it is.
+      const inside = real === `${realRoot}/${relative}`;
+      if (inside && relative === requestPath) confirmed.set(requestPath, true);
+      return inside;
     }
     return true;
   }
@@ -313,6 +322,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       () => false,
     ).catch(() => false);
     realRoot = await nodeFs.realpath(root).catch(() => root);
+    confirmed.clear();
     // A clear of everything whose files were not all deleted before the server stopped.
     unfinishedClear = await nodeFs.readFile(marker).then((data) => Number(String(data)), () => null);
     return { writable };

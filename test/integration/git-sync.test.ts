@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { StartupError } from '../../src/app';
@@ -225,6 +225,37 @@ describe('syncing the images repository', () => {
     expect(two).toEqual(one);
     expect(one.data!.syncImages).toMatchObject({ updated: true, previousCommit: head, currentCommit: latest });
     expect(messages(s).filter((line) => line === 'sync started').length).toBe(started + 1);
+  });
+});
+
+describe('a sync through symbolic links committed in the repository', () => {
+  const root = tempDir();
+  let s: Scenario;
+  beforeAll(async () => {
+    s = await setUp(root);
+    // A folder link and a file link, as a repository may commit them.
+    symlinkSync('cats', path.join(s.publisher, 'gallery'));
+    symlinkSync('landscape.jpg', path.join(s.publisher, 'alias.jpg'));
+    publish(s.publisher, 'links');
+    expect((await sync(s)).data?.syncImages.updated).toBe(true);
+  });
+  afterAll(() => s.server.close());
+
+  it('clears what is cached through a link when the file it leads to changes, and nothing else', async () => {
+    const through = { lion: await cacheVariant(s, 'gallery/lion'), white: await cacheVariant(s, 'gallery/cat_white'), alias: await cacheVariant(s, 'alias') };
+    expect([through.lion.source, through.white.source, through.alias.source]).toEqual(['GROUP_DEFAULT', 'ORIGINAL', 'ORIGINAL']);
+    await cacheVariant(s, 'portrait');
+    const portrait = derivatives(s, 'portrait');
+
+    await makeSource(s.publisher, 'cats/lion.jpg', { width: 320, height: 200 });
+    rmSync(path.join(s.publisher, 'cats/cat_white.jpg'));
+    await makeSource(s.publisher, 'landscape.jpg', { width: 900, height: 300 });
+    publish(s.publisher, 'a lion, no white cat, a wider landscape');
+    const answer = await sync(s);
+    expect(answer.data?.syncImages).toMatchObject({ updated: true, clearedFiles: 3 });
+    expect(['gallery/lion', 'gallery/cat_white', 'alias'].map((folder) => derivatives(s, folder))).toEqual([[], [], []]);
+    expect(derivatives(s, 'portrait')).toEqual(portrait);
+    expect((await cacheVariant(s, 'gallery/lion')).source).toBe('ORIGINAL');
   });
 });
 
