@@ -181,8 +181,9 @@ describe('a cache folder that overlaps the images folder', () => {
       await fetchBody(`${server.url}/img/photo/100`);
       const cleared = await graphql<{ clearCache: { clearedFiles: number } }>(server.url, 'mutation { clearCache { clearedFiles } }', {}, { authorization: `Bearer ${ADMIN}` });
       expect(cleared.data?.clearCache.clearedFiles).toBe(1);
-      // The files of a clear go in the background.
-      for (let wait = 0; wait < 200 && existsSync(path.join(cacheDir, 'photo')); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The files of a clear go in the background; its marker goes last, once they are gone.
+      const deleting = () => existsSync(path.join(cacheDir, 'photo')) || existsSync(path.join(cacheDir, '.cleared'));
+      for (let wait = 0; wait < 300 && deleting(); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(filesUnder(cacheDir).filter((file) => !file.startsWith('.placeholder')).sort()).toEqual(['keep/notes.txt', 'keep/original.jpg']);
       expect(existsSync(path.join(cacheDir, 'photo'))).toBe(false);
     } finally {
