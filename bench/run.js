@@ -1,5 +1,6 @@
 // `npm run bench`: goimgserver beside the physical limits measured in the same run (a bare
 // node:http server, raw sharp, a bare Apollo server) and beside unjs/ipx. Reports, never fails on noise.
+// The mixed section (bench/mixed.js) serves a hit alone and during a storm of misses.
 // Then the growth section (bench/growth.js): syncImages, clearCache, a restart and memory at two
 // sizes of the images repository, 2000 images and BENCH_GROWTH_LARGE (20000). BENCH_GROWTH=0
 // leaves it out; BENCH_ONLY=growth runs it alone and replaces only its block in RESULTS.md.
@@ -10,6 +11,7 @@ const path = require('node:path');
 const sharp = require('sharp');
 const { closedLoop, fetchStatus, request, stableHeaders, wrk } = require('./load');
 const { measureGrowth, growthNotes, growthRows } = require('./growth');
+const { measureMixed, STORM_CLIENTS } = require('./mixed');
 const { startNode } = require('./processes');
 const { formatGrowth, formatGrowthTable, formatTable, number, writeGrowth, writeResults } = require('./report');
 const { makeSources } = require('./sources');
@@ -20,6 +22,8 @@ const WARMUP_SECONDS = 2;
 // load on a shared machine then skews one turn, not the ratio.
 const ROUNDS = 3;
 const MISS_ROUNDS = 2;
+// Hits alone and during a storm differ by more than a neighbour's burst: more turns for those.
+const MIXED_ROUNDS = 5;
 const CONNECTIONS = 50;
 const STAMPEDE = 100;
 const BURST = 32;
@@ -194,6 +198,26 @@ async function misses(work, server, sources) {
   return rows;
 }
 
+async function mixed(server, sources) {
+  const { url } = (await graphql(server.address, IMAGE_QUERY, { path: sources.medium.name, width: 400, format: 'WEBP' })).image;
+  const hitUrl = server.address + url;
+  await request(hitUrl);
+  // Widths no other section asks for: every one of these renders.
+  const missUrls = [...(await signedUrls(server.address, sources.large.copies, 700, 'webp')), ...(await signedUrls(server.address, sources.large.copies, 660, 'webp'))];
+  const result = await measureMixed({ hitUrl, missUrls, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, rounds: MIXED_ROUNDS, log });
+  refusals.failed += result.alone.failed + result.during.failed;
+  account(result.storm.outcomes);
+  return result;
+}
+
+function mixedRows(mix) {
+  return [
+    ratioRow({ measure: `hits during a storm of ${mix.clients} clients' distinct 12 MP → 700 px WebP misses (${MIXED_ROUNDS} turns), req/s`, ours: number(mix.during.rate), baseline: `${number(mix.alone.rate)} (hits alone)` }, mix.during.rate, mix.alone.rate, '≥ 0.7×', 0.7),
+    { measure: 'hits during the storm, p50 / p99', ours: `${number(mix.during.p50, 2)} / ${number(mix.during.p99, 2)} ms`, baseline: `${number(mix.alone.p50, 2)} / ${number(mix.alone.p99, 2)} ms alone`, target: 'p99 ≤ 10 ms', met: mix.during.p99 <= 10 },
+    { measure: 'misses rendered during the storm, images/s', ours: number(mix.storm.rate, 1), target: '' },
+  ];
+}
+
 async function peer(work, sources) {
   log('peer: ipx, repeated and distinct variants; distinct alternating with a fresh goimgserver');
   const ipx = await startNode(path.join(__dirname, 'baselines', 'ipx.js'), [path.join(work, 'images')], { env: { ...process.env, NODE_ENV: 'production' }, logFile: path.join(work, 'ipx.log') });
@@ -259,7 +283,7 @@ function requireTools(needsWrk) {
 }
 
 // The sections of the main table; growth has a table of its own.
-const MAIN_SECTIONS = ['hits', 'graphql', 'misses', 'stampede', 'peer', 'memory'];
+const MAIN_SECTIONS = ['hits', 'graphql', 'misses', 'mixed', 'stampede', 'peer', 'memory'];
 const SECTIONS = [...MAIN_SECTIONS, 'growth'];
 
 const ratioRow = (measure, ours, baseline, target, minimum) => ({ ...measure, ratio: ours / baseline, target, met: minimum === undefined ? undefined : ours / baseline >= minimum });
@@ -322,7 +346,7 @@ async function main() {
     const rows = [];
     const notes = [];
     let hit;
-    if (['hits', 'graphql', 'misses', 'stampede'].some(runs)) {
+    if (['hits', 'graphql', 'misses', 'mixed', 'stampede'].some(runs)) {
       const server = await startServer(work, 'cache');
       if (runs('hits')) rows.push(...hitRows((hit = await hits(work, server, sources))));
       if (runs('graphql')) rows.push(...graphqlRows(await graphqlLoad(work, server, sources)));
@@ -330,6 +354,11 @@ async function main() {
         const missed = await misses(work, server, sources);
         rows.push(...missRows(missed));
         notes.push(`Per-miss outcomes: ${missed.map((row) => `${row.label}: ${JSON.stringify(row.ours.outcomes)}${row.ours.exhausted ? ' (all copies done)' : ''}`).join('; ')}.`);
+      }
+      if (runs('mixed')) {
+        const mix = await mixed(server, sources);
+        rows.push(...mixedRows(mix));
+        notes.push(`Storm outcomes ${JSON.stringify(mix.storm.outcomes)}${mix.storm.exhausted ? ' (all copies done)' : ''}.`);
       }
       if (runs('stampede')) {
         const herd = await stampede(server, sources);
@@ -358,7 +387,7 @@ async function main() {
       process.stdout.write(`\n${formatGrowthTable(growing.rows, growing.sizes)}\n`);
     }
 
-    const settings = `wrk with 1 thread and ${CONNECTIONS} connections, ${WARMUP_SECONDS} s of warm-up, then ${ROUNDS} turns of ${SECONDS} s alternating with the baseline (medians); misses: ${MISS_ROUNDS} alternating turns of ${SECONDS} s, ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; the server in production mode, logging at info to a file, rate limits off${EXTRA_FLAGS.length > 0 ? `, and ${EXTRA_FLAGS.join(' ')}` : ''}`;
+    const settings = `wrk with 1 thread and ${CONNECTIONS} connections, ${WARMUP_SECONDS} s of warm-up, then ${ROUNDS} turns of ${SECONDS} s alternating with the baseline (medians); misses: ${MISS_ROUNDS} alternating turns of ${SECONDS} s, ${CLIENTS} clients against the server's default processing concurrency of ${CONCURRENCY}, raw sharp ${CONCURRENCY} in flight; mixed: ${MIXED_ROUNDS} turns of ${SECONDS} s of wrk on one hit alone and as many while ${STORM_CLIENTS} clients keep distinct misses in flight; the server in production mode, logging at info to a file, rate limits off${EXTRA_FLAGS.length > 0 ? `, and ${EXTRA_FLAGS.join(' ')}` : ''}`;
     notes.unshift('Sources: synthetic photographs (4000×3000 and 1920×1280 JPEG q85) and a 1200×800 PNG with alpha; each miss is a distinct file name (a hard link), so every request renders.');
     notes.push(`Whole run: ${Math.round((Date.now() - started) / 1000)} s.`);
     if (runsMain) process.stdout.write(`\n${formatTable(rows)}\n\n`);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from './clock';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
+import { createEventLoopLoad } from './event-loop-load';
+import { createThreadPriority } from './thread-priority';
 import { IMAGE_PREFIX, createUrlSigner } from './signing/url-signer';
 
 /** A problem that stops the server from starting, told to the operator as is. */
@@ -115,7 +118,16 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxOutputPixels: config.maxOutputPixels };
   const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
   const metadata = createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes });
-  const limiter = createLimiter({ concurrency: config.processingConcurrency, maxQueue: config.maxQueue });
+  // Renders yield to the requests being served: fewer start while the event loop is busy, and their threads run at a lower priority.
+  const eventLoop = createEventLoopLoad(() => limiter.resume());
+  const limiter = createLimiter({
+    concurrency: config.processingConcurrency,
+    maxQueue: config.maxQueue,
+    busy: eventLoop.busy,
+    // One core stays free for the event loop; a render runs one libvips thread.
+    busyConcurrency: Math.max(1, availableParallelism() - 1),
+    around: createThreadPriority(config.renderPriority, logger),
+  });
   const invalidation = createInvalidation({ resolver, cache });
   const service = createImageService({
     bounds: limits,
@@ -241,6 +253,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     async close(): Promise<{ removedTemporary: number }> {
       closing = true;
       precache.stop();
+      eventLoop.stop();
       await server.close();
       await service.settled();
       await walked;

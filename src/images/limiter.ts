@@ -5,6 +5,15 @@ export interface LimiterOptions {
   concurrency: number;
   /** Tasks allowed to wait; one more is refused with OVERLOADED. */
   maxQueue: number;
+  /**
+   * Whether the process is busy serving: then only `busyConcurrency` slots take new tasks,
+   * so that renders leave a core to the requests. Call `resume` when it ends.
+   */
+  busy?: () => boolean;
+  /** Tasks running at once while `busy` says so. @default concurrency */
+  busyConcurrency?: number;
+  /** Called as each task starts and as it ends. */
+  around?: () => void;
 }
 
 /** The answer when no render can wait any more. */
@@ -16,6 +25,16 @@ export function overloaded(): AppError {
 export function createLimiter(options: LimiterOptions) {
   let active = 0;
   const waiting: Array<() => void> = [];
+  const busySlots = Math.min(options.concurrency, options.busyConcurrency ?? options.concurrency);
+  const slots = () => (options.busy?.() ? busySlots : options.concurrency);
+
+  /** Starts waiting tasks while slots are free. */
+  function drain(): void {
+    while (waiting.length > 0 && active < slots()) {
+      active++;
+      waiting.shift()!();
+    }
+  }
 
   /**
    * Runs `task` in a slot. `bounded: false` lets internal work (pre-cache) wait without
@@ -23,40 +42,43 @@ export function createLimiter(options: LimiterOptions) {
    * then rejects with the signal's reason), so work nobody wants keeps no place in it.
    */
   async function run<T>(task: () => Promise<T>, { bounded = true, signal }: { bounded?: boolean; signal?: AbortSignal } = {}): Promise<T> {
-    if (active < options.concurrency) {
+    if (active < slots()) {
       active++;
     } else {
       if (bounded && waiting.length >= options.maxQueue) {
         throw overloaded();
       }
-      // The finishing task hands its slot over, so `active` stays as it is.
+      // `drain` counts the slot it hands over.
       await new Promise<void>((resolve, reject) => {
-        const handOver = () => {
+        const start = () => {
           signal?.removeEventListener('abort', leave);
           resolve();
         };
         const leave = () => {
-          const at = waiting.indexOf(handOver);
+          const at = waiting.indexOf(start);
           if (at !== -1) waiting.splice(at, 1);
           reject(signal?.reason);
         };
-        waiting.push(handOver);
+        waiting.push(start);
         signal?.addEventListener('abort', leave, { once: true });
       });
     }
+    options.around?.();
     try {
       return await task();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
+      options.around?.();
+      active--;
+      drain();
     }
   }
 
   return {
     run,
     /** Whether a bounded task would be refused now. */
-    full: () => active >= options.concurrency && waiting.length >= options.maxQueue,
+    full: () => active >= slots() && waiting.length >= options.maxQueue,
+    /** Starts what waits for the slots a busy spell held back. */
+    resume: drain,
     stats: () => ({ active, queued: waiting.length }),
   };
 }

@@ -107,6 +107,7 @@ export const MAIN = path.resolve(__dirname, '../../dist/main.js');
 
 export interface SpawnedServer {
   address: string;
+  pid: number;
   /** Everything written to standard output so far. */
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -135,6 +136,7 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, cwd: s
   });
   return {
     address,
+    pid: child.pid!,
     output: () => output,
     stop: () => {
       child.kill('SIGTERM');

@@ -1,0 +1,57 @@
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import type { Log } from './log';
+
+/** Where Linux lists the threads of this process, one folder per thread id. */
+const TASKS = '/proc/self/task';
+
+function listThreads(): string[] | Error {
+  try {
+    return readdirSync(TASKS);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
+ * The threads Node starts with, listed as this module loads, before anything has used
+ * libuv's pool: the event loop's and V8's helpers. The event loop waits for V8's helpers
+ * during a garbage collection, so they keep its priority.
+ */
+const STARTED_WITH = listThreads();
+
+/**
+ * Lowers the threads started after start-up to `nice` (0–19; 0 leaves them as they are):
+ * libuv's pool, which runs the renders, and the libvips workers its threads start, which
+ * inherit their priority. Under a burst of misses, renders then take what the event loop
+ * leaves, so hits keep being answered. The pool starts lazily, so the returned function is
+ * called around each render; it looks only at threads it has not seen.
+ * Where threads cannot be listed (not Linux), it says so once and does nothing.
+ */
+export function createThreadPriority(nice: number, log: Log): () => void {
+  if (nice === 0) return () => {};
+  if (STARTED_WITH instanceof Error) {
+    log.warn({ err: STARTED_WITH, nice }, 'threads cannot be listed here; renders keep the priority of the event loop (--render-priority)');
+    return () => {};
+  }
+  const own = new Set(STARTED_WITH);
+  const seen = new Set<string>();
+  return () => {
+    const threads = listThreads();
+    if (threads instanceof Error) return;
+    for (const thread of threads) {
+      if (own.has(thread) || seen.has(thread)) continue;
+      seen.add(thread);
+      try {
+        setPriority(Number(thread), nice);
+      } catch {
+        // The thread ended between the listing and now.
+      }
+    }
+    // An ended thread frees its id: forgetting it lets a new thread with the same id be lowered.
+    if (seen.size + own.size > threads.length) {
+      const present = new Set(threads);
+      for (const thread of seen) if (!present.has(thread)) seen.delete(thread);
+    }
+  };
+}
