@@ -230,7 +230,7 @@ function growthNotes({ small, large, jpegBytes }) {
     `Sizes: ${small.count} and ${large.count} images (\`BENCH_GROWTH_LARGE\`), one ${jpegBytes} B JPEG under every name, ${PER_FOLDER} to a folder, in a git checkout synced from a bare remote on the same disk; each image has one cached WebP derivative before every measure.`,
     `Files cleared by each sync, ${each((size) => size.syncs.map((sync) => sync.clearedFiles).join(', '))}. Each sync's time, ${each((size) => size.syncs.map((sync) => ms(sync.ms)).join(', '))}.`,
     `Cached paths resolved in the background after start-up, ${each((size) => `${size.resolved.resolved} in ${size.resolved.durationMs} ms`)}.`,
-    `SIGTERM right after the clear, until the server exited (it deletes the cleared files first; the bench kills it after 15 s, exit code null), ${each((size) => `${ms(size.stop.ms)}, exit code ${size.stop.code}`)}.`,
+    `SIGTERM right after the clear, until the server exited (the deletion goes on in the background and what it leaves is deleted at the next start; the bench kills it after 15 s, exit code null), ${each((size) => `${ms(size.stop.ms)}, exit code ${size.stop.code}`)}.`,
   ];
 }
 

@@ -128,6 +128,12 @@ export function createImageDescriber(options: DescriberOptions) {
           fit: spec.fit as ImageFit,
           position: spec.position as ImagePosition,
           enlarge: spec.enlarge,
+          rotate: spec.rotate,
+          flipHorizontal: spec.flipHorizontal,
+          background: spec.background,
+          blur: spec.blur,
+          sharpen: spec.sharpen,
+          grayscale: spec.grayscale,
         })),
     };
   };

@@ -1,4 +1,4 @@
-import { ArgsType, Field, Int } from 'type-graphql';
+import { ArgsType, Field, Float, Int } from 'type-graphql';
 import { ImageFit, ImageFormat, ImagePosition } from './enums';
 
 /** The arguments that choose a derivative, shared by `image` and `images`. */
@@ -27,6 +27,30 @@ export class VariantArgs {
 
   @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
   enlarge?: boolean | null;
+
+  @Field(() => Float, { nullable: true, description: 'Device pixel ratio, 1-4: multiplies the box (as width: 300, dpr: 2 asks for 600 pixels), within the largest dimension; the source still bounds it unless enlarge. Default 1.' })
+  dpr?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Degrees clockwise: 0, 90, 180 or 270, after the orientation the camera recorded and before sizing (a quarter turn swaps the sides the box is filled with). Default 0.' })
+  rotate?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Mirror left to right, after rotating. Default false.' })
+  flipHorizontal?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Mirror top to bottom, after rotating. Default false.' })
+  flipVertical?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Colour as RRGGBB or RRGGBBAA hexadecimal digits (with or without #): the padding of CONTAIN and what transparency is flattened onto for JPEG. Default: transparent padding where the format has alpha, white otherwise.' })
+  background?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Gaussian blur of the output, sigma in output pixels, 0.3-10 (one decimal kept). Default none.' })
+  blur?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-5 (one decimal kept). Default none.' })
+  sharpen?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })
+  grayscale?: boolean | null;
 }
 
 /** The arguments of `responsive`. */
@@ -52,4 +76,25 @@ export class ResponsiveArgs {
 
   @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
   quality?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Degrees clockwise: 0, 90, 180 or 270, after the orientation the camera recorded and before sizing (a quarter turn swaps the sides the box is filled with). Default 0.' })
+  rotate?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Mirror left to right, after rotating. Default false.' })
+  flipHorizontal?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Mirror top to bottom, after rotating. Default false.' })
+  flipVertical?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Colour as RRGGBB or RRGGBBAA hexadecimal digits (with or without #): the padding of CONTAIN and what transparency is flattened onto for JPEG. Default: transparent padding where the format has alpha, white otherwise.' })
+  background?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Gaussian blur of the output, sigma in output pixels, 0.3-10 (one decimal kept). Default none.' })
+  blur?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-5 (one decimal kept). Default none.' })
+  sharpen?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })
+  grayscale?: boolean | null;
 }

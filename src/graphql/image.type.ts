@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 
 @ObjectType({ simpleResolvers: true, description: 'A derivative of an image: where to fetch it and what it will be.' })
@@ -53,4 +53,22 @@ export class ImagePreset {
 
   @Field(() => Boolean)
   enlarge!: boolean;
+
+  @Field(() => Int, { description: 'Degrees clockwise (0, 90, 180, 270); a vertical flip reads as a half turn with a horizontal one.' })
+  rotate!: number;
+
+  @Field(() => Boolean)
+  flipHorizontal!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'rrggbb or rrggbbaa; null when none applies.' })
+  background!: string | null;
+
+  @Field(() => Float, { description: 'Blur sigma in output pixels; 0: none.' })
+  blur!: number;
+
+  @Field(() => Float, { description: 'Sharpen sigma in output pixels; 0: none.' })
+  sharpen!: number;
+
+  @Field(() => Boolean)
+  grayscale!: boolean;
 }

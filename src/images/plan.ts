@@ -44,9 +44,12 @@ function bounded(size: OutputSize, bounds: OutputBounds): OutputSize {
  *   boxes of COVER/CONTAIN shrink (keeping their aspect ratio) until they fit in the source,
  *   FILL clamps each side;
  * - then the size is capped to `bounds`, keeping its shape.
+ * A rotation by 90 or 270 degrees plans with the source's sides swapped.
  */
-export function planOutput(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>, bounds: OutputBounds): OutputSize {
-  return bounded(unbounded(source, spec), bounds);
+export function planOutput(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge' | 'rotate'>, bounds: OutputBounds): OutputSize {
+  // A quarter turn comes before sizing: the box is filled by the turned source.
+  const turned = spec.rotate === 90 || spec.rotate === 270 ? { width: source.height, height: source.width } : source;
+  return bounded(unbounded(turned, spec), bounds);
 }
 
 function unbounded(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'height' | 'fit' | 'enlarge'>): OutputSize {

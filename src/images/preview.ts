@@ -16,13 +16,16 @@ export const PREVIEW_WIDTH = 24;
 /**
  * The spec of a variant's preview: the same crop (fit and position) at PREVIEW_WIDTH
  * pixels wide with the variant's aspect ratio. INSIDE and OUTSIDE outputs have the
- * source's aspect ratio, so filling their box scales without distortion.
+ * source's aspect ratio, so filling their box scales without distortion. The preview is
+ * planned with the variant's rotation, so its box already has the turned shape.
  */
 export function previewSpec(spec: DerivativeSpec, output: OutputSize): DerivativeSpec {
   const width = Math.min(PREVIEW_WIDTH, output.width);
   const height = Math.max(1, Math.round((width * output.height) / output.width));
   const crops = spec.fit === 'cover' || spec.fit === 'contain';
-  return Object.freeze({ width, height, format: 'webp', quality: 50, fit: crops ? spec.fit : 'fill', position: spec.position, enlarge: false });
+  // The look stays (turned, mirrored, in grey, on its background); filters cannot show through the preview's own blur.
+  const { rotate, flipHorizontal, background, grayscale } = spec;
+  return Object.freeze({ width, height, format: 'webp', quality: 50, fit: crops ? spec.fit : 'fill', position: spec.position, enlarge: false, rotate, flipHorizontal, background, blur: 0, sharpen: 0, grayscale });
 }
 
 const hex = (n: number) => Math.round(n).toString(16).padStart(2, '0');

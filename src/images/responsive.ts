@@ -12,7 +12,7 @@ export const DEFAULT_SOURCE_FORMATS: readonly OutputFormat[] = ['avif', 'webp'];
 // The order browsers should try formats in: smallest files first.
 const PICTURE_ORDER: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png'];
 
-export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 'enlarge'> {
+export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 'enlarge' | 'dpr'> {
   widths?: readonly number[] | null;
   /** Height at the largest width: every candidate keeps that aspect ratio. */
   height?: number | null;
@@ -31,6 +31,12 @@ export interface ResponsivePlan {
   readonly sourceFormats: readonly OutputFormat[];
   /** JPEG, or PNG for a source with transparency: what every browser decodes. */
   readonly fallback: OutputFormat;
+}
+
+/** What every candidate shares besides its width and format: the crop, quality and adjustments. */
+function looks(request: ResponsiveRequest): SpecInput {
+  const { fit, position, quality, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale } = request;
+  return { fit, position, quality, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale };
 }
 
 function checkWidths(widths: readonly number[], limits: SpecLimits): number[] {
@@ -58,7 +64,7 @@ function checkFormats(formats: readonly string[]): OutputFormat[] {
 export function checkResponsiveRequest(request: ResponsiveRequest, limits: SpecLimits): { widths: number[]; formats: Set<OutputFormat> } {
   const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
   const formats = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
-  normaliseSpec({ width: widths[widths.length - 1], height: request.height, fit: request.fit, position: request.position, quality: request.quality, format: 'jpeg' }, limits);
+  normaliseSpec({ ...looks(request), width: widths[widths.length - 1], height: request.height, format: 'jpeg' }, limits);
   return { widths, formats };
 }
 
@@ -74,7 +80,7 @@ export function planResponsive(source: SourceSize & { hasAlpha: boolean }, reque
   const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format));
 
   const widest = widths[widths.length - 1] as number;
-  const base = { height: request.height, fit: request.fit, position: request.position, quality: request.quality, format: fallback };
+  const base = { ...looks(request), height: request.height, format: fallback };
   const ratio = request.height ? request.height / widest : null;
   const within = (n: number) => Math.min(limits.maxDimension, Math.max(limits.minDimension, Math.round(n)));
   const specFor = (width: number) => normaliseSpec({ ...base, width, height: ratio === null ? null : within(width * ratio) }, limits);

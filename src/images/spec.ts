@@ -18,7 +18,29 @@ export interface DerivativeSpec {
   readonly position: Position;
   /** Whether the output may be larger than the source. @default false */
   readonly enlarge: boolean;
+  /** Degrees clockwise, after the EXIF orientation and before sizing. @default 0 */
+  readonly rotate: Rotation;
+  /** Mirrored left to right, after rotating. A vertical flip is folded into this and a half turn. @default false */
+  readonly flipHorizontal: boolean;
+  /** `rrggbb` or `rrggbbaa`: CONTAIN's padding and what transparency is flattened onto for JPEG; null: transparent padding where the format allows it, otherwise white. */
+  readonly background: string | null;
+  /** Gaussian blur of the output, sigma in output pixels; 0: none. @default 0 */
+  readonly blur: number;
+  /** Sharpening of the output, sigma in output pixels; 0: none. @default 0 */
+  readonly sharpen: number;
+  /** Shades of grey only. @default false */
+  readonly grayscale: boolean;
 }
+
+export const ROTATIONS = [0, 90, 180, 270] as const;
+export type Rotation = (typeof ROTATIONS)[number];
+
+/** Bounds of the numeric adjustments; a blur's cost grows with its sigma, so it stays below a resize's. */
+export const ADJUSTMENT_RANGES = {
+  dpr: { min: 1, max: 4 },
+  blur: { min: 0.3, max: 10 },
+  sharpen: { min: 0.5, max: 5 },
+} as const;
 
 /** A spec as asked for: its format may still be `auto`, decided when the URL is fetched. */
 export type RequestedSpec = Omit<DerivativeSpec, 'format'> & { readonly format: FormatChoice };
@@ -44,6 +66,51 @@ export interface SpecInput {
   fit?: string | null;
   position?: string | null;
   enlarge?: boolean | null;
+  /** Device pixel ratio: multiplies the box, so it is folded into the size. */
+  dpr?: number | null;
+  rotate?: number | null;
+  flipHorizontal?: boolean | null;
+  flipVertical?: boolean | null;
+  /** `rrggbb` or `rrggbbaa`, with or without `#`, any case. */
+  background?: string | null;
+  blur?: number | null;
+  sharpen?: number | null;
+  grayscale?: boolean | null;
+}
+
+/** The fields of a spec besides its box and format, as `normalise` takes them. */
+type SpecFields = Omit<DerivativeSpec, 'width' | 'height' | 'format'>;
+
+const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'enlarge'> = { rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
+const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
+const tenths = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * A vertical flip is a half turn and a horizontal flip: folding it in gives every look one
+ * spelling. Rotations are applied first, then the mirror.
+ */
+function foldFlips(rotate: Rotation, flipHorizontal: boolean, flipVertical: boolean): { rotate: Rotation; flipHorizontal: boolean } {
+  if (!flipVertical) return { rotate, flipHorizontal };
+  return { rotate: ((rotate + 180) % 360) as Rotation, flipHorizontal: !flipHorizontal };
+}
+
+/** The box times `dpr`, both sides by one factor so the box keeps its shape, within the largest dimension. */
+function scaledBox(width: number | null, height: number | null, dpr: number, limits: SpecLimits): [number | null, number | null] {
+  if (dpr === 1) return [width, height];
+  const [w, h] = width === null && height === null ? [DEFAULT_BOX, DEFAULT_BOX] : [width, height];
+  const factor = Math.min(dpr, ...[w, h].filter((n): n is number => n !== null).map((n) => limits.maxDimension / n));
+  const scale = (n: number | null) => (n === null ? null : Math.max(1, Math.round(n * factor)));
+  return [scale(w), scale(h)];
+}
+
+const HEX_COLOUR = /^#?([0-9a-f]{6}|[0-9a-f]{8})$/i;
+
+/** A colour as `rrggbb` or `rrggbbaa` (an opaque alpha dropped); null if it is not one. */
+function readColour(text: string): string | null {
+  const match = HEX_COLOUR.exec(text);
+  if (!match) return null;
+  const hex = (match[1] as string).toLowerCase();
+  return hex.endsWith('ff') && hex.length === 8 ? hex.slice(0, 6) : hex;
 }
 
 const FORMAT_WORDS: ReadonlyMap<string, OutputFormat> = new Map([
@@ -62,40 +129,52 @@ export function parseFormat(word: string, argument: string): OutputFormat {
 }
 
 /** Fills defaults and folds equivalent requests together. */
-function normalise(width: number | null, height: number | null, format: OutputFormat, quality: number, fit: Fit, position: Position, enlarge: boolean): DerivativeSpec {
+function normalise(width: number | null, height: number | null, format: OutputFormat, fields: SpecFields, auto = false): DerivativeSpec {
   const box = width === null && height === null;
   const bothSides = box || (width !== null && height !== null);
-  const finalFit = bothSides ? fit : DEFAULT_FIT;
+  const finalFit = bothSides ? fields.fit : DEFAULT_FIT;
+  // A background shows only as CONTAIN's padding or under flattened transparency (an `auto` format may turn out JPEG).
+  const background = finalFit === 'contain' || auto || !ALPHA_FORMATS.has(format) ? fields.background : null;
   return Object.freeze({
     width: box ? DEFAULT_BOX : width,
     height: box ? DEFAULT_BOX : height,
     format,
-    quality: format === 'png' ? 100 : quality,
+    quality: format === 'png' ? 100 : fields.quality,
     fit: finalFit,
-    position: finalFit === 'cover' ? position : DEFAULT_POSITION,
-    enlarge,
+    position: finalFit === 'cover' ? fields.position : DEFAULT_POSITION,
+    enlarge: fields.enlarge,
+    rotate: fields.rotate,
+    flipHorizontal: fields.flipHorizontal,
+    background,
+    blur: fields.blur,
+    sharpen: fields.sharpen,
+    grayscale: fields.grayscale,
   });
 }
 
 /** The plain request's variant: 1000×1000 box, WebP, quality 75, INSIDE. */
 export function defaultSpec(): DerivativeSpec {
-  return normalise(null, null, DEFAULT_FORMAT, DEFAULT_QUALITY, DEFAULT_FIT, DEFAULT_POSITION, false);
+  return normalise(null, null, DEFAULT_FORMAT, { quality: DEFAULT_QUALITY, fit: DEFAULT_FIT, position: DEFAULT_POSITION, enlarge: false, ...PLAIN });
 }
 
 /** Like normaliseSpec, and `format` may also be `auto`. */
 export function normaliseRequest(input: SpecInput, limits: SpecLimits): RequestedSpec {
   const auto = input.format?.toLowerCase() === 'auto';
-  const spec = normaliseSpec(auto ? { ...input, format: null } : input, limits);
+  const spec = checked(auto ? { ...input, format: null } : input, limits, auto);
   return auto ? Object.freeze({ ...spec, format: 'auto' }) : spec;
 }
 
 /** A requested spec made renderable with the format chosen for it. */
 export function withFormat(spec: RequestedSpec, format: OutputFormat): DerivativeSpec {
-  return normalise(spec.width, spec.height, format, spec.quality, spec.fit, spec.position, spec.enlarge);
+  return normalise(spec.width, spec.height, format, spec);
 }
 
 /** Strict validation for API arguments: anything out of range is a BAD_USER_INPUT naming the argument. */
 export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeSpec {
+  return checked(input, limits, false);
+}
+
+function checked(input: SpecInput, limits: SpecLimits, auto: boolean): DerivativeSpec {
   const dimension = (name: 'width' | 'height'): number | null => {
     const value = input[name];
     if (value === undefined || value === null) return null;
@@ -125,18 +204,56 @@ export function normaliseSpec(input: SpecInput, limits: SpecLimits): DerivativeS
     if (!found) throw badInput('position', `one of ${POSITIONS.join(', ')}`, input.position);
     position = found;
   }
-  return normalise(width, height, format, quality, fit, position, input.enlarge ?? false);
+  const ranged = (name: keyof typeof ADJUSTMENT_RANGES, none: number): number => {
+    const value = input[name];
+    if (value === undefined || value === null) return none;
+    const { min, max } = ADJUSTMENT_RANGES[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw badInput(name, `a number from ${min} to ${max}`, value);
+    return value;
+  };
+  const dpr = ranged('dpr', 1);
+  const blur = tenths(ranged('blur', 0));
+  const sharpen = tenths(ranged('sharpen', 0));
+
+  const rotation = input.rotate ?? 0;
+  if (!(ROTATIONS as readonly number[]).includes(rotation)) throw badInput('rotate', `one of ${ROTATIONS.join(', ')} (degrees clockwise)`, rotation);
+
+  let background: string | null = null;
+  if (input.background !== undefined && input.background !== null) {
+    background = readColour(input.background);
+    if (background === null) throw badInput('background', 'a colour as RRGGBB or RRGGBBAA hexadecimal digits, with or without #', input.background);
+  }
+
+  const [boxWidth, boxHeight] = scaledBox(width, height, dpr, limits);
+  return normalise(boxWidth, boxHeight, format, {
+    quality,
+    fit,
+    position,
+    enlarge: input.enlarge ?? false,
+    ...foldFlips(rotation as Rotation, input.flipHorizontal ?? false, input.flipVertical ?? false),
+    background,
+    blur,
+    sharpen,
+    grayscale: input.grayscale ?? false,
+  }, auto);
 }
 
 const DIMENSIONS = /^(?:(\d{1,9})(?:x(\d{1,9}))?|x(\d{1,9}))$/;
 const QUALITY = /^q(\d{1,9})$/;
-// Shapes that are read as parameters even when their value is invalid, such as "800x" or "q0".
-const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+)$/;
+const DECIMAL = '(\\d{1,3}(?:\\.\\d{1,3})?)';
+const DPR = new RegExp(`^dpr${DECIMAL}$`);
+const ROTATE = /^rotate(\d{1,9})$/;
+const BACKGROUND = /^bg([0-9a-f]{1,16})$/i;
+const BLUR = new RegExp(`^blur${DECIMAL}$`);
+const SHARPEN = new RegExp(`^sharpen${DECIMAL}$`);
+// Shapes that are read as parameters even when their value is invalid, such as "800x", "q0" or "blur99".
+const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/;
+const FLAG_WORDS = new Set(['enlarge', 'fliph', 'flipv', 'grayscale']);
 const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WORDS, ['auto', 'auto']]);
 
 /** Whether a URL segment is written like a parameter (valid or not) rather than like a name. */
 export function looksLikeParameter(segment: string): boolean {
-  return PARAMETER_SHAPE.test(segment) || GRAMMAR_FORMATS.has(segment) || isFit(segment) || isPosition(segment) || segment === 'enlarge';
+  return PARAMETER_SHAPE.test(segment) || GRAMMAR_FORMATS.has(segment) || isFit(segment) || isPosition(segment) || FLAG_WORDS.has(segment);
 }
 
 function isFit(segment: string): segment is Fit {
@@ -149,44 +266,47 @@ export function isPosition(segment: string | undefined): segment is Position {
 
 /**
  * The original goimgserver's graceful grammar: segments in any order, `{w}x{h}`, `{w}` or
- * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word, a position word (for `cover`)
- * and `enlarge`. The first valid
- * value of each kind wins; unknown or invalid segments are ignored, so missing values take
- * their defaults.
+ * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word, a position word (for `cover`),
+ * `enlarge`, and the adjustments: `dpr{n}`, `rotate{90|180|270}`, `fliph`, `flipv`,
+ * `bg{rrggbb[aa]}`, `blur{sigma}`, `sharpen{sigma}`, `grayscale`. The first valid value of
+ * each kind wins; unknown or invalid segments are ignored, so missing values take their
+ * defaults.
  */
 export function parseGrammar(segments: readonly string[], limits: SpecLimits): RequestedSpec {
-  let size: [number | null, number | null] | undefined;
-  let format: FormatChoice | undefined;
-  let quality: number | undefined;
-  let fit: Fit | undefined;
-  let position: Position | undefined;
-  let enlarge = false;
-
+  const read: {
+    size?: [number | null, number | null];
+    format?: FormatChoice;
+    quality?: number;
+    fit?: Fit;
+    position?: Position;
+    dpr?: number;
+    rotate?: Rotation;
+    background?: string;
+    blur?: number;
+    sharpen?: number;
+  } = {};
+  const flags = new Set<string>();
   for (const segment of segments) {
     const word = readWord(segment, limits);
-    switch (word?.kind) {
-      case 'size':
-        size ??= word.value;
-        break;
-      case 'quality':
-        quality ??= word.value;
-        break;
-      case 'format':
-        format ??= word.value;
-        break;
-      case 'fit':
-        fit ??= word.value;
-        break;
-      case 'position':
-        position ??= word.value;
-        break;
-      case 'enlarge':
-        enlarge = true;
-    }
+    if (word === null) continue;
+    if (word.value === undefined) flags.add(word.kind);
+    // Each kind's first valid value wins: the assignment only fills what is still unset.
+    else (read as Record<string, unknown>)[word.kind] ??= word.value;
   }
-  const concrete = format === undefined || format === 'auto' ? DEFAULT_FORMAT : format;
-  const spec = normalise(size?.[0] ?? null, size?.[1] ?? null, concrete, quality ?? DEFAULT_QUALITY, fit ?? DEFAULT_FIT, position ?? DEFAULT_POSITION, enlarge);
-  return format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
+  const concrete = read.format === undefined || read.format === 'auto' ? DEFAULT_FORMAT : read.format;
+  const [width, height] = scaledBox(read.size?.[0] ?? null, read.size?.[1] ?? null, read.dpr ?? 1, limits);
+  const spec = normalise(width, height, concrete, {
+    quality: read.quality ?? DEFAULT_QUALITY,
+    fit: read.fit ?? DEFAULT_FIT,
+    position: read.position ?? DEFAULT_POSITION,
+    enlarge: flags.has('enlarge'),
+    ...foldFlips(read.rotate ?? 0, flags.has('fliph'), flags.has('flipv')),
+    background: read.background ?? null,
+    blur: read.blur ?? 0,
+    sharpen: read.sharpen ?? 0,
+    grayscale: flags.has('grayscale'),
+  }, read.format === 'auto');
+  return read.format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
 }
 
 export type GrammarWord =
@@ -195,7 +315,20 @@ export type GrammarWord =
   | { kind: 'format'; value: FormatChoice }
   | { kind: 'fit'; value: Fit }
   | { kind: 'position'; value: Position }
-  | { kind: 'enlarge' };
+  | { kind: 'dpr'; value: number }
+  | { kind: 'rotate'; value: Rotation }
+  | { kind: 'background'; value: string }
+  | { kind: 'blur'; value: number }
+  | { kind: 'sharpen'; value: number }
+  | { kind: 'enlarge' | 'fliph' | 'flipv' | 'grayscale'; value?: undefined };
+
+/** A decimal word's number when it lies in the adjustment's range, in tenths for the filters. */
+function rangedWord(match: RegExpExecArray | null, name: keyof typeof ADJUSTMENT_RANGES): number | null {
+  if (!match) return null;
+  const n = Number(match[1]);
+  const { min, max } = ADJUSTMENT_RANGES[name];
+  return n >= min && n <= max ? (name === 'dpr' ? n : tenths(n)) : null;
+}
 
 /** One URL segment as a parameter of the grammar; null when it is not one or its value is out of range. */
 export function readWord(segment: string, limits: SpecLimits): GrammarWord | null {
@@ -216,20 +349,53 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
   if (format) return { kind: 'format', value: format };
   if (isFit(segment)) return { kind: 'fit', value: segment };
   if (isPosition(segment)) return { kind: 'position', value: segment };
-  return segment === 'enlarge' ? { kind: 'enlarge' } : null;
+  if (FLAG_WORDS.has(segment)) return { kind: segment as 'enlarge' | 'fliph' | 'flipv' | 'grayscale' };
+  const rotate = ROTATE.exec(segment);
+  if (rotate) {
+    const n = Number(rotate[1]);
+    return (ROTATIONS as readonly number[]).includes(n) ? { kind: 'rotate', value: n as Rotation } : null;
+  }
+  const background = BACKGROUND.exec(segment);
+  if (background) {
+    const colour = readColour(background[1] as string);
+    return colour === null ? null : { kind: 'background', value: colour };
+  }
+  for (const [kind, pattern] of [['dpr', DPR], ['blur', BLUR], ['sharpen', SHARPEN]] as const) {
+    const n = rangedWord(pattern.exec(segment), kind);
+    if (n !== null) return { kind, value: n };
+  }
+  return null;
 }
 
 /**
  * The one way a spec is written as URL segments, used by signed URLs and derivative keys:
  * size (`{w}x{h}`, `{w}` or `x{h}`), fit, the position when it is not `center` (only
- * `cover` has one), format, `q{n}`, then `enlarge` when set. Every other value is present,
- * so the form ends in `q{n}` or `enlarge`, and the segment before the format is a fit or a
- * position word: the parameters can be told from the path by counting from the end.
+ * `cover` has one), format, `q{n}`, `enlarge` when set, then the adjustments that are not
+ * plain, in this order: `rotate{n}`, `fliph`, `bg{hex}`, `blur{σ}`, `sharpen{σ}`,
+ * `grayscale`. A DPR is already in the size, a vertical flip in the rotation and the
+ * mirror. Every other value is present, so the parameters can be told from the path by
+ * counting from the end: adjustment words, then `enlarge` or `q{n}`.
  */
 export function canonicalParams(spec: RequestedSpec): string[] {
   const size = spec.height === null ? `${spec.width}` : spec.width === null ? `x${spec.height}` : `${spec.width}x${spec.height}`;
   const position = spec.position === DEFAULT_POSITION ? [] : [spec.position];
-  return [size, spec.fit, ...position, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : [])];
+  return [size, spec.fit, ...position, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : []), ...adjustmentWords(spec)];
+}
+
+function adjustmentWords(spec: RequestedSpec): string[] {
+  const words: string[] = [];
+  if (spec.rotate !== 0) words.push(`rotate${spec.rotate}`);
+  if (spec.flipHorizontal) words.push('fliph');
+  if (spec.background !== null) words.push(`bg${spec.background}`);
+  if (spec.blur !== 0) words.push(`blur${spec.blur}`);
+  if (spec.sharpen !== 0) words.push(`sharpen${spec.sharpen}`);
+  if (spec.grayscale) words.push('grayscale');
+  return words;
+}
+
+/** Whether a segment is an adjustment word of the canonical form (valid or not): signed URLs end in those. */
+export function isAdjustmentWord(segment: string | undefined): boolean {
+  return segment !== undefined && segment !== 'enlarge' && FLAG_WORDS.has(segment) ? true : segment !== undefined && /^(?:rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/.test(segment);
 }
 
 /** Reads segments written by canonicalParams; null unless they are exactly that form and in range. */

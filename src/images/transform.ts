@@ -16,6 +16,12 @@ export interface SourceMetadata extends SourceSize {
 }
 
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
+
+/** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
+function colour(hex: string): { r: number; g: number; b: number; alpha: number } {
+  const byte = (at: number) => parseInt(hex.slice(at, at + 2), 16);
+  return { r: byte(0), g: byte(2), b: byte(4), alpha: hex.length === 8 ? byte(6) / 255 : 1 };
+}
 const TRANSPARENT = { r: 0, g: 0, b: 0, alpha: 0 };
 const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 // Gaussian sigma, in pixels of the preview: softens the blocks a browser would upscale.
@@ -90,21 +96,33 @@ export function createTransformer(limits: TransformLimits) {
     return { width, height, hasAlpha: meta.hasAlpha === true };
   }
 
-  /** The source oriented and resized to exactly `size` (from planOutput), alpha flattened for JPEG; not yet encoded. */
+  /**
+   * The source oriented (EXIF, then the asked rotation and mirror), resized to exactly
+   * `size` (from planOutput), alpha flattened for JPEG, then filtered; not yet encoded.
+   */
   function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): sharp.Sharp {
     const keepsAlpha = ALPHA_FORMATS.has(spec.format);
-    let pipeline = open(input).timeout({ seconds: limits.timeoutSeconds }).rotate();
-    if (size.width !== source.width || size.height !== source.height || spec.fit === 'cover' || spec.fit === 'contain') {
+    const background = spec.background === null ? null : colour(spec.background);
+    let pipeline = open(input).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
+    // sharp mirrors before it turns; turning by θ then mirroring is mirroring then turning by -θ.
+    const angle = spec.flipHorizontal ? (360 - spec.rotate) % 360 : spec.rotate;
+    if (angle !== 0) pipeline = pipeline.rotate(angle);
+    if (spec.flipHorizontal) pipeline = pipeline.flop();
+    const turned = spec.rotate === 90 || spec.rotate === 270 ? { width: source.height, height: source.width } : source;
+    if (size.width !== turned.width || size.height !== turned.height || spec.fit === 'cover' || spec.fit === 'contain') {
       const fit = spec.fit === 'cover' || spec.fit === 'contain' ? spec.fit : 'fill';
       pipeline = pipeline.resize({
         width: size.width,
         height: size.height,
         fit,
         position: spec.position,
-        background: keepsAlpha ? TRANSPARENT : WHITE,
+        background: background ?? (keepsAlpha ? TRANSPARENT : WHITE),
       });
     }
-    if (!keepsAlpha && source.hasAlpha) pipeline = pipeline.flatten({ background: WHITE });
+    if (!keepsAlpha && source.hasAlpha) pipeline = pipeline.flatten({ background: background ?? WHITE });
+    if (spec.blur !== 0) pipeline = pipeline.blur(spec.blur);
+    if (spec.sharpen !== 0) pipeline = pipeline.sharpen({ sigma: spec.sharpen });
+    if (spec.grayscale) pipeline = pipeline.grayscale();
     return pipeline;
   }
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
 import { createMemo } from '../images/memo';
-import { canonicalParams, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
+import { canonicalParams, isAdjustmentWord, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 
 export interface UrlSignerOptions {
@@ -34,7 +34,7 @@ const REMEMBERED_URLS = MEMORY_BOUNDS.mintedUrls;
 
 /**
  * Mints and verifies signed URLs of the bytes route:
- * `/img/{path}/{size}/{fit}[/{position}]/{format}/q{n}[/enlarge]?v={version}&s={signature}`, in the
+ * `/img/{path}/{size}/{fit}[/{position}]/{format}/q{n}[/enlarge][/{adjustment}...]?v={version}&s={signature}`, in the
  * route's grammar, always in this one canonical form, so the same question always gets the
  * same URL. The signature covers the path, every parameter and the source version.
  */
@@ -74,9 +74,11 @@ export function createUrlSigner(options: UrlSignerOptions) {
     const signature = signatures[0] as string;
     const given = Buffer.from(SIGNATURE_TEXT.test(signature) ? signature : '', 'base64url');
 
-    // The canonical form ends in `q{n}`, or in `enlarge` after it, and has a position word
-    // before the format only for a COVER crop: the split needs no lookup.
-    let paramCount = segments[segments.length - 1] === 'enlarge' ? 5 : 4;
+    // The canonical form ends in adjustment words after `q{n}` or `enlarge`, and has a
+    // position word before the format only for a COVER crop: the split needs no lookup.
+    let adjustments = 0;
+    while (isAdjustmentWord(segments[segments.length - 1 - adjustments])) adjustments++;
+    let paramCount = adjustments + (segments[segments.length - 1 - adjustments] === 'enlarge' ? 5 : 4);
     if (isPosition(segments[segments.length - paramCount + 1])) paramCount++;
     const path = segments.slice(0, -paramCount);
     const params = segments.slice(-paramCount);

@@ -85,6 +85,8 @@ describe('paths that are not well-formed Unicode', () => {
 // Segments a stranger might send: parameters valid and not, names, encodings of every kind.
 const segment = fc.oneof(
   fc.constantFrom('photo', 'photo.jpg', 'cats', 'default', '..', '.', '', '.git', '%2e%2e', '%2F', '%00', '%', '%zz', '%252e', 'é', '%C3%A9', '\\', 'q0', 'q101', 'q50', '300', '0', '99999', '300x', 'x300', '300x200', 'webp', 'auto', 'avif', 'cover', 'attention', 'enlarge', 'secret.jpg'),
+  // Adjustment words, valid and not.
+  fc.constantFrom('dpr2', 'dpr4', 'dpr9', 'dpr1.5', 'rotate90', 'rotate270', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bg00ff0080', 'bgzz', 'bg1', 'blur3', 'blur10', 'blur99', 'blur0.1', 'sharpen1', 'sharpen9', 'grayscale'),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
   fc.string({ unit: 'binary', maxLength: 8 }).map(encodeURIComponent),
   // Sent as they are: Node's parser refuses bytes outside ASCII before any route runs.

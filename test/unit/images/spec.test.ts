@@ -55,7 +55,21 @@ describe('the graceful URL grammar', () => {
 
 describe('strict arguments', () => {
   it('fills the defaults', () => {
-    expect(normaliseSpec({}, limits)).toEqual({ width: 1000, height: 1000, format: 'webp', quality: 75, fit: 'inside', position: 'center', enlarge: false });
+    expect(normaliseSpec({}, limits)).toEqual({
+      width: 1000,
+      height: 1000,
+      format: 'webp',
+      quality: 75,
+      fit: 'inside',
+      position: 'center',
+      enlarge: false,
+      rotate: 0,
+      flipHorizontal: false,
+      background: null,
+      blur: 0,
+      sharpen: 0,
+      grayscale: false,
+    });
   });
 
   it('keeps a position only for a COVER crop, the one fit that crops', () => {

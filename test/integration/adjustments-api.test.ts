@@ -1,0 +1,129 @@
+import path from 'node:path';
+import sharp from 'sharp';
+import { inspect, writeFile } from '../helpers/images';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const SECRET = 'adjustments-test-secret-0123456789abcdef';
+const PRESETS = 'turned: 100x50 cover rotate90 grayscale jpeg; padded: 120x120 contain bgff0000 png';
+const IMAGE = `query($path: String!, $width: Int, $height: Int, $fit: ImageFit, $format: ImageFormat, $preset: String, $dpr: Float, $rotate: Int,
+  $flipHorizontal: Boolean, $flipVertical: Boolean, $background: String, $blur: Float, $sharpen: Float, $grayscale: Boolean) {
+  image(path: $path, width: $width, height: $height, fit: $fit, format: $format, preset: $preset, dpr: $dpr, rotate: $rotate, flipHorizontal: $flipHorizontal,
+    flipVertical: $flipVertical, background: $background, blur: $blur, sharpen: $sharpen, grayscale: $grayscale) { url width height }
+}`;
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+
+/** The colour name of a pixel of `data` at fractions (fx, fy) of its size. */
+async function colourAt(data: Buffer, fx: number, fy: number): Promise<string> {
+  const { data: raw, info } = await sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const i = (Math.floor(fy * info.height) * info.width + Math.floor(fx * info.width)) * info.channels;
+  const [r, g, b] = info.channels === 1 ? [raw[i]!, raw[i]!, raw[i]!] : [raw[i]!, raw[i + 1]!, raw[i + 2]!];
+  if (r > 200 && g < 60 && b < 60) return 'red';
+  if (g > 200 && r < 60 && b < 60) return 'green';
+  if (Math.abs(r - g) < 6 && Math.abs(g - b) < 6) return 'grey';
+  return `rgb(${r},${g},${b})`;
+}
+
+beforeAll(async () => {
+  // 400×200: the left half red, the right half green.
+  const halves = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+    .extend({ right: 200, background: { r: 0, g: 255, b: 0 } })
+    .png()
+    .toBuffer();
+  writeFile(imagesDir, 'halves.png', halves);
+});
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), '--allow-unsigned', '--presets', PRESETS], { GOIMGSERVER_SIGNING_SECRET: SECRET });
+});
+afterAll(() => server.close());
+
+type Answer = { image: { url: string; width: number; height: number } };
+const ask = (variables: Record<string, unknown>) => graphql<Answer>(server.url, IMAGE, { path: 'halves', ...variables });
+
+describe('adjustments through the API and the bytes route', () => {
+  it('answers a signed URL whose bytes are turned, mirrored and of the reported size', async () => {
+    const answer = await ask({ width: 100, rotate: 90, flipHorizontal: true, format: 'PNG' });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.image).toMatchObject({ width: 100, height: 200 });
+    expect(answer.data!.image.url).toMatch(/\/halves\/100\/inside\/png\/q100\/rotate90\/fliph\?v=/);
+    const bytes = (await fetchBody(server.url + answer.data!.image.url)).body;
+    expect(await inspect(bytes)).toMatchObject({ width: 100, height: 200 });
+    // Turned clockwise, red is on top; mirrored, it stays on top.
+    expect(await colourAt(bytes, 0.5, 0.25)).toBe('red');
+    expect(await colourAt(bytes, 0.5, 0.75)).toBe('green');
+  });
+
+  it('folds what means the same bytes into one URL', async () => {
+    const flipped = await ask({ width: 100, flipVertical: true });
+    const turned = await ask({ width: 100, rotate: 180, flipHorizontal: true });
+    expect(flipped.data!.image.url).toBe(turned.data!.image.url);
+    const dpr = await ask({ width: 100, dpr: 2 });
+    const wide = await ask({ width: 200 });
+    expect(dpr.data!.image).toEqual(wide.data!.image);
+  });
+
+  it('serves the same derivative from the unsigned grammar', async () => {
+    const signed = await ask({ width: 80, height: 80, fit: 'CONTAIN', background: 'ff0000', format: 'JPEG', grayscale: true, blur: 1.5 });
+    const unsigned = await fetchBody(`${server.url}/img/halves/80x80/contain/jpeg/bgff0000/grayscale/blur1.5`);
+    expect(unsigned.status).toBe(200);
+    expect(unsigned.headers.get('etag')).toBe((await fetchBody(server.url + signed.data!.image.url)).headers.get('etag'));
+    expect(await colourAt(unsigned.body, 0.5, 0.05)).toBe('grey');
+  });
+
+  it('ignores grammar words it cannot read, as the original does', async () => {
+    const plain = await fetchBody(`${server.url}/img/halves/80`);
+    const noisy = await fetchBody(`${server.url}/img/halves/80/rotate45/blur99/bgzz/dpr9/sharpen0`);
+    expect(noisy.status).toBe(200);
+    expect(noisy.headers.get('etag')).toBe(plain.headers.get('etag'));
+  });
+
+  it('lists and applies presets with adjustments', async () => {
+    const listed = await graphql<{ imagePresets: unknown[] }>(server.url, '{ imagePresets { name rotate flipHorizontal background blur sharpen grayscale } }');
+    expect(listed.data!.imagePresets).toEqual([
+      { name: 'turned', rotate: 90, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: true },
+      { name: 'padded', rotate: 0, flipHorizontal: false, background: 'ff0000', blur: 0, sharpen: 0, grayscale: false },
+    ]);
+    const padded = await ask({ preset: 'padded' });
+    expect(padded.data!.image).toMatchObject({ width: 120, height: 120 });
+    const bytes = (await fetchBody(server.url + padded.data!.image.url)).body;
+    expect(await colourAt(bytes, 0.5, 0.05)).toBe('red');
+    expect(await colourAt(bytes, 0.75, 0.5)).toBe('green');
+    const turned = await ask({ preset: 'turned', grayscale: false });
+    expect(turned.data!.image.url).toMatch(/\/100x50\/cover\/jpeg\/q75\/rotate90\?v=/);
+  });
+
+  it('keeps the reported size exact in responsive with a quarter turn', async () => {
+    const answer = await graphql<{ responsive: { width: number; height: number; src: string } }>(
+      server.url,
+      '{ responsive(path: "halves", widths: [100], rotate: 270) { width height src } }',
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.responsive).toMatchObject({ width: 100, height: 200 });
+    const bytes = (await fetchBody(server.url + answer.data!.responsive.src)).body;
+    expect(await inspect(bytes)).toMatchObject({ width: 100, height: 200 });
+    // Turned counter-clockwise, green is on top.
+    expect(await colourAt(bytes, 0.5, 0.25)).toBe('green');
+  });
+
+  it.each([
+    [{ dpr: 5 }, 'dpr', 'a number from 1 to 4'],
+    [{ rotate: 45 }, 'rotate', 'one of 0, 90, 180, 270'],
+    [{ background: 'crimson' }, 'background', 'RRGGBB or RRGGBBAA'],
+    [{ blur: 50 }, 'blur', 'a number from 0.3 to 10'],
+    [{ sharpen: 0.1 }, 'sharpen', 'a number from 0.5 to 5'],
+  ])('refuses %j with BAD_USER_INPUT naming the argument and its range', async (variables, argument, range) => {
+    const answer = await ask(variables);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toContain(range);
+    expect(answer.errors?.[0]?.message).toContain(`for ${argument} but`);
+  });
+
+  it('refuses a wrong type before anything runs', async () => {
+    const answer = await graphql(server.url, '{ image(path: "halves", rotate: "ninety") { url } }');
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});

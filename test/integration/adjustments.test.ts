@@ -1,0 +1,181 @@
+import path from 'node:path';
+import sharp from 'sharp';
+import { planOutput } from '../../src/images/plan';
+import { normaliseSpec, type SpecInput } from '../../src/images/spec';
+import { createTransformer } from '../../src/images/transform';
+import { makeSource, writeFile } from '../helpers/images';
+import { tempDir } from '../helpers/temp';
+
+const dir = tempDir();
+const transformer = createTransformer({ maxSourcePixels: 50_000_000, timeoutSeconds: 30 });
+const limits = { minDimension: 10, maxDimension: 4000 };
+const bounds = { maxDimension: 4000, maxOutputPixels: 16_000_000 };
+
+type Rgb = { r: number; g: number; b: number };
+const RED: Rgb = { r: 255, g: 0, b: 0 };
+const GREEN: Rgb = { r: 0, g: 255, b: 0 };
+const BLUE: Rgb = { r: 0, g: 0, b: 255 };
+const YELLOW: Rgb = { r: 255, g: 255, b: 0 };
+
+/** A 400×200 PNG in four quadrants: red, green on top; blue, yellow below. */
+async function quadrants(): Promise<string> {
+  const block = (colour: Rgb) => ({ create: { width: 200, height: 100, channels: 3 as const, background: colour } });
+  const image = await sharp(block(RED))
+    .extend({ right: 200, bottom: 100, background: YELLOW })
+    .composite([
+      { input: block(GREEN), left: 200, top: 0 },
+      { input: block(BLUE), left: 0, top: 100 },
+    ])
+    .png()
+    .toBuffer();
+  return writeFile(dir, 'quadrants.png', image);
+}
+
+async function render(file: string, input: SpecInput) {
+  const spec = normaliseSpec({ format: 'png', ...input }, limits);
+  const metadata = await transformer.readMetadata(file);
+  const planned = planOutput(metadata, spec, bounds);
+  const output = await transformer.render(file, spec, planned, metadata);
+  const { data, info } = await sharp(output).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const at = (x: number, y: number): Rgb => {
+    const i = (Math.round(y) * info.width + Math.round(x)) * info.channels;
+    return info.channels === 1 ? { r: data[i]!, g: data[i]!, b: data[i]! } : { r: data[i]!, g: data[i + 1]!, b: data[i + 2]! };
+  };
+  const corners = () => {
+    const [w, h] = [info.width, info.height];
+    return [at(w / 4, h / 4), at((3 * w) / 4, h / 4), at(w / 4, (3 * h) / 4), at((3 * w) / 4, (3 * h) / 4)];
+  };
+  return { output, planned, info, at, corners, spec };
+}
+
+const NAMED: Record<string, Rgb> = { red: RED, green: GREEN, blue: BLUE, yellow: YELLOW, white: { r: 255, g: 255, b: 255 } };
+
+/** The named colour a pixel is within 40 per channel of, or its values when none. */
+function named(pixel: Rgb): string {
+  const found = Object.entries(NAMED).find(([, colour]) => Math.abs(colour.r - pixel.r) <= 40 && Math.abs(colour.g - pixel.g) <= 40 && Math.abs(colour.b - pixel.b) <= 40);
+  return found ? found[0] : JSON.stringify(pixel);
+}
+
+let file: string;
+beforeAll(async () => {
+  file = await quadrants();
+});
+
+describe('rotation and mirroring', () => {
+  // Quadrants as [top-left, top-right, bottom-left, bottom-right] after each transform.
+  it.each([
+    [{}, ['red', 'green', 'blue', 'yellow'], { width: 200, height: 100 }],
+    [{ rotate: 90 }, ['blue', 'red', 'yellow', 'green'], { width: 200, height: 400 }],
+    [{ rotate: 180 }, ['yellow', 'blue', 'green', 'red'], { width: 200, height: 100 }],
+    [{ rotate: 270 }, ['green', 'yellow', 'red', 'blue'], { width: 200, height: 400 }],
+    [{ flipHorizontal: true }, ['green', 'red', 'yellow', 'blue'], { width: 200, height: 100 }],
+    [{ flipVertical: true }, ['blue', 'yellow', 'red', 'green'], { width: 200, height: 100 }],
+    [{ rotate: 90, flipHorizontal: true }, ['red', 'blue', 'green', 'yellow'], { width: 200, height: 400 }],
+    [{ rotate: 90, flipVertical: true }, ['yellow', 'green', 'blue', 'red'], { width: 200, height: 400 }],
+  ] as const)('%j puts the quadrants where it says, at the planned size', async (input, expected, size) => {
+    const { corners, planned, info } = await render(file, { width: 200, ...input });
+    expect(planned).toEqual(size);
+    expect({ width: info.width, height: info.height }).toEqual(size);
+    expect(corners().map(named)).toEqual(expected);
+  });
+
+  it('crops a quarter-turned source with COVER in the turned box', async () => {
+    // Turned, the source is 200×400 (blue, red / yellow, green); a 200×200 NORTH crop keeps the top half.
+    const { corners, info } = await render(file, { width: 100, height: 100, fit: 'cover', position: 'north', rotate: 90 });
+    expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 100 });
+    expect(corners().slice(0, 2).map(named)).toEqual(['blue', 'red']);
+  });
+});
+
+describe('background', () => {
+  it('pads CONTAIN with the asked colour, in a format with alpha too', async () => {
+    const { at, info } = await render(file, { width: 100, height: 100, fit: 'contain', background: '#00ff00', format: 'webp' });
+    expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 100 });
+    // The 2:1 source fills the middle band; above and below is padding.
+    expect(named(at(50, 5))).toBe('green');
+    expect(named(at(50, 95))).toBe('green');
+  });
+
+  it('is what transparency is flattened onto for JPEG', async () => {
+    const clear = await sharp({ create: { width: 50, height: 50, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const transparent = writeFile(dir, 'clear.png', clear);
+    const { at } = await render(transparent, { width: 50, format: 'jpeg', background: '0000FF' });
+    expect(named(at(25, 25))).toBe('blue');
+    const plain = await render(transparent, { width: 50, format: 'jpeg' });
+    expect(named(plain.at(25, 25))).toBe('white');
+  });
+});
+
+describe('filters', () => {
+  /** How many pixels of the middle row lie between the red and green halves' colours: an edge's width. */
+  const edgeWidth = (row: Rgb[]) => row.filter((pixel) => pixel.r > 40 && pixel.r < 215).length;
+  const middleRow = (rendered: Awaited<ReturnType<typeof render>>) => Array.from({ length: rendered.info.width }, (_, x) => rendered.at(x, rendered.info.height / 4));
+
+  it('blurs the output by the asked sigma: a sharp edge spreads over more pixels as sigma grows', async () => {
+    const sharpEdge = edgeWidth(middleRow(await render(file, { width: 200 })));
+    const soft = edgeWidth(middleRow(await render(file, { width: 200, blur: 2 })));
+    const softer = edgeWidth(middleRow(await render(file, { width: 200, blur: 8 })));
+    expect(sharpEdge).toBeLessThanOrEqual(2);
+    expect(soft).toBeGreaterThan(sharpEdge + 2);
+    expect(softer).toBeGreaterThan(soft * 2);
+  });
+
+  it('sharpens a soft edge: its steepest step between neighbours grows', async () => {
+    // Black on the left, white on the right, softened.
+    const edge = await sharp({ create: { width: 100, height: 50, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+      .extend({ right: 100, background: { r: 255, g: 255, b: 255 } })
+      .blur(3)
+      .png()
+      .toBuffer();
+    const soft = writeFile(dir, 'soft-edge.png', edge);
+    const steepest = (rendered: Awaited<ReturnType<typeof render>>) => {
+      const row = middleRow(rendered).map((pixel) => pixel.g);
+      return Math.max(...row.slice(1).map((value, x) => Math.abs(value - row[x]!)));
+    };
+    const plain = steepest(await render(soft, { width: 200 }));
+    const sharpened = steepest(await render(soft, { width: 200, sharpen: 4 }));
+    expect(sharpened).toBeGreaterThan(plain * 1.2);
+  });
+
+  it('turns every pixel grey, keeping the size', async () => {
+    const { corners, info } = await render(file, { width: 200, grayscale: true, format: 'jpeg' });
+    expect({ width: info.width, height: info.height }).toEqual({ width: 200, height: 100 });
+    for (const pixel of corners()) {
+      expect(Math.max(pixel.r, pixel.g, pixel.b) - Math.min(pixel.r, pixel.g, pixel.b)).toBeLessThanOrEqual(4);
+    }
+    // Red and green differ in luminance, so the quadrants stay apart.
+    const [red, green] = corners();
+    expect(Math.abs(red!.r - green!.r)).toBeGreaterThan(40);
+  });
+});
+
+describe('device pixel ratio', () => {
+  it('multiplies the box, and the source still bounds it unless enlarging', async () => {
+    expect((await render(file, { width: 100, dpr: 2 })).info.width).toBe(200);
+    expect((await render(file, { width: 150, dpr: 2 })).info.width).toBe(300);
+    expect((await render(file, { width: 300, dpr: 2 })).info.width).toBe(400);
+    const enlarged = await render(file, { width: 300, dpr: 2, enlarge: true });
+    expect({ width: enlarged.info.width, height: enlarged.info.height }).toEqual(enlarged.planned);
+    expect(enlarged.planned).toEqual({ width: 600, height: 300 });
+  });
+});
+
+describe('planned size equals rendered size with adjustments', () => {
+  const photo = () => path.join(dir, 'exif-6.jpg');
+  beforeAll(async () => {
+    await makeSource(dir, 'exif-6.jpg', { width: 900, height: 500, orientation: 6 });
+  });
+  const combos: SpecInput[] = [
+    { rotate: 90, width: 300 },
+    { rotate: 270, height: 300 },
+    { rotate: 90, width: 300, height: 100, fit: 'cover', position: 'attention' },
+    { rotate: 90, width: 300, height: 100, fit: 'contain', background: 'ff000080' },
+    { rotate: 180, flipVertical: true, width: 333, height: 222, fit: 'outside' },
+    { dpr: 3, width: 120, height: 90, fit: 'fill' },
+    { dpr: 1.5, rotate: 270, width: 2000, height: 2000, enlarge: true, blur: 10, sharpen: 5, grayscale: true },
+  ];
+  it.each(combos.map((combo) => [JSON.stringify(combo), combo] as const))('%s', async (_, combo) => {
+    const { info, planned } = await render(photo(), combo);
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+  });
+});
