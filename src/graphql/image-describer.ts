@@ -127,6 +127,7 @@ export function createImageDescriber(options: DescriberOptions) {
           quality: spec.quality,
           fit: spec.fit as ImageFit,
           position: spec.position as ImagePosition,
+          focalPoint: spec.focus,
           enlarge: spec.enlarge,
           rotate: spec.rotate,
           flipHorizontal: spec.flipHorizontal,

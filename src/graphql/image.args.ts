@@ -1,5 +1,14 @@
-import { ArgsType, Field, Float, Int } from 'type-graphql';
+import { ArgsType, Field, Float, InputType, Int } from 'type-graphql';
 import { ImageFit, ImageFormat, ImagePosition } from './enums';
+
+@InputType({ description: 'A point of the image as fractions of its width and height from the top left corner (after the rotation asked for).' })
+export class FocalPointInput {
+  @Field(() => Float, { description: 'From 0 (left edge) to 1 (right edge); two decimals are kept.' })
+  x!: number;
+
+  @Field(() => Float, { description: 'From 0 (top edge) to 1 (bottom edge); two decimals are kept.' })
+  y!: number;
+}
 
 /** The arguments that choose a derivative, shared by `image` and `images`. */
 @ArgsType()
@@ -24,6 +33,9 @@ export class VariantArgs {
 
   @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER; ignored by the other fits.' })
   position?: ImagePosition | null;
+
+  @Field(() => FocalPointInput, { nullable: true, description: 'The point a COVER crop is centred on, moved inside the image near an edge; instead of position. Ignored by the other fits.' })
+  focalPoint?: FocalPointInput | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
   enlarge?: boolean | null;
@@ -73,6 +85,9 @@ export class ResponsiveArgs {
 
   @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER.' })
   position?: ImagePosition | null;
+
+  @Field(() => FocalPointInput, { nullable: true, description: 'The point a COVER crop is centred on, moved inside the image near an edge; instead of position. Ignored by the other fits.' })
+  focalPoint?: FocalPointInput | null;
 
   @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
   quality?: number | null;

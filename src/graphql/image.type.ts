@@ -1,6 +1,15 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 
+@ObjectType({ simpleResolvers: true, description: 'A point of an image as fractions of its width and height from the top left corner.' })
+export class FocalPoint {
+  @Field(() => Float)
+  x!: number;
+
+  @Field(() => Float)
+  y!: number;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'A derivative of an image: where to fetch it and what it will be.' })
 export class Image {
   @Field(() => String, { description: 'Signed URL of the bytes; absolute when the server has a public URL. The same arguments always give the same URL until the source changes.' })
@@ -50,6 +59,9 @@ export class ImagePreset {
 
   @Field(() => ImagePosition)
   position!: ImagePosition;
+
+  @Field(() => FocalPoint, { nullable: true, description: 'The point a COVER crop is centred on, instead of position.' })
+  focalPoint!: FocalPoint | null;
 
   @Field(() => Boolean)
   enlarge!: boolean;

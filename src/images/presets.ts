@@ -27,7 +27,7 @@ export function parsePresetWords(words: readonly string[], limits: SpecLimits): 
 /** The parts of a request that choose the derivative, as arguments give them. */
 export type VariantRequest = SpecInput & { preset?: string | null };
 
-const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'enlarge', 'dpr', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale'] as const;
+const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'focalPoint', 'enlarge', 'dpr', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale'] as const;
 
 /**
  * Applies `preset`: its values, then any argument given beside it. In presets-only mode a
@@ -45,7 +45,9 @@ export function withPreset(request: VariantRequest, presets: ReadonlyMap<string,
   if (!preset) throw badInput('preset', `a configured preset (${known()})`, request.preset);
   const explicit = Object.fromEntries(given.map((name) => [name, request[name]]));
   // A preset's DPR is in its size already and its vertical flip in its rotation and mirror.
-  const { width, height, format, quality, fit, position, enlarge, rotate, flipHorizontal, background, blur, sharpen, grayscale } = preset.spec;
+  const { width, height, format, quality, fit, position, focus, enlarge, rotate, flipHorizontal, background, blur, sharpen, grayscale } = preset.spec;
   const adjustments = { rotate, flipHorizontal, background, blur: blur || null, sharpen: sharpen || null, grayscale };
-  return { width, height, format, quality, fit, position, enlarge, ...adjustments, ...explicit };
+  // Where the crop is centred is one choice: a position or a focal point given beside the preset replaces either of its own.
+  const placement = 'position' in explicit || 'focalPoint' in explicit ? {} : focus ? { focalPoint: focus } : { position };
+  return { width, height, format, quality, fit, ...placement, enlarge, ...adjustments, ...explicit };
 }

@@ -16,6 +16,8 @@ export interface DerivativeSpec {
   readonly fit: Fit;
   /** What a COVER crop keeps; always `center` for the other fits, where nothing is cropped. */
   readonly position: Position;
+  /** The point a COVER crop is centred on, as fractions of the (turned) source; instead of `position`. null for the other fits. */
+  readonly focus: FocalPoint | null;
   /** Whether the output may be larger than the source. @default false */
   readonly enlarge: boolean;
   /** Degrees clockwise, after the EXIF orientation and before sizing. @default 0 */
@@ -30,6 +32,12 @@ export interface DerivativeSpec {
   readonly sharpen: number;
   /** Shades of grey only. @default false */
   readonly grayscale: boolean;
+}
+
+/** A point of an image as fractions of its width and height, from the top left corner. */
+export interface FocalPoint {
+  readonly x: number;
+  readonly y: number;
 }
 
 export const ROTATIONS = [0, 90, 180, 270] as const;
@@ -65,6 +73,8 @@ export interface SpecInput {
   quality?: number | null;
   fit?: string | null;
   position?: string | null;
+  /** Where a COVER crop is centred, fractions 0-1; excludes `position`. */
+  focalPoint?: { x: number; y: number } | null;
   enlarge?: boolean | null;
   /** Device pixel ratio: multiplies the box, so it is folded into the size. */
   dpr?: number | null;
@@ -81,7 +91,7 @@ export interface SpecInput {
 /** The fields of a spec besides its box and format, as `normalise` takes them. */
 type SpecFields = Omit<DerivativeSpec, 'width' | 'height' | 'format'>;
 
-const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'enlarge'> = { rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
+const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
 const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 const tenths = (n: number) => Math.round(n * 10) / 10;
 
@@ -101,6 +111,14 @@ function scaledBox(width: number | null, height: number | null, dpr: number, lim
   const factor = Math.min(dpr, ...[w, h].filter((n): n is number => n !== null).map((n) => limits.maxDimension / n));
   const scale = (n: number | null) => (n === null ? null : Math.max(1, Math.round(n * factor)));
   return [scale(w), scale(h)];
+}
+
+const hundredths = (n: number) => Math.round(n * 100) / 100;
+
+/** A focal point with both fractions from 0 to 1, kept to two decimals; null otherwise. */
+function readFocus(x: unknown, y: unknown): FocalPoint | null {
+  const fraction = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1;
+  return fraction(x) && fraction(y) ? { x: hundredths(x as number), y: hundredths(y as number) } : null;
 }
 
 const HEX_COLOUR = /^#?([0-9a-f]{6}|[0-9a-f]{8})$/i;
@@ -141,7 +159,8 @@ function normalise(width: number | null, height: number | null, format: OutputFo
     format,
     quality: format === 'png' ? 100 : fields.quality,
     fit: finalFit,
-    position: finalFit === 'cover' ? fields.position : DEFAULT_POSITION,
+    position: finalFit === 'cover' && fields.focus === null ? fields.position : DEFAULT_POSITION,
+    focus: finalFit === 'cover' ? fields.focus : null,
     enlarge: fields.enlarge,
     rotate: fields.rotate,
     flipHorizontal: fields.flipHorizontal,
@@ -154,7 +173,7 @@ function normalise(width: number | null, height: number | null, format: OutputFo
 
 /** The plain request's variant: 1000×1000 box, WebP, quality 75, INSIDE. */
 export function defaultSpec(): DerivativeSpec {
-  return normalise(null, null, DEFAULT_FORMAT, { quality: DEFAULT_QUALITY, fit: DEFAULT_FIT, position: DEFAULT_POSITION, enlarge: false, ...PLAIN });
+  return normalise(null, null, DEFAULT_FORMAT, { quality: DEFAULT_QUALITY, fit: DEFAULT_FIT, position: DEFAULT_POSITION, focus: null, enlarge: false, ...PLAIN });
 }
 
 /** Like normaliseSpec, and `format` may also be `auto`. */
@@ -204,6 +223,13 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     if (!found) throw badInput('position', `one of ${POSITIONS.join(', ')}`, input.position);
     position = found;
   }
+
+  let focus: FocalPoint | null = null;
+  if (input.focalPoint !== undefined && input.focalPoint !== null) {
+    if (input.position !== undefined && input.position !== null) throw badInput('focalPoint', 'either focalPoint or position, not both', `${JSON.stringify(input.focalPoint)} beside position ${input.position}`);
+    focus = readFocus(input.focalPoint.x, input.focalPoint.y);
+    if (focus === null) throw badInput('focalPoint', 'x and y as fractions from 0 to 1 (two decimals kept)', JSON.stringify(input.focalPoint));
+  }
   const ranged = (name: keyof typeof ADJUSTMENT_RANGES, none: number): number => {
     const value = input[name];
     if (value === undefined || value === null) return none;
@@ -229,6 +255,7 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     quality,
     fit,
     position,
+    focus,
     enlarge: input.enlarge ?? false,
     ...foldFlips(rotation as Rotation, input.flipHorizontal ?? false, input.flipVertical ?? false),
     background,
@@ -246,8 +273,9 @@ const ROTATE = /^rotate(\d{1,9})$/;
 const BACKGROUND = /^bg([0-9a-f]{1,16})$/i;
 const BLUR = new RegExp(`^blur${DECIMAL}$`);
 const SHARPEN = new RegExp(`^sharpen${DECIMAL}$`);
+const FOCUS = /^focus(\d(?:\.\d{1,3})?)x(\d(?:\.\d{1,3})?)$/;
 // Shapes that are read as parameters even when their value is invalid, such as "800x", "q0" or "blur99".
-const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/;
+const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|focus[\d.]+x[\d.]+)$/;
 const FLAG_WORDS = new Set(['enlarge', 'fliph', 'flipv', 'grayscale']);
 const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WORDS, ['auto', 'auto']]);
 
@@ -278,7 +306,7 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     format?: FormatChoice;
     quality?: number;
     fit?: Fit;
-    position?: Position;
+    position?: Position | FocalPoint;
     dpr?: number;
     rotate?: Rotation;
     background?: string;
@@ -298,7 +326,9 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
   const spec = normalise(width, height, concrete, {
     quality: read.quality ?? DEFAULT_QUALITY,
     fit: read.fit ?? DEFAULT_FIT,
-    position: read.position ?? DEFAULT_POSITION,
+    // A focal point is a position: the first valid one of either wins.
+    position: typeof read.position === 'string' ? read.position : DEFAULT_POSITION,
+    focus: typeof read.position === 'object' ? read.position : null,
     enlarge: flags.has('enlarge'),
     ...foldFlips(read.rotate ?? 0, flags.has('fliph'), flags.has('flipv')),
     background: read.background ?? null,
@@ -314,7 +344,7 @@ export type GrammarWord =
   | { kind: 'quality'; value: number }
   | { kind: 'format'; value: FormatChoice }
   | { kind: 'fit'; value: Fit }
-  | { kind: 'position'; value: Position }
+  | { kind: 'position'; value: Position | FocalPoint }
   | { kind: 'dpr'; value: number }
   | { kind: 'rotate'; value: Rotation }
   | { kind: 'background'; value: string }
@@ -349,6 +379,11 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
   if (format) return { kind: 'format', value: format };
   if (isFit(segment)) return { kind: 'fit', value: segment };
   if (isPosition(segment)) return { kind: 'position', value: segment };
+  const focus = FOCUS.exec(segment);
+  if (focus) {
+    const point = readFocus(Number(focus[1]), Number(focus[2]));
+    return point === null ? null : { kind: 'position', value: point };
+  }
   if (FLAG_WORDS.has(segment)) return { kind: segment as 'enlarge' | 'fliph' | 'flipv' | 'grayscale' };
   const rotate = ROTATE.exec(segment);
   if (rotate) {
@@ -378,8 +413,15 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
  */
 export function canonicalParams(spec: RequestedSpec): string[] {
   const size = spec.height === null ? `${spec.width}` : spec.width === null ? `x${spec.height}` : `${spec.width}x${spec.height}`;
-  const position = spec.position === DEFAULT_POSITION ? [] : [spec.position];
+  const position = spec.focus !== null ? [focusWord(spec.focus)] : spec.position === DEFAULT_POSITION ? [] : [spec.position];
   return [size, spec.fit, ...position, spec.format, `q${spec.quality}`, ...(spec.enlarge ? ['enlarge'] : []), ...adjustmentWords(spec)];
+}
+
+export const focusWord = (focus: FocalPoint) => `focus${focus.x}x${focus.y}`;
+
+/** Whether a segment is a position of the canonical form: a position word or a focal point. */
+export function isCanonicalPosition(segment: string | undefined): boolean {
+  return isPosition(segment) || (segment !== undefined && FOCUS.test(segment));
 }
 
 function adjustmentWords(spec: RequestedSpec): string[] {

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { AppError } from '../errors';
 import type { OutputFormat } from './formats';
 import type { OutputSize, SourceSize } from './plan';
-import type { DerivativeSpec } from './spec';
+import type { DerivativeSpec, FocalPoint } from './spec';
 
 export interface TransformLimits {
   /** Sources with more pixels are refused from their header. @default 50_000_000 */
@@ -16,6 +16,19 @@ export interface SourceMetadata extends SourceSize {
 }
 
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
+
+/**
+ * A COVER crop centred on a point: the source scaled to cover the box, then the box cut out
+ * around the point, moved inside the image where the point is near an edge.
+ */
+function focusCrop(pipeline: sharp.Sharp, focus: FocalPoint, source: SourceSize, size: OutputSize): sharp.Sharp {
+  const scale = Math.max(size.width / source.width, size.height / source.height);
+  const scaled = { width: Math.max(size.width, Math.round(source.width * scale)), height: Math.max(size.height, Math.round(source.height * scale)) };
+  const start = (point: number, whole: number, part: number) => Math.min(whole - part, Math.max(0, Math.round(point * whole - part / 2)));
+  return pipeline
+    .resize({ width: scaled.width, height: scaled.height, fit: 'fill' })
+    .extract({ left: start(focus.x, scaled.width, size.width), top: start(focus.y, scaled.height, size.height), width: size.width, height: size.height });
+}
 
 /** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
 function colour(hex: string): { r: number; g: number; b: number; alpha: number } {
@@ -109,7 +122,9 @@ export function createTransformer(limits: TransformLimits) {
     if (angle !== 0) pipeline = pipeline.rotate(angle);
     if (spec.flipHorizontal) pipeline = pipeline.flop();
     const turned = spec.rotate === 90 || spec.rotate === 270 ? { width: source.height, height: source.width } : source;
-    if (size.width !== turned.width || size.height !== turned.height || spec.fit === 'cover' || spec.fit === 'contain') {
+    if (spec.focus !== null) {
+      pipeline = focusCrop(pipeline, spec.focus, turned, size);
+    } else if (size.width !== turned.width || size.height !== turned.height || spec.fit === 'cover' || spec.fit === 'contain') {
       const fit = spec.fit === 'cover' || spec.fit === 'contain' ? spec.fit : 'fill';
       pipeline = pipeline.resize({
         width: size.width,

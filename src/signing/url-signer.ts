@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
 import { createMemo } from '../images/memo';
-import { canonicalParams, isAdjustmentWord, isPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
+import { canonicalParams, isAdjustmentWord, isCanonicalPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 
 export interface UrlSignerOptions {
@@ -75,11 +75,11 @@ export function createUrlSigner(options: UrlSignerOptions) {
     const given = Buffer.from(SIGNATURE_TEXT.test(signature) ? signature : '', 'base64url');
 
     // The canonical form ends in adjustment words after `q{n}` or `enlarge`, and has a
-    // position word before the format only for a COVER crop: the split needs no lookup.
+    // position (a word or a focal point) before the format only for a COVER crop: the split needs no lookup.
     let adjustments = 0;
     while (isAdjustmentWord(segments[segments.length - 1 - adjustments])) adjustments++;
     let paramCount = adjustments + (segments[segments.length - 1 - adjustments] === 'enlarge' ? 5 : 4);
-    if (isPosition(segments[segments.length - paramCount + 1])) paramCount++;
+    if (isCanonicalPosition(segments[segments.length - paramCount + 1])) paramCount++;
     const path = segments.slice(0, -paramCount);
     const params = segments.slice(-paramCount);
     const valid =

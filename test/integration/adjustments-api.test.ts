@@ -6,9 +6,9 @@ import { tempDir } from '../helpers/temp';
 
 const SECRET = 'adjustments-test-secret-0123456789abcdef';
 const PRESETS = 'turned: 100x50 cover rotate90 grayscale jpeg; padded: 120x120 contain bgff0000 png';
-const IMAGE = `query($path: String!, $width: Int, $height: Int, $fit: ImageFit, $format: ImageFormat, $preset: String, $dpr: Float, $rotate: Int,
+const IMAGE = `query($path: String!, $width: Int, $height: Int, $fit: ImageFit, $format: ImageFormat, $preset: String, $position: ImagePosition, $dpr: Float, $rotate: Int, $focalPoint: FocalPointInput,
   $flipHorizontal: Boolean, $flipVertical: Boolean, $background: String, $blur: Float, $sharpen: Float, $grayscale: Boolean) {
-  image(path: $path, width: $width, height: $height, fit: $fit, format: $format, preset: $preset, dpr: $dpr, rotate: $rotate, flipHorizontal: $flipHorizontal,
+  image(path: $path, width: $width, height: $height, fit: $fit, format: $format, preset: $preset, position: $position, dpr: $dpr, rotate: $rotate, focalPoint: $focalPoint, flipHorizontal: $flipHorizontal,
     flipVertical: $flipVertical, background: $background, blur: $blur, sharpen: $sharpen, grayscale: $grayscale) { url width height }
 }`;
 
@@ -72,6 +72,17 @@ describe('adjustments through the API and the bytes route', () => {
     expect(unsigned.status).toBe(200);
     expect(unsigned.headers.get('etag')).toBe((await fetchBody(server.url + signed.data!.image.url)).headers.get('etag'));
     expect(await colourAt(unsigned.body, 0.5, 0.05)).toBe('grey');
+  });
+
+  it('crops around a focal point, signed and unsigned alike', async () => {
+    // The red half is on the left: a square crop centred at x 0.1 keeps only red, at x 0.9 only green.
+    const left = await ask({ width: 100, height: 100, fit: 'COVER', focalPoint: { x: 0.1, y: 0.5 } });
+    expect(left.data!.image.url).toMatch(/\/100x100\/cover\/focus0\.1x0\.5\/webp\/q75\?v=/);
+    expect(await colourAt((await fetchBody(server.url + left.data!.image.url)).body, 0.9, 0.5)).toBe('red');
+    const right = await fetchBody(`${server.url}/img/halves/100x100/cover/focus0.9x0.5`);
+    expect(await colourAt(right.body, 0.1, 0.5)).toBe('green');
+    const refused = await ask({ width: 100, height: 100, fit: 'COVER', focalPoint: { x: 0.5, y: 0.5 }, position: 'NORTH' });
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('ignores grammar words it cannot read, as the original does', async () => {

@@ -87,6 +87,39 @@ describe('rotation and mirroring', () => {
   });
 });
 
+describe('focal point', () => {
+  // 400×200: red everywhere but a 40×40 green square whose centre is at (0.85, 0.3).
+  let spotted: string;
+  beforeAll(async () => {
+    const image = await sharp({ create: { width: 400, height: 200, channels: 3, background: RED } })
+      .composite([{ input: { create: { width: 40, height: 40, channels: 3, background: GREEN } }, left: 320, top: 40 }])
+      .png()
+      .toBuffer();
+    spotted = writeFile(dir, 'spotted.png', image);
+  });
+
+  it('centres a COVER crop on the point, at the planned size', async () => {
+    const { at, info, planned } = await render(spotted, { width: 100, height: 100, fit: 'cover', focalPoint: { x: 0.85, y: 0.3 } });
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+    expect(planned).toEqual({ width: 100, height: 100 });
+    // Scaled to 200×100, the square is 20 px wide around (170, 30): the crop starts at 100, so it lies around (70, 30).
+    expect(named(at(70, 30))).toBe('green');
+    expect(named(at(20, 30))).toBe('red');
+  });
+
+  it('keeps the crop inside the image when the point is near an edge', async () => {
+    const { at, info } = await render(spotted, { width: 100, height: 100, fit: 'cover', focalPoint: { x: 1, y: 0 } });
+    expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 100 });
+    // The crop is pushed to the right edge: the square lies around (70, 30) again.
+    expect(named(at(70, 30))).toBe('green');
+  });
+
+  it('crops elsewhere than the centre would', async () => {
+    const centred = await render(spotted, { width: 100, height: 100, fit: 'cover' });
+    expect(named(centred.at(70, 30))).toBe('red');
+  });
+});
+
 describe('background', () => {
   it('pads CONTAIN with the asked colour, in a format with alpha too', async () => {
     const { at, info } = await render(file, { width: 100, height: 100, fit: 'contain', background: '#00ff00', format: 'webp' });

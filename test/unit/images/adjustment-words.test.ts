@@ -24,6 +24,11 @@ describe('adjustment words of the graceful grammar', () => {
     ['300/blur2.25', { blur: 2.3 }],
     ['300/sharpen1', { sharpen: 1 }],
     ['300/grayscale', { grayscale: true }],
+    ['300x200/cover/focus0.25x0.8', { focus: { x: 0.25, y: 0.8 }, position: 'center' }],
+    ['300x200/cover/focus0.333x1', { focus: { x: 0.33, y: 1 } }],
+    ['300x200/cover/focus0.2x0.2/north', { focus: { x: 0.2, y: 0.2 }, position: 'center' }],
+    ['300x200/cover/north/focus0.2x0.2', { focus: null, position: 'north' }],
+    ['300x200/focus0.2x0.2', { focus: null, fit: 'inside' }],
   ])('reads %j', (path, expected) => {
     expect(grammar(path)).toMatchObject(expected);
   });
@@ -40,6 +45,8 @@ describe('adjustment words of the graceful grammar', () => {
     ['300/sharpen9', { sharpen: 0 }],
     ['300/blur', { blur: 0 }],
     ['300/Grayscale', { grayscale: false }],
+    ['300x200/cover/focus1.5x0.5', { focus: null }],
+    ['300x200/cover/focus0.5', { focus: null }],
   ])('ignores the invalid %j, as the original does', (path, expected) => {
     expect(grammar(path)).toMatchObject(expected);
   });
@@ -56,11 +63,11 @@ describe('adjustment words of the graceful grammar', () => {
     expect(grammar('300/auto/bgff0000')).toMatchObject({ background: 'ff0000' });
   });
 
-  it.each(['dpr2', 'dpr9', 'rotate90', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bgFF', 'blur3', 'blur99', 'sharpen1.5', 'grayscale'])('treats %j as a parameter', (segment) => {
+  it.each(['focus0.5x0.5', 'focus9x9', 'dpr2', 'dpr9', 'rotate90', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bgFF', 'blur3', 'blur99', 'sharpen1.5', 'grayscale'])('treats %j as a parameter', (segment) => {
     expect(looksLikeParameter(segment)).toBe(true);
   });
 
-  it.each(['rotate', 'flip', 'bg', 'background', 'blurry', 'sharpened', 'greyscale', 'bgimage'])('treats %j as a name', (segment) => {
+  it.each(['rotate', 'flip', 'bg', 'background', 'blurry', 'sharpened', 'greyscale', 'bgimage', 'focus', 'focused'])('treats %j as a name', (segment) => {
     expect(looksLikeParameter(segment)).toBe(false);
   });
 });
@@ -84,6 +91,9 @@ describe('adjustment arguments', () => {
     [{ blur: Number.POSITIVE_INFINITY }, 'blur', /from 0.3 to 10/],
     [{ sharpen: 0 }, 'sharpen', /from 0.5 to 5/],
     [{ sharpen: 6 }, 'sharpen', /from 0.5 to 5/],
+    [{ fit: 'cover', focalPoint: { x: -0.1, y: 0.5 } }, 'focalPoint', /fractions from 0 to 1/],
+    [{ fit: 'cover', focalPoint: { x: 0.5, y: Number.NaN } }, 'focalPoint', /fractions from 0 to 1/],
+    [{ fit: 'cover', position: 'north', focalPoint: { x: 0.5, y: 0.5 } }, 'focalPoint', /either focalPoint or position/],
   ] as Array<[SpecInput, string, RegExp]>)('refuses %j with BAD_USER_INPUT naming %s and its range', (input, argument, range) => {
     let caught: unknown;
     try {
@@ -121,9 +131,10 @@ const input = fc.record(
     blur: fc.option(fc.double({ min: 0.3, max: 10, noNaN: true })),
     sharpen: fc.option(fc.double({ min: 0.5, max: 5, noNaN: true })),
     grayscale: fc.boolean(),
+    focalPoint: fc.option(fc.record({ x: fc.double({ min: 0, max: 1, noNaN: true }), y: fc.double({ min: 0, max: 1, noNaN: true }) })),
   },
   { requiredKeys: [] },
-);
+).map((given) => (given.focalPoint ? { ...given, position: undefined } : given));
 
 describe('the canonical form with adjustments', () => {
   it('reads back every spec it writes, and the graceful grammar reads it alike', () => {
@@ -153,7 +164,7 @@ describe('signed URLs with adjustments', () => {
     const [pathPart = '', query = ''] = url.split('?');
     return signer.verify(parseUrlSegments(pathPart.slice('/img/'.length)), new URLSearchParams(query));
   };
-  const name = fc.oneof(fc.constantFrom('blur5', 'rotate90', 'fliph', 'grayscale', 'enlarge', 'q75', 'webp', 'north', 'bgff0000', 'photo'), fc.stringMatching(/^[a-z0-9_-]{1,12}$/));
+  const name = fc.oneof(fc.constantFrom('blur5', 'rotate90', 'fliph', 'grayscale', 'enlarge', 'q75', 'webp', 'north', 'focus0.5x0.5', 'bgff0000', 'photo'), fc.stringMatching(/^[a-z0-9_-]{1,12}$/));
 
   it('verify to the path and the spec they were minted for, whatever the path looks like', () => {
     fc.assert(

@@ -62,6 +62,7 @@ describe('strict arguments', () => {
       quality: 75,
       fit: 'inside',
       position: 'center',
+      focus: null,
       enlarge: false,
       rotate: 0,
       flipHorizontal: false,
