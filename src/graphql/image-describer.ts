@@ -75,7 +75,8 @@ export function createImageDescriber(options: DescriberOptions) {
       const found = await describer.describeResponsive(path, input, { argument, readHeader });
       const { source, largest } = found;
       const images = (candidates: readonly Description[]) => candidates.map((candidate) => asImage(path, candidate));
-      const srcSet = (list: Image[]) => list.map((item) => `${item.url} ${item.width}w`).join(', ');
+      // Density descriptors for a fixed-size image, width descriptors otherwise.
+      const srcSet = (list: Image[]) => list.map((item, index) => `${item.url} ${found.densities ? `${found.densities[index]}x` : `${item.width}w`}`).join(', ');
       const fallback = images(found.fallback);
       const sources = found.sources.map(({ contentType, candidates }) => ({ type: contentType, images: images(candidates) }));
       return {

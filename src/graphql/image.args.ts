@@ -71,7 +71,13 @@ export class ResponsiveArgs {
   @Field(() => [Int], { nullable: true, description: 'Candidate widths in pixels (1-16 of them). Widths beyond what the source allows become its widest real width; duplicates collapse. Default 320, 640, 960, 1280, 1920, 2560.' })
   widths?: number[] | null;
 
-  @Field(() => String, { nullable: true, description: 'The sizes attribute to hand back. Default "(min-width: {width}px) {width}px, 100vw" for the largest candidate width.' })
+  @Field(() => [Float], { nullable: true, description: 'Pixel densities of a fixed-size image (1-4 of them, each 1-4), instead of widths: candidates are width × density, and the srcSet uses density descriptors (1x, 2x), each the density a candidate really has when the source is smaller. Needs width.' })
+  densities?: number[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'With densities: the width in CSS pixels they multiply (within the server limits).' })
+  width?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The sizes attribute to hand back. Default "(min-width: {width}px) {width}px, 100vw" for the largest candidate width; with densities, "{width}px".' })
   sizes?: string | null;
 
   @Field(() => [ImageFormat], { nullable: true, description: 'Formats of the <source> elements, tried by browsers in the order AVIF, WebP. Default AVIF and WEBP. The fallback <img> is always JPEG, or PNG for sources with transparency.' })

@@ -62,8 +62,10 @@ export interface ResponsiveDescription {
   readonly fallback: readonly Description[];
   /** The largest fallback candidate. */
   readonly largest: Description;
-  /** The sizes attribute: as asked, or one that shows the largest candidate at its width. */
+  /** The sizes attribute: as asked, or one that shows the largest candidate at its width (at the CSS width with densities). */
   readonly sizes: string;
+  /** With densities: each candidate's real density, in the candidates' order; null for width descriptors. */
+  readonly densities: readonly number[] | null;
   /** The placeholder of the largest candidate, rendered once when first asked for; `admit` counts the render. */
   preview(admit: () => Promise<void>): Promise<Preview>;
 }
@@ -129,7 +131,8 @@ export function createDescriber(options: DescribeOptions) {
       sources: plan.sourceFormats.map((format) => ({ contentType: CONTENT_TYPES[format], candidates: inFormat(format) })),
       fallback,
       largest,
-      sizes: input.sizes ?? `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`,
+      sizes: input.sizes ?? (input.width && input.densities ? `${input.width}px` : `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`),
+      densities: input.densities ? plan.candidates.map((candidate) => candidate.density as number) : null,
       preview: (admit) => options.previews.preview(source, largestSpec, admit),
     };
   }

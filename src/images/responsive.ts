@@ -14,6 +14,10 @@ const PICTURE_ORDER: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png'];
 
 export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 'enlarge' | 'dpr'> {
   widths?: readonly number[] | null;
+  /** Pixel densities of a fixed-size image (`1x, 2x`), instead of widths; with `width`. */
+  densities?: readonly number[] | null;
+  /** The width, in CSS pixels, that `densities` multiply. */
+  width?: number | null;
   /** Height at the largest width: every candidate keeps that aspect ratio. */
   height?: number | null;
   formats?: readonly string[] | null;
@@ -22,7 +26,13 @@ export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 
 export interface Candidate {
   readonly spec: DerivativeSpec;
   readonly size: OutputSize;
+  /** With densities: the density it really has (its width over the CSS width, two decimals), which the source may hold below the one asked. */
+  readonly density: number | null;
 }
+
+/** Most densities one responsive image may ask for, and their range. */
+export const MAX_DENSITIES = 4;
+const DENSITY_RANGE = { min: 1, max: 4 };
 
 export interface ResponsivePlan {
   /** Fallback-format candidates, smallest first, each a distinct real width. */
@@ -61,21 +71,45 @@ function checkFormats(formats: readonly string[]): OutputFormat[] {
  * fit, position, quality), naming the argument at fault; answers the widths sorted and
  * unique, and the formats asked for.
  */
-export function checkResponsiveRequest(request: ResponsiveRequest, limits: SpecLimits): { widths: number[]; formats: Set<OutputFormat> } {
-  const widths = checkWidths(request.widths ?? DEFAULT_WIDTHS, limits);
+export function checkResponsiveRequest(request: ResponsiveRequest, limits: SpecLimits): { widths: number[]; formats: Set<OutputFormat>; cssWidth: number | null } {
+  const densities = request.densities ?? null;
+  const cssWidth = densities === null ? null : checkCssWidth(request, limits);
+  if (densities === null && request.width !== undefined && request.width !== null) throw badInput('width', 'densities beside a width (widths alone need none)', request.width);
+  const widths = cssWidth === null ? checkWidths(request.widths ?? DEFAULT_WIDTHS, limits) : checkDensities(densities as readonly number[], cssWidth, limits);
   const formats = new Set(checkFormats(request.formats ?? DEFAULT_SOURCE_FORMATS));
   normaliseSpec({ ...looks(request), width: widths[widths.length - 1], height: request.height, format: 'jpeg' }, limits);
-  return { widths, formats };
+  return { widths, formats, cssWidth };
+}
+
+function checkCssWidth(request: ResponsiveRequest, limits: SpecLimits): number {
+  if (request.widths !== undefined && request.widths !== null) throw badInput('densities', 'either widths or densities, not both', `${request.densities?.length} densities beside widths`);
+  const width = request.width;
+  if (width === undefined || width === null || !Number.isInteger(width) || width < limits.minDimension || width > limits.maxDimension) {
+    throw badInput('width', `an integer from ${limits.minDimension} to ${limits.maxDimension} (the CSS width the densities multiply)`, width ?? null);
+  }
+  return width;
+}
+
+/** The pixel widths of each density, within the largest dimension, sorted and unique. */
+function checkDensities(densities: readonly number[], cssWidth: number, limits: SpecLimits): number[] {
+  if (densities.length === 0 || densities.length > MAX_DENSITIES) throw badInput('densities', `from 1 to ${MAX_DENSITIES} densities`, `${densities.length} densities`);
+  densities.forEach((density, index) => {
+    if (!Number.isFinite(density) || density < DENSITY_RANGE.min || density > DENSITY_RANGE.max) {
+      throw badInput(`densities[${index}]`, `a number from ${DENSITY_RANGE.min} to ${DENSITY_RANGE.max}`, density);
+    }
+  });
+  return [...new Set(densities.map((density) => Math.min(limits.maxDimension, Math.round(cssWidth * density))))].sort((a, b) => a - b);
 }
 
 /**
  * Plans a responsive image: one candidate per asked width, never wider than the source
  * allows (a width beyond it becomes the widest real one) and never two of the same real
  * width, each with the output size it will really have. With a height, every candidate
- * keeps the aspect ratio of (largest width × height).
+ * keeps the aspect ratio of (largest width × height). With densities, the widths are the
+ * CSS width times each density, and each candidate says the density it really has.
  */
 export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
-  const { widths, formats } = checkResponsiveRequest(request, limits);
+  const { widths, formats, cssWidth } = checkResponsiveRequest(request, limits);
   const fallback: OutputFormat = source.hasAlpha ? 'png' : 'jpeg';
   const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format));
 
@@ -94,7 +128,8 @@ export function planResponsive(source: SourceSize & { hasAlpha: boolean }, reque
       spec = specFor(size.width);
       size = planOutput(source, spec, limits);
     }
-    if (!candidates.has(size.width)) candidates.set(size.width, { spec, size });
+    const density = cssWidth === null ? null : Math.round((size.width / cssWidth) * 100) / 100;
+    if (!candidates.has(size.width)) candidates.set(size.width, { spec, size, density });
   }
   return { candidates: [...candidates.values()].sort((a, b) => a.size.width - b.size.width), sourceFormats, fallback };
 }

@@ -120,6 +120,35 @@ describe('adjustments through the API and the bytes route', () => {
     expect(await colourAt(bytes, 0.5, 0.25)).toBe('green');
   });
 
+  it('answers density descriptors for a fixed-size image, each the density it really has', async () => {
+    const query = `query($densities: [Float!], $width: Int, $widths: [Int!]) {
+      responsive(path: "halves", width: $width, densities: $densities, widths: $widths, formats: [WEBP]) { srcSet sizes sources { srcSet } candidates { url width } }
+    }`;
+    type Answer = { responsive: { srcSet: string; sizes: string; sources: Array<{ srcSet: string }>; candidates: Array<{ url: string; width: number }> } };
+    const fixed = await graphql<Answer>(server.url, query, { width: 100, densities: [3, 1, 2, 2] });
+    expect(fixed.errors).toBeUndefined();
+    const descriptors = (srcSet: string) => srcSet.split(', ').map((entry) => entry.split(' ')[1]);
+    expect(descriptors(fixed.data!.responsive.srcSet)).toEqual(['1x', '2x', '3x']);
+    expect(descriptors(fixed.data!.responsive.sources[0]!.srcSet)).toEqual(['1x', '2x', '3x']);
+    expect(fixed.data!.responsive.sizes).toBe('100px');
+    const urls = fixed.data!.responsive.srcSet.split(', ').map((entry) => entry.split(' ')[0]!);
+    expect((await inspect((await fetchBody(server.url + urls[2])).body)).width).toBe(300);
+    // The source is 400 wide: 3x of 200 would be 600, so the largest candidate is 2x, and says so.
+    const clamped = await graphql<Answer>(server.url, query, { width: 200, densities: [1, 2, 3] });
+    expect(descriptors(clamped.data!.responsive.srcSet)).toEqual(['1x', '2x']);
+    for (const [variables, argument] of [
+      [{ densities: [1, 2] }, 'width'],
+      [{ width: 100, densities: [1, 5] }, 'densities[1]'],
+      [{ width: 100, densities: [] }, 'densities'],
+      [{ width: 100, densities: [1, 2], widths: [100] }, 'densities'],
+      [{ width: 100 }, 'width'],
+    ] as const) {
+      const refused = await graphql(server.url, query, variables);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.message).toContain(`for ${argument} but`);
+    }
+  });
+
   it.each([
     [{ dpr: 5 }, 'dpr', 'a number from 1 to 4'],
     [{ rotate: 45 }, 'rotate', 'one of 0, 90, 180, 270'],
