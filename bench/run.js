@@ -43,8 +43,9 @@ const MISSES = [
   { label: '4000×3000 JPEG → 300 px WebP', kind: 'large', width: 300, format: 'webp' },
   { label: '1920×1280 JPEG → 800 px WebP', kind: 'medium', width: 800, format: 'webp' },
   { label: '1200×800 PNG with alpha → 300 px WebP', kind: 'alpha', width: 300, format: 'webp' },
-  // The costliest adjustment: a blur of the largest sigma, after resizing.
-  { label: '4000×3000 JPEG → 800 px WebP, blur 10', kind: 'large', width: 800, format: 'webp', blur: 10 },
+  // The costliest adjustments at their largest values, after resizing.
+  { label: '4000×3000 JPEG → 800 px WebP, blur 10', kind: 'large', width: 800, format: 'webp', adjust: { blur: 10 } },
+  { label: '4000×3000 JPEG → 800 px WebP, sharpen 3', kind: 'large', width: 800, format: 'webp', adjust: { sharpen: 3 } },
 ];
 
 const log = (message) => process.stdout.write(`[bench] ${message}\n`);
@@ -77,22 +78,24 @@ async function graphql(address, query, variables, headers) {
 }
 
 const IMAGE_QUERY = 'query Image($path: String!, $width: Int, $format: ImageFormat) { image(path: $path, width: $width, format: $format) { url width height } }';
-const IMAGES_QUERY = 'query Images($paths: [String!]!, $width: Int, $format: ImageFormat, $blur: Float) { images(paths: $paths, width: $width, format: $format, blur: $blur) { url width height } }';
+const IMAGES_QUERY =
+  'query Images($paths: [String!]!, $width: Int, $format: ImageFormat, $blur: Float, $sharpen: Float) { images(paths: $paths, width: $width, format: $format, blur: $blur, sharpen: $sharpen) { url width height } }';
 
 /** Signed absolute URLs of one variant of each path, asked the way a client would. */
-async function signedUrls(address, paths, width, format, blur = null) {
+async function signedUrls(address, paths, width, format, adjust = {}) {
   const urls = [];
   for (let start = 0; start < paths.length; start += BATCH) {
-    const data = await graphql(address, IMAGES_QUERY, { paths: paths.slice(start, start + BATCH), width, format: format.toUpperCase(), blur });
+    const data = await graphql(address, IMAGES_QUERY, { paths: paths.slice(start, start + BATCH), width, format: format.toUpperCase(), ...adjust });
     urls.push(...data.images.map((image) => address + image.url));
   }
   return urls;
 }
 
 /** The same transform as the server's renderer, written as anyone would with sharp. */
-function rawSharp(file, { width, format, blur }) {
+function rawSharp(file, { width, format, adjust = {} }) {
   let pipeline = sharp(file, { sequentialRead: true }).rotate().resize({ width });
-  if (blur) pipeline = pipeline.blur(blur);
+  if (adjust.blur) pipeline = pipeline.blur(adjust.blur);
+  if (adjust.sharpen) pipeline = pipeline.sharpen({ sigma: adjust.sharpen });
   return (format === 'webp' ? pipeline.webp({ quality: 75 }) : pipeline.jpeg({ quality: 75, progressive: true })).toBuffer();
 }
 
@@ -187,7 +190,7 @@ async function misses(work, server, sources) {
   for (const miss of MISSES) {
     log(`misses: ${miss.label}, ${CONCURRENCY} at once`);
     const copies = sources[miss.kind].copies;
-    const urls = await signedUrls(server.address, copies, miss.width, miss.format, miss.blur);
+    const urls = await signedUrls(server.address, copies, miss.width, miss.format, miss.adjust);
     // The first renders of a kind load codecs: both sides warm up on two copies left out of the count.
     await Promise.all(urls.slice(-2).map(fetchStatus));
     await Promise.all(copies.slice(-2).map((copy) => rawSharp(path.join(work, 'images', copy), miss)));

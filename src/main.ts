@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { createApp, enabled, StartupError, VERSION } from './app';
+// Before anything starts libuv's pool: this lists the threads Node started with, which keep the event loop's priority.
+import './thread-priority';
 import { formatSettings } from './config/dump';
 import { formatHelp } from './config/help';
 import { ConfigError, loadConfig, shutdownBoundMs, type Config } from './config/load';
@@ -12,11 +13,11 @@ const STDOUT = 1;
 const FILE_SYSTEM_THREADS = 4;
 
 /** Where to find the server, for the start-up log: the address it listens on, as a browser on this machine would write it. */
-function entryPoints(address: string, config: Config): Record<string, string> {
+function entryPoints(address: string, config: Config, playground: boolean): Record<string, string> {
   const base = address.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
   return {
     graphql: `${base}/graphql`,
-    ...(enabled(config.playground, config.production) ? { playground: `${base}/playground` } : {}),
+    ...(playground ? { playground: `${base}/playground` } : {}),
     health: `${base}/health`,
     ...(config.metrics ? { metrics: `${base}/metrics` } : {}),
   };
@@ -25,16 +26,17 @@ function entryPoints(address: string, config: Config): Record<string, string> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(formatHelp(VERSION));
+    process.stdout.write(formatHelp((await import('./app.js')).VERSION));
     return;
   }
   if (args.includes('--version') || args.includes('-v')) {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${(await import('./app.js')).VERSION}\n`);
     return;
   }
   const config = loadConfig(args, process.env, process.cwd());
-  // Read by libuv when the pool first starts, which is after this line.
+  // Read by libuv when its pool starts, which loading sharp does: the app is loaded after this line.
   process.env.UV_THREADPOOL_SIZE ??= String(config.processingConcurrency + FILE_SYSTEM_THREADS);
+  const { createApp, enabled, StartupError } = await import('./app.js');
   const logLines = createLineWriter(STDOUT);
   process.on('exit', logLines.flushSync);
   const logger = pino({ level: config.logLevel }, logLines);
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
 
   const app = await createApp(config, logger);
   const address = await app.listen();
-  logger.info({ address, ...entryPoints(address, config), imagesDir: config.imagesDir, cacheDir: config.cacheDir, allowUnsigned: config.allowUnsigned }, 'goimgserver listening');
+  logger.info({ address, ...entryPoints(address, config, enabled(config.playground, config.production)), imagesDir: config.imagesDir, cacheDir: config.cacheDir, allowUnsigned: config.allowUnsigned }, 'goimgserver listening');
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -76,7 +78,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError) {
+  // A StartupError is the app's: it is told by name, since the app is loaded inside main().
+  if (error instanceof ConfigError || (error instanceof Error && error.name === 'StartupError')) {
     process.stderr.write(`goimgserver: ${error.message}\n`);
     process.exit(2);
   }

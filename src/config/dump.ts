@@ -1,4 +1,3 @@
-import { canonicalParams } from '../images/spec';
 import type { Preset } from '../images/presets';
 import { SETTINGS } from './settings';
 import type { Config } from './load';
@@ -30,7 +29,7 @@ export function quoted(value: string): string {
 function showValue(value: unknown): string {
   if (Array.isArray(value)) {
     const isPreset = (item: unknown): item is Preset => typeof item === 'object' && item !== null && 'spec' in item;
-    return value.every(isPreset) && value.length > 0 ? value.map((preset) => `${preset.name}: ${canonicalParams(preset.spec).join(' ')}`).join('; ') : value.join(',');
+    return value.every(isPreset) && value.length > 0 ? value.map((preset) => `${preset.name}: ${preset.words.join(' ')}`).join('; ') : value.join(',');
   }
   if (typeof value === 'object' && value !== null && 'max' in value && 'windowSeconds' in value) {
     return value.max === 0 ? 'off' : `${String(value.max)}/${String(value.windowSeconds)}s`;

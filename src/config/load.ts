@@ -218,8 +218,8 @@ function crossChecks(settings: Settings, production: boolean): string[] {
   if (production && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET (or GOIMGSERVER_SIGNING_SECRET_FILE) is required in production (NODE_ENV=production)');
   }
-  for (const { name, spec } of settings.presets) {
-    const sides = [spec.width, spec.height].filter((side): side is number => side !== null);
+  for (const { name, input } of settings.presets) {
+    const sides = [input.width, input.height].filter((side): side is number => side !== null && side !== undefined);
     if (sides.some((side) => side < settings.minDimension || side > settings.maxDimension)) {
       problems.push(`Expected the sizes of preset ${name} within --min-dimension (${settings.minDimension}) and --max-dimension (${settings.maxDimension})`);
     }

@@ -233,7 +233,7 @@ function presets(raw: string) {
     if (colon === -1 || !PRESET_NAME.test(name) || words.length === 0 || 'fault' in parsed || found.some((preset) => preset.name === name)) {
       return { expected: 'presets as "name: words; name: words" with unique names and words of the URL grammar, such as "thumb: 200x200 cover webp q70"' };
     }
-    found.push({ name, spec: parsed.spec });
+    found.push({ name, words, input: parsed.input, spec: parsed.spec });
   }
   return { value: found };
 }
@@ -313,7 +313,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', default: 'auto', doc: 'Seconds a stop (SIGTERM, SIGINT) waits for requests and renders in flight before it exits 1; auto: --processing-timeout plus 15.', parse: autoOr(int(1, 86_400)) },
   { key: 'processingConcurrency', flag: 'processing-concurrency', default: '0', doc: 'Derivatives rendered at once; 0 means twice the number of CPUs (each render runs one libvips thread and waits on reads and writes part of the time: measured about 5% more images per second than one per CPU).', parse: int(0, 256) },
-  { key: 'renderPriority', flag: 'render-priority', default: '10', doc: "Niceness (0–19) of the threads that render, below the event loop's thread, so that hits and queries are answered at their speed while misses render; 0 leaves every thread at the server's priority. Linux only.", parse: int(0, 19) },
+  { key: 'renderPriority', flag: 'render-priority', default: '10', doc: "Niceness (0–19, never above the server's own) of the threads that render, below the event loop's thread, so that hits and queries are answered at their speed while misses render; 0 leaves every thread at the server's priority. Linux only.", parse: int(0, 19) },
   { key: 'maxQueue', flag: 'max-queue', default: '100', doc: 'Renders allowed to wait for a slot; past that a request is refused with 503 and Retry-After.', parse: int(0, 100000) },
   { key: 'logHits', flag: 'log-hits', default: 'true', doc: 'Log each image request answered from memory at info, like every other request; false logs those at debug only (they still count in /metrics and /health). On a busy server the line costs up to a tenth of such a request.', parse: bool },
   { key: 'logLevel', flag: 'log-level', default: 'info', doc: 'Log level (pino).', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },

@@ -58,7 +58,7 @@ export class VariantArgs {
   @Field(() => Float, { nullable: true, description: 'Gaussian blur of the output, sigma in output pixels, 0.3-10 (one decimal kept). Default none.' })
   blur?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-5 (one decimal kept). Default none.' })
+  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-3 (one decimal kept; it costs up to half a resize of the same output). Default none.' })
   sharpen?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })
@@ -113,7 +113,7 @@ export class ResponsiveArgs {
   @Field(() => Float, { nullable: true, description: 'Gaussian blur of the output, sigma in output pixels, 0.3-10 (one decimal kept). Default none.' })
   blur?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-5 (one decimal kept). Default none.' })
+  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-3 (one decimal kept; it costs up to half a resize of the same output). Default none.' })
   sharpen?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })

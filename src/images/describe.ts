@@ -2,7 +2,7 @@ import { badInput } from '../errors';
 import { CONTENT_TYPES, type OutputFormat } from './formats';
 import type { MetadataCache } from './metadata';
 import { parseImagePath } from './path';
-import { planOutput, type OutputBounds, type OutputSize } from './plan';
+import { planOutput, showsBackground, type OutputBounds, type OutputSize } from './plan';
 import { withPreset, type Preset, type VariantRequest } from './presets';
 import type { Preview } from './preview';
 import type { Previews } from './previews';
@@ -94,11 +94,12 @@ export function createDescriber(options: DescribeOptions) {
     const readHeader = context.readHeader ?? readStored;
     return resolver.withSource(segments, async (source) => {
       const header = await readHeader(source);
+      const size = planOutput(header, spec, limits);
       return {
         segments,
         source,
-        spec,
-        size: planOutput(header, spec, limits),
+        spec: spec.background !== null && !showsBackground(header, spec, size) ? Object.freeze({ ...spec, background: null }) : spec,
+        size,
         version: source.version,
         contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
       };
@@ -144,8 +145,8 @@ export function createDescriber(options: DescribeOptions) {
     describeResponsive,
     /** The header reader `describe` uses by default: read once per source version, server-wide. */
     readHeader: readStored,
-    /** The configured presets, by name. */
-    presets: (): Preset[] => [...options.presets.values()],
+    /** The configured presets, by name, with their specs within the server's limits (a DPR capped at --max-dimension). */
+    presets: (): Preset[] => [...options.presets.values()].map((preset) => ({ ...preset, spec: normaliseRequest(preset.input, limits) })),
   };
 }
 

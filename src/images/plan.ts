@@ -77,3 +77,16 @@ function unbounded(source: SourceSize, spec: Pick<DerivativeSpec, 'width' | 'hei
       return enlarge ? { width: bw, height: bh } : { width: Math.min(bw, sw), height: Math.min(bh, sh) };
   }
 }
+
+/**
+ * Whether a background colour can show in an output of `size`: under the source's
+ * transparency, or as CONTAIN's padding where the fitted source leaves some. Where it cannot,
+ * the spec is the same image without it, and shares its URL.
+ */
+export function showsBackground(source: SourceSize & { readonly hasAlpha: boolean }, spec: Pick<DerivativeSpec, 'fit' | 'rotate'>, size: OutputSize): boolean {
+  if (source.hasAlpha) return true;
+  if (spec.fit !== 'contain') return false;
+  const turned = spec.rotate === 90 || spec.rotate === 270 ? { width: source.height, height: source.width } : source;
+  const scale = Math.min(size.width / turned.width, size.height / turned.height);
+  return side(turned.width * scale) !== size.width || side(turned.height * scale) !== size.height;
+}

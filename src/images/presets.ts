@@ -1,27 +1,52 @@
 import { badInput } from '../errors';
-import { parseGrammar, readWord, type RequestedSpec, type SpecInput, type SpecLimits } from './spec';
+import { normaliseRequest, readWord, type GrammarWord, type RequestedSpec, type SpecInput, type SpecLimits } from './spec';
 
 /** A named transform from the configuration, such as `thumb: 200x200 cover webp q70`. */
 export interface Preset {
   readonly name: string;
+  /** The words as configured. */
+  readonly words: readonly string[];
+  /** The words as arguments: what arguments given beside the preset override, one by one. */
+  readonly input: SpecInput;
   readonly spec: RequestedSpec;
 }
 
 export const PRESET_NAME = /^[a-z][\w-]{0,31}$/i;
 
+/** One grammar word as the argument it stands for. */
+function asArgument(word: GrammarWord): SpecInput {
+  switch (word.kind) {
+    case 'size':
+      return { width: word.value[0], height: word.value[1] };
+    case 'position':
+      return typeof word.value === 'string' ? { position: word.value } : { focalPoint: word.value };
+    case 'enlarge':
+    case 'grayscale':
+      return { [word.kind]: true };
+    case 'fliph':
+      return { flipHorizontal: true };
+    case 'flipv':
+      return { flipVertical: true };
+    default:
+      return { [word.kind]: word.value };
+  }
+}
+
 /**
  * Reads a preset's words strictly, in the URL grammar: every word must be a valid
  * parameter and no two of a kind may appear (the graceful grammar would quietly take the
- * first). Returns the spec, or the first word at fault.
+ * first). Returns the words as arguments and their spec, or the first word at fault.
  */
-export function parsePresetWords(words: readonly string[], limits: SpecLimits): { spec: RequestedSpec } | { fault: string } {
+export function parsePresetWords(words: readonly string[], limits: SpecLimits): { input: SpecInput; spec: RequestedSpec } | { fault: string } {
   const kinds = new Set<string>();
+  let input: SpecInput = {};
   for (const word of words) {
     const read = readWord(word, limits);
     if (!read || kinds.has(read.kind)) return { fault: word };
     kinds.add(read.kind);
+    input = { ...input, ...asArgument(read) };
   }
-  return { spec: parseGrammar(words, limits) };
+  return { input, spec: normaliseRequest(input, limits) };
 }
 
 /** The parts of a request that choose the derivative, as arguments give them. */
@@ -44,10 +69,8 @@ export function withPreset(request: VariantRequest, presets: ReadonlyMap<string,
   const preset = presets.get(request.preset);
   if (!preset) throw badInput('preset', `a configured preset (${known()})`, request.preset);
   const explicit = Object.fromEntries(given.map((name) => [name, request[name]]));
-  // A preset's DPR is in its size already and its vertical flip in its rotation and mirror.
-  const { width, height, format, quality, fit, position, focus, enlarge, rotate, flipHorizontal, background, blur, sharpen, grayscale } = preset.spec;
-  const adjustments = { rotate, flipHorizontal, background, blur: blur || null, sharpen: sharpen || null, grayscale };
   // Where the crop is centred is one choice: a position or a focal point given beside the preset replaces either of its own.
-  const placement = 'position' in explicit || 'focalPoint' in explicit ? {} : focus ? { focalPoint: focus } : { position };
-  return { width, height, format, quality, fit, ...placement, enlarge, ...adjustments, ...explicit };
+  const { position, focalPoint, ...rest } = preset.input;
+  const placement = 'position' in explicit || 'focalPoint' in explicit ? {} : { position, focalPoint };
+  return { ...rest, ...placement, ...explicit };
 }

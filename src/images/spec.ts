@@ -47,7 +47,7 @@ export type Rotation = (typeof ROTATIONS)[number];
 export const ADJUSTMENT_RANGES = {
   dpr: { min: 1, max: 4 },
   blur: { min: 0.3, max: 10 },
-  sharpen: { min: 0.5, max: 5 },
+  sharpen: { min: 0.5, max: 3 },
 } as const;
 
 /** A spec as asked for: its format may still be `auto`, decided when the URL is fetched. */
@@ -151,8 +151,11 @@ function normalise(width: number | null, height: number | null, format: OutputFo
   const box = width === null && height === null;
   const bothSides = box || (width !== null && height !== null);
   const finalFit = bothSides ? fields.fit : DEFAULT_FIT;
-  // A background shows only as CONTAIN's padding or under flattened transparency (an `auto` format may turn out JPEG).
-  const background = finalFit === 'contain' || auto || !ALPHA_FORMATS.has(format) ? fields.background : null;
+  // A background shows only as CONTAIN's padding or under flattened transparency (an `auto` format may turn out JPEG);
+  // a transparent one pads as the default does where the format keeps alpha.
+  const keepsAlpha = !auto && ALPHA_FORMATS.has(format);
+  const shows = (finalFit === 'contain' || !keepsAlpha) && !(keepsAlpha && fields.background?.endsWith('00') && fields.background.length === 8);
+  const background = shows ? fields.background : null;
   return Object.freeze({
     width: box ? DEFAULT_BOX : width,
     height: box ? DEFAULT_BOX : height,
