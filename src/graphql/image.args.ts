@@ -10,38 +10,14 @@ export class FocalPointInput {
   y!: number;
 }
 
-/** The arguments that choose a derivative, shared by `image` and `images`. */
+/**
+ * What is done to the pixels besides sizing and format, with one meaning wherever a
+ * derivative is asked for: `image`, `images` and `responsive` take these alike.
+ */
 @ArgsType()
-export class VariantArgs {
-  @Field(() => String, { nullable: true, description: 'A configured preset (see imagePresets); arguments given beside it override its values, except in presets-only mode, where nothing may be given beside it.' })
-  preset?: string | null;
-
-  @Field(() => Int, { nullable: true, description: 'Box width in pixels (within the server limits, 10-4000 by default). Alone, it keeps the aspect ratio.' })
-  width?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Box height in pixels (within the server limits, 10-4000 by default). With neither width nor height the box is 1000×1000.' })
-  height?: number | null;
-
-  @Field(() => ImageFormat, { nullable: true, description: 'Output format. Default WEBP.' })
-  format?: ImageFormat | null;
-
-  @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
-  quality?: number | null;
-
-  @Field(() => ImageFit, { nullable: true, description: 'How the source fills a box given by both width and height. Default INSIDE.' })
-  fit?: ImageFit | null;
-
-  @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER; ignored by the other fits.' })
-  position?: ImagePosition | null;
-
+export class AdjustmentArgs {
   @Field(() => FocalPointInput, { nullable: true, description: 'The point a COVER crop is centred on, moved inside the image near an edge; instead of position. Ignored by the other fits.' })
   focalPoint?: FocalPointInput | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
-  enlarge?: boolean | null;
-
-  @Field(() => Float, { nullable: true, description: 'Device pixel ratio, 1-4: multiplies the box (as width: 300, dpr: 2 asks for 600 pixels), within the largest dimension; the source still bounds it unless enlarge. Default 1.' })
-  dpr?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Degrees clockwise: 0, 90, 180 or 270, after the orientation the camera recorded and before sizing (a quarter turn swaps the sides the box is filled with). Default 0.' })
   rotate?: number | null;
@@ -65,9 +41,40 @@ export class VariantArgs {
   grayscale?: boolean | null;
 }
 
+/** The arguments that choose a derivative, shared by `image` and `images`. */
+@ArgsType()
+export class VariantArgs extends AdjustmentArgs {
+  @Field(() => String, { nullable: true, description: 'A configured preset (see imagePresets); arguments given beside it override its values, except in presets-only mode, where nothing may be given beside it.' })
+  preset?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Box width in pixels (within the server limits, 10-4000 by default). Alone, it keeps the aspect ratio.' })
+  width?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Box height in pixels (within the server limits, 10-4000 by default). With neither width nor height the box is 1000×1000.' })
+  height?: number | null;
+
+  @Field(() => ImageFormat, { nullable: true, description: 'Output format. Default WEBP.' })
+  format?: ImageFormat | null;
+
+  @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
+  quality?: number | null;
+
+  @Field(() => ImageFit, { nullable: true, description: 'How the source fills a box given by both width and height. Default INSIDE.' })
+  fit?: ImageFit | null;
+
+  @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER; ignored by the other fits.' })
+  position?: ImagePosition | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Allow the output to be larger than the source. Default false.' })
+  enlarge?: boolean | null;
+
+  @Field(() => Float, { nullable: true, description: 'Device pixel ratio, 1-4: multiplies the box (as width: 300, dpr: 2 asks for 600 pixels), within the largest dimension; the source still bounds it unless enlarge. Default 1.' })
+  dpr?: number | null;
+}
+
 /** The arguments of `responsive`. */
 @ArgsType()
-export class ResponsiveArgs {
+export class ResponsiveArgs extends AdjustmentArgs {
   @Field(() => [Int], { nullable: true, description: 'Candidate widths in pixels (1-16 of them). Widths beyond what the source allows become its widest real width; duplicates collapse. Default 320, 640, 960, 1280, 1920, 2560.' })
   widths?: number[] | null;
 
@@ -92,30 +99,6 @@ export class ResponsiveArgs {
   @Field(() => ImagePosition, { nullable: true, description: 'Which part a COVER crop keeps. Default CENTER.' })
   position?: ImagePosition | null;
 
-  @Field(() => FocalPointInput, { nullable: true, description: 'The point a COVER crop is centred on, moved inside the image near an edge; instead of position. Ignored by the other fits.' })
-  focalPoint?: FocalPointInput | null;
-
   @Field(() => Int, { nullable: true, description: 'Encoder quality, 1-100. Default 75; PNG is always 100.' })
   quality?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Degrees clockwise: 0, 90, 180 or 270, after the orientation the camera recorded and before sizing (a quarter turn swaps the sides the box is filled with). Default 0.' })
-  rotate?: number | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Mirror left to right, after rotating. Default false.' })
-  flipHorizontal?: boolean | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Mirror top to bottom, after rotating. Default false.' })
-  flipVertical?: boolean | null;
-
-  @Field(() => String, { nullable: true, description: 'Colour as RRGGBB or RRGGBBAA hexadecimal digits (with or without #): the padding of CONTAIN and what transparency is flattened onto for JPEG. Default: transparent padding where the format has alpha, white otherwise.' })
-  background?: string | null;
-
-  @Field(() => Float, { nullable: true, description: 'Gaussian blur of the output, sigma in output pixels, 0.3-10 (one decimal kept). Default none.' })
-  blur?: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'Sharpening of the output, sigma in output pixels, 0.5-3 (one decimal kept; it costs up to half a resize of the same output). Default none.' })
-  sharpen?: number | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })
-  grayscale?: boolean | null;
 }
