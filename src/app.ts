@@ -30,6 +30,7 @@ import { createResolver, type ResolverFs } from './images/resolve';
 import { createImageService } from './images/service';
 import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
+import { createSourceViews } from './images/view';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
@@ -129,17 +130,19 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     around: createThreadPriority(config.renderPriority, logger),
   });
   const invalidation = createInvalidation({ resolver, cache });
+  const views = createSourceViews({ transformer, limiter });
   const service = createImageService({
     bounds: limits,
     timeoutSeconds: config.processingTimeout,
     transformer,
     metadata,
+    views,
     cache,
     limiter,
     onRender: (format, seconds) => metrics?.observeRender(format, seconds),
     onLoaded: (source) => invalidation.learn(source),
   });
-  const previews = createPreviews({ bounds: limits, metadata, limiter, transformer });
+  const previews = createPreviews({ bounds: limits, metadata, views, limiter, transformer });
   metrics?.attach({ stats: service.stats, cacheStats: cache.stats });
 
   let secret = config.signingSecret;
@@ -198,7 +201,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
         describer: createImageDescriber({
-          describer: createDescriber({ resolver, metadata, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+          describer: createDescriber({ resolver, metadata, views, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
           signer,
           maxBatch: config.maxBatch,
           admitRender,

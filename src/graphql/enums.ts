@@ -31,6 +31,11 @@ export enum ImagePosition {
   ATTENTION = 'attention',
 }
 
+export enum CropUnit {
+  PIXELS = 'pixels',
+  FRACTION = 'fraction',
+}
+
 export enum ImageSource {
   ORIGINAL = 'ORIGINAL',
   GROUP_DEFAULT = 'GROUP_DEFAULT',
@@ -69,6 +74,15 @@ registerEnumType(ImagePosition, {
     SOUTH: { description: 'The bottom edge, centred across.' },
     ENTROPY: { description: 'The region with the most detail (highest Shannon entropy).' },
     ATTENTION: { description: 'The most eye-catching region: luminance contrast, saturation and skin tones.' },
+  },
+});
+
+registerEnumType(CropUnit, {
+  name: 'CropUnit',
+  description: 'What the numbers of a crop count.',
+  valuesConfig: {
+    PIXELS: { description: 'Pixels of the source as displayed: whole numbers (the default).' },
+    FRACTION: { description: 'Fractions of the source width and height, 0 to 1 (three decimals kept): the same region whatever size the source has.' },
   },
 });
 

@@ -10,7 +10,7 @@ import type {
   VariantRequest,
 } from '../images/describe';
 import type { UrlSigner } from '../signing/url-signer';
-import type { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
+import type { CropUnit, ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 import type { Image, ImagePreset } from './image.type';
 import type { ResponsiveImage } from './responsive.type';
 
@@ -130,6 +130,8 @@ export function createImageDescriber(options: DescriberOptions) {
           position: spec.position as ImagePosition,
           focalPoint: spec.focus,
           enlarge: spec.enlarge,
+          crop: spec.crop && { ...spec.crop, unit: spec.crop.unit as CropUnit },
+          trim: spec.trim,
           rotate: spec.rotate,
           flipHorizontal: spec.flipHorizontal,
           background: spec.background,

@@ -1,5 +1,5 @@
 import { ArgsType, Field, Float, InputType, Int } from 'type-graphql';
-import { ImageFit, ImageFormat, ImagePosition } from './enums';
+import { CropUnit, ImageFit, ImageFormat, ImagePosition } from './enums';
 
 @InputType({ description: 'A point of the image as fractions of its width and height from the top left corner (after the rotation asked for).' })
 export class FocalPointInput {
@@ -10,6 +10,24 @@ export class FocalPointInput {
   y!: number;
 }
 
+@InputType({ description: 'A region of the source as displayed (after the orientation the camera recorded), from its top left corner.' })
+export class CropInput {
+  @Field(() => Float, { description: 'Distance from the left edge.' })
+  left!: number;
+
+  @Field(() => Float, { description: 'Distance from the top edge.' })
+  top!: number;
+
+  @Field(() => Float, { description: 'Width of the region: at least 1 pixel, or a fraction above 0.' })
+  width!: number;
+
+  @Field(() => Float, { description: 'Height of the region: at least 1 pixel, or a fraction above 0.' })
+  height!: number;
+
+  @Field(() => CropUnit, { nullable: true, description: 'What the numbers count. Default PIXELS.' })
+  unit?: CropUnit | null;
+}
+
 /**
  * What is done to the pixels besides sizing and format, with one meaning wherever a
  * derivative is asked for: `image`, `images` and `responsive` take these alike.
@@ -18,6 +36,12 @@ export class FocalPointInput {
 export class AdjustmentArgs {
   @Field(() => FocalPointInput, { nullable: true, description: 'The point a COVER crop is centred on, moved inside the image near an edge; instead of position. Ignored by the other fits.' })
   focalPoint?: FocalPointInput | null;
+
+  @Field(() => CropInput, { nullable: true, description: 'A region of the source taken before anything else (trim, rotation, sizing); the output is planned from it. In pixels it must lie on the source (BAD_USER_INPUT names its size otherwise). Default: the whole source.' })
+  crop?: CropInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Remove a uniform border (inside the crop) before sizing: pixels whose colour differs from the top left one by at most this threshold, 1-100. The border is found by reading the source once per version, so it costs like a placeholder (10). Default none.' })
+  trim?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Degrees clockwise: 0, 90, 180 or 270, after the orientation the camera recorded and before sizing (a quarter turn swaps the sides the box is filled with). Default 0.' })
   rotate?: number | null;

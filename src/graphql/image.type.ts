@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
+import { CropUnit, ImageFit, ImageFormat, ImagePosition, ImageSource } from './enums';
 
 @ObjectType({ simpleResolvers: true, description: 'A point of an image as fractions of its width and height from the top left corner.' })
 export class FocalPoint {
@@ -8,6 +8,24 @@ export class FocalPoint {
 
   @Field(() => Float)
   y!: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A region of the source as displayed, from its top left corner.' })
+export class CropRegion {
+  @Field(() => Float)
+  left!: number;
+
+  @Field(() => Float)
+  top!: number;
+
+  @Field(() => Float)
+  width!: number;
+
+  @Field(() => Float)
+  height!: number;
+
+  @Field(() => CropUnit)
+  unit!: CropUnit;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A derivative of an image: where to fetch it and what it will be.' })
@@ -65,6 +83,12 @@ export class ImagePreset {
 
   @Field(() => Boolean)
   enlarge!: boolean;
+
+  @Field(() => CropRegion, { nullable: true, description: 'The region of the source taken first; null: all of it.' })
+  crop!: CropRegion | null;
+
+  @Field(() => Int, { description: 'Threshold of the border trimmed; 0: none.' })
+  trim!: number;
 
   @Field(() => Int, { description: 'Degrees clockwise (0, 90, 180, 270); a vertical flip reads as a half turn with a horizontal one.' })
   rotate!: number;

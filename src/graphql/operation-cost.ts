@@ -8,8 +8,9 @@ import { createSelectionFold } from './selection-fold';
  * header read, a signature) is 1; a responsive image is 1 per two of its candidate URLs
  * (widths × (formats + the fallback)), since each is a signature and text in the answer;
  * `images` and `responsiveImages` pay that per path, and what is selected below them once
- * per path (a placeholder per image); a placeholder is a render. Everything else is a
- * property of what was already paid for.
+ * per path (a placeholder per image); a placeholder is a render, and so is finding the
+ * border a `trim` removes (once per image). Everything else is a property of what was
+ * already paid for.
  */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
   image: 1,
@@ -20,6 +21,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   clearCache: 1,
   syncImages: 1,
 };
+
+/** Finding a trim's border reads the source's pixels: a render, like a placeholder. */
+const TRIM_COST = FIELD_COSTS.placeholder as number;
 
 /** Fields that mint a responsive image's candidates: widths × (formats + the fallback) URLs. */
 const RESPONSIVE = new Set(['responsive', 'responsiveImages']);
@@ -74,12 +78,13 @@ export function operationCost(document: DocumentNode, operation: OperationDefini
     return pathArgument === undefined ? 1 : (measure(argument(node, pathArgument), weightOf) ?? 1);
   };
   const listOr = (node: FieldNode, name: string, fallback: number) => measure(argument(node, name), one) ?? fallback;
+  const trimmed = (node: FieldNode) => (measure(argument(node, 'trim'), one) === undefined ? 0 : TRIM_COST);
   const own = (node: FieldNode): number => {
     if (RESPONSIVE.has(node.name.value)) {
       const urls = listOr(node, 'widths', DEFAULT_WIDTHS.length) * (listOr(node, 'formats', DEFAULT_SOURCE_FORMATS.length) + 1);
-      return Math.max(1, Math.ceil(urls / URLS_PER_COST));
+      return Math.max(1, Math.ceil(urls / URLS_PER_COST)) + trimmed(node);
     }
-    return node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0);
+    return (node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0)) + trimmed(node);
   };
   const cost = createSelectionFold<number>(document, {
     empty: 0,

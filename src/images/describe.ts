@@ -8,8 +8,9 @@ import type { Preview } from './preview';
 import type { Previews } from './previews';
 import { checkResponsiveRequest, planResponsive, type Candidate, type ResponsiveRequest } from './responsive';
 import type { ResolvedSource, Resolver } from './resolve';
-import { normaliseRequest, withFormat, type RequestedSpec, type SpecLimits } from './spec';
+import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
+import type { SourceViews } from './view';
 
 // What the adapters of `describe` name in their own signatures.
 export type { Preset, VariantRequest, RequestedSpec, ResolvedSource, SourceMetadata };
@@ -17,6 +18,7 @@ export type { Preset, VariantRequest, RequestedSpec, ResolvedSource, SourceMetad
 export interface DescribeOptions {
   resolver: Resolver;
   metadata: MetadataCache;
+  views: SourceViews;
   previews: Previews;
   limits: SpecLimits & OutputBounds;
   presets: ReadonlyMap<string, Preset>;
@@ -93,12 +95,12 @@ export function createDescriber(options: DescribeOptions) {
     const segments = parseImagePath(path, context.argument);
     const readHeader = context.readHeader ?? readStored;
     return resolver.withSource(segments, async (source) => {
-      const header = await readHeader(source);
-      const size = planOutput(header, spec, limits);
+      const view = await options.views.view(source, await readHeader(source), spec, { strict: true });
+      const size = planOutput(view, spec, limits);
       return {
         segments,
         source,
-        spec: spec.background !== null && !showsBackground(header, spec, size) ? Object.freeze({ ...spec, background: null }) : spec,
+        spec: spec.background !== null && !showsBackground(view, spec, size) ? Object.freeze({ ...spec, background: null }) : spec,
         size,
         version: source.version,
         contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
@@ -119,8 +121,10 @@ export function createDescriber(options: DescribeOptions) {
   async function describeResponsive(path: string, input: ResponsiveInput, context: DescribeContext = {}): Promise<ResponsiveDescription> {
     const segments = parseImagePath(path, context.argument);
     const readHeader = context.readHeader ?? readStored;
-    const [source, header] = await resolver.withSource(segments, async (found) => [found, await readHeader(found)] as const);
-    const plan = planResponsive(header, input, limits);
+    // Every candidate crops and trims alike: the part of the source they use is found once.
+    const trimming = normaliseSpec({ crop: input.crop, trim: input.trim }, limits);
+    const [source, view] = await resolver.withSource(segments, async (found) => [found, await options.views.view(found, await readHeader(found), trimming, { strict: true })] as const);
+    const plan = planResponsive(view, input, limits);
     const inFormat = (format: OutputFormat) =>
       plan.candidates.map(({ spec, size }): Description => ({ segments, source, spec: withFormat(spec, format), size, version: source.version, contentType: CONTENT_TYPES[format] }));
     const fallback = inFormat(plan.fallback);

@@ -23,6 +23,8 @@ function asArgument(word: GrammarWord): SpecInput {
     case 'enlarge':
     case 'grayscale':
       return { [word.kind]: true };
+    case 'crop':
+      return { crop: word.value === 'whole' ? null : word.value };
     case 'fliph':
       return { flipHorizontal: true };
     case 'flipv':
@@ -52,7 +54,7 @@ export function parsePresetWords(words: readonly string[], limits: SpecLimits): 
 /** The parts of a request that choose the derivative, as arguments give them. */
 export type VariantRequest = SpecInput & { preset?: string | null };
 
-const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'focalPoint', 'enlarge', 'dpr', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale'] as const;
+const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'focalPoint', 'enlarge', 'dpr', 'crop', 'trim', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale'] as const;
 
 /**
  * Applies `preset`: its values, then any argument given beside it. In presets-only mode a

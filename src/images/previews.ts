@@ -7,17 +7,19 @@ import { previewSpec, toPreview, type Preview } from './preview';
 import { inputOf, type ResolvedSource } from './resolve';
 import { canonicalParams, type DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
+import type { SourceViews } from './view';
 
 export interface PreviewsOptions {
   bounds: OutputBounds;
   metadata: MetadataCache;
+  views: SourceViews;
   limiter: Limiter;
   transformer: Transformer;
 }
 
 /** Placeholders of variants, rendered when first asked for and then kept in memory. */
 export function createPreviews(options: PreviewsOptions) {
-  const { bounds, metadata, limiter, transformer } = options;
+  const { bounds, metadata, views, limiter, transformer } = options;
   const previews = createPromiseMemo<Preview>(MEMORY_BOUNDS.placeholders);
   let rendered = 0;
 
@@ -29,10 +31,10 @@ export function createPreviews(options: PreviewsOptions) {
      */
     preview(source: ResolvedSource, spec: DerivativeSpec, beforeRender?: () => Promise<void>): Promise<Preview> {
       return previews(`${source.file}\0${source.version}\0${canonicalParams(spec).join('/')}`, async () => {
-        const header = await metadata.get(source);
-        const small = previewSpec(spec, planOutput(header, spec, bounds));
+        const view = await views.view(source, await metadata.get(source), spec);
+        const small = previewSpec(spec, planOutput(view, spec, bounds));
         await beforeRender?.();
-        const { image, dominant } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(header, small, bounds), header));
+        const { image, dominant } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(view, small, bounds), view));
         rendered++;
         return toPreview(image, dominant);
       });

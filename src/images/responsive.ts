@@ -45,8 +45,8 @@ export interface ResponsivePlan {
 
 /** What every candidate shares besides its width and format: the crop, quality and adjustments. */
 function looks(request: ResponsiveRequest): SpecInput {
-  const { fit, position, focalPoint, quality, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale } = request;
-  return { fit, position, focalPoint, quality, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale };
+  const { fit, position, focalPoint, quality, crop, trim, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale } = request;
+  return { fit, position, focalPoint, quality, crop, trim, rotate, flipHorizontal, flipVertical, background, blur, sharpen, grayscale };
 }
 
 function checkWidths(widths: readonly number[], limits: SpecLimits): number[] {

@@ -9,6 +9,7 @@ import { planOutput, type OutputBounds } from './plan';
 import { inputOf, type ResolvedSource } from './resolve';
 import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
+import type { SourceViews } from './view';
 
 /** A derivative identified but not yet read or rendered: enough for ETags and headers. */
 export interface Variant {
@@ -32,6 +33,7 @@ export interface ImageServiceOptions {
   timeoutSeconds?: number;
   transformer: Transformer;
   metadata: MetadataCache;
+  views: SourceViews;
   cache: DiskCache;
   limiter: Limiter;
   /** Told how long each render took, in seconds. */
@@ -89,7 +91,9 @@ export function createImageService(options: ImageServiceOptions) {
     const { source, spec } = variant;
     const header = await metadata.get(source);
     const started = performance.now();
-    const data = await transformer.render(inputOf(source), spec, planOutput(header, spec, options.bounds), header);
+    // Already in a processing slot: a trim's analysis runs in it, before the render.
+    const view = await options.views.view(source, header, spec, { slot: (task) => task() });
+    const data = await transformer.render(inputOf(source), spec, planOutput(view, spec, options.bounds), view);
     options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;

@@ -18,6 +18,10 @@ export interface DerivativeSpec {
   readonly position: Position;
   /** The point a COVER crop is centred on, as fractions of the (turned) source; instead of `position`. null for the other fits. */
   readonly focus: FocalPoint | null;
+  /** The region of the source (as displayed) that is used, taken before anything else; null: all of it. */
+  readonly crop: Crop | null;
+  /** Removes a uniform border (within the crop) whose colour differs from the top left pixel's by at most this; 0: none. @default 0 */
+  readonly trim: number;
   /** Whether the output may be larger than the source. @default false */
   readonly enlarge: boolean;
   /** Degrees clockwise, after the EXIF orientation and before sizing. @default 0 */
@@ -40,6 +44,23 @@ export interface FocalPoint {
   readonly y: number;
 }
 
+/**
+ * A region of the source as displayed (after the camera's orientation): in pixels, or in
+ * fractions of its width and height (three decimals kept), from the top left corner.
+ */
+export interface Crop {
+  readonly unit: CropUnit;
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export const CROP_UNITS = ['pixels', 'fraction'] as const;
+export type CropUnit = (typeof CROP_UNITS)[number];
+/** Largest pixel value of a crop: libvips' own bound on an image side. */
+export const MAX_CROP_PIXELS = 100_000;
+
 export const ROTATIONS = [0, 90, 180, 270] as const;
 export type Rotation = (typeof ROTATIONS)[number];
 
@@ -48,7 +69,10 @@ export const ADJUSTMENT_RANGES = {
   dpr: { min: 1, max: 4 },
   blur: { min: 0.3, max: 10 },
   sharpen: { min: 0.5, max: 3 },
+  trim: { min: 1, max: 100 },
 } as const;
+/** The threshold of `trim` given without one. */
+export const DEFAULT_TRIM = 10;
 
 /** A spec as asked for: its format may still be `auto`, decided when the URL is fetched. */
 export type RequestedSpec = Omit<DerivativeSpec, 'format'> & { readonly format: FormatChoice };
@@ -76,6 +100,10 @@ export interface SpecInput {
   /** Where a COVER crop is centred, fractions 0-1; excludes `position`. */
   focalPoint?: { x: number; y: number } | null;
   enlarge?: boolean | null;
+  /** A region of the source taken first; `unit` defaults to pixels. */
+  crop?: { left: number; top: number; width: number; height: number; unit?: string | null } | null;
+  /** Threshold 1-100 of a uniform border to remove. */
+  trim?: number | null;
   /** Device pixel ratio: multiplies the box, so it is folded into the size. */
   dpr?: number | null;
   rotate?: number | null;
@@ -91,7 +119,7 @@ export interface SpecInput {
 /** The fields of a spec besides its box and format, as `normalise` takes them. */
 type SpecFields = Omit<DerivativeSpec, 'width' | 'height' | 'format'>;
 
-const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
+const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { crop: null, trim: 0, rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
 const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 const tenths = (n: number) => Math.round(n * 10) / 10;
 
@@ -119,6 +147,24 @@ const hundredths = (n: number) => Math.round(n * 100) / 100;
 function readFocus(x: unknown, y: unknown): FocalPoint | null {
   const fraction = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1;
   return fraction(x) && fraction(y) ? { x: hundredths(x as number), y: hundredths(y as number) } : null;
+}
+
+const thousandths = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * A crop in range, its fractions kept to three decimals; null otherwise. A crop of the whole
+ * source in fractions is no crop (`whole`).
+ */
+function readCrop(unit: CropUnit, left: number, top: number, width: number, height: number): Crop | 'whole' | null {
+  const values = [left, top, width, height];
+  if (!values.every((n) => Number.isFinite(n) && n >= 0)) return null;
+  if (unit === 'pixels') {
+    if (!values.every((n) => Number.isInteger(n) && n <= MAX_CROP_PIXELS) || width < 1 || height < 1) return null;
+    return { unit, left, top, width, height };
+  }
+  const [l, t, w, h] = values.map(thousandths) as [number, number, number, number];
+  if (w <= 0 || h <= 0 || thousandths(l + w) > 1 || thousandths(t + h) > 1) return null;
+  return l === 0 && t === 0 && w === 1 && h === 1 ? 'whole' : { unit, left: l, top: t, width: w, height: h };
 }
 
 const HEX_COLOUR = /^#?([0-9a-f]{6}|[0-9a-f]{8})$/i;
@@ -165,6 +211,8 @@ function normalise(width: number | null, height: number | null, format: OutputFo
     position: finalFit === 'cover' && fields.focus === null ? fields.position : DEFAULT_POSITION,
     focus: finalFit === 'cover' ? fields.focus : null,
     enlarge: fields.enlarge,
+    crop: fields.crop,
+    trim: fields.trim,
     rotate: fields.rotate,
     flipHorizontal: fields.flipHorizontal,
     background,
@@ -241,6 +289,18 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     return value;
   };
   const dpr = ranged('dpr', 1);
+  const trim = Math.round(ranged('trim', 0));
+
+  let crop: Crop | null = null;
+  if (input.crop !== undefined && input.crop !== null) {
+    const { left, top, width: w, height: h, unit: given } = input.crop;
+    const unit = CROP_UNITS.find((u) => u === (given ?? 'pixels').toLowerCase());
+    const read = unit === undefined ? null : readCrop(unit, left, top, w, h);
+    if (read === null) {
+      throw badInput('crop', `left, top, width and height in PIXELS (integers up to ${MAX_CROP_PIXELS}, width and height at least 1) or as FRACTION of the source (0-1, the region within it)`, JSON.stringify(input.crop));
+    }
+    crop = read === 'whole' ? null : read;
+  }
   const blur = tenths(ranged('blur', 0));
   const sharpen = tenths(ranged('sharpen', 0));
 
@@ -260,6 +320,8 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     position,
     focus,
     enlarge: input.enlarge ?? false,
+    crop,
+    trim,
     ...foldFlips(rotation as Rotation, input.flipHorizontal ?? false, input.flipVertical ?? false),
     background,
     blur,
@@ -277,8 +339,12 @@ const BACKGROUND = /^bg([0-9a-f]{1,16})$/i;
 const BLUR = new RegExp(`^blur${DECIMAL}$`);
 const SHARPEN = new RegExp(`^sharpen${DECIMAL}$`);
 const FOCUS = /^focus(\d(?:\.\d{1,3})?)x(\d(?:\.\d{1,3})?)$/;
+const CROP = /^crop(\d{1,6})x(\d{1,6})x(\d{1,6})x(\d{1,6})$/;
+const FRACTION = '(\\d(?:\\.\\d{1,3})?)';
+const CROP_FRACTION = new RegExp(`^cropf${FRACTION}x${FRACTION}x${FRACTION}x${FRACTION}$`);
+const TRIM = /^trim(\d{1,3})?$/;
 // Shapes that are read as parameters even when their value is invalid, such as "800x", "q0" or "blur99".
-const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|focus[\d.]+x[\d.]+)$/;
+const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|focus[\d.]+x[\d.]+|cropf?[\d.x]+|trim\d*)$/;
 const FLAG_WORDS = new Set(['enlarge', 'fliph', 'flipv', 'grayscale']);
 const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WORDS, ['auto', 'auto']]);
 
@@ -298,7 +364,8 @@ export function isPosition(segment: string | undefined): segment is Position {
 /**
  * The original goimgserver's graceful grammar: segments in any order, `{w}x{h}`, `{w}` or
  * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word, a position word (for `cover`),
- * `enlarge`, and the adjustments: `dpr{n}`, `rotate{90|180|270}`, `fliph`, `flipv`,
+ * `enlarge`, and the adjustments: `dpr{n}`, `crop{l}x{t}x{w}x{h}` (pixels) or `cropf…`
+ * (fractions), `trim` or `trim{threshold}`, `rotate{90|180|270}`, `fliph`, `flipv`,
  * `bg{rrggbb[aa]}`, `blur{sigma}`, `sharpen{sigma}`, `grayscale`. The first valid value of
  * each kind wins; unknown or invalid segments are ignored, so missing values take their
  * defaults.
@@ -311,6 +378,8 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     fit?: Fit;
     position?: Position | FocalPoint;
     dpr?: number;
+    crop?: Crop | 'whole';
+    trim?: number;
     rotate?: Rotation;
     background?: string;
     blur?: number;
@@ -333,6 +402,8 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     position: typeof read.position === 'string' ? read.position : DEFAULT_POSITION,
     focus: typeof read.position === 'object' ? read.position : null,
     enlarge: flags.has('enlarge'),
+    crop: read.crop === undefined || read.crop === 'whole' ? null : read.crop,
+    trim: read.trim ?? 0,
     ...foldFlips(read.rotate ?? 0, flags.has('fliph'), flags.has('flipv')),
     background: read.background ?? null,
     blur: read.blur ?? 0,
@@ -349,6 +420,8 @@ export type GrammarWord =
   | { kind: 'fit'; value: Fit }
   | { kind: 'position'; value: Position | FocalPoint }
   | { kind: 'dpr'; value: number }
+  | { kind: 'crop'; value: Crop | 'whole' }
+  | { kind: 'trim'; value: number }
   | { kind: 'rotate'; value: Rotation }
   | { kind: 'background'; value: string }
   | { kind: 'blur'; value: number }
@@ -398,6 +471,18 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
     const colour = readColour(background[1] as string);
     return colour === null ? null : { kind: 'background', value: colour };
   }
+  const crop = CROP.exec(segment) ?? CROP_FRACTION.exec(segment);
+  if (crop) {
+    const [l, t, w, h] = crop.slice(1).map(Number) as [number, number, number, number];
+    const region = readCrop(segment.startsWith('cropf') ? 'fraction' : 'pixels', l, t, w, h);
+    return region === null ? null : { kind: 'crop', value: region };
+  }
+  const trim = TRIM.exec(segment);
+  if (trim) {
+    const n = trim[1] === undefined ? DEFAULT_TRIM : Number(trim[1]);
+    const { min, max } = ADJUSTMENT_RANGES.trim;
+    return n >= min && n <= max ? { kind: 'trim', value: n } : null;
+  }
   for (const [kind, pattern] of [['dpr', DPR], ['blur', BLUR], ['sharpen', SHARPEN]] as const) {
     const n = rangedWord(pattern.exec(segment), kind);
     if (n !== null) return { kind, value: n };
@@ -409,8 +494,8 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
  * The one way a spec is written as URL segments, used by signed URLs and derivative keys:
  * size (`{w}x{h}`, `{w}` or `x{h}`), fit, the position when it is not `center` (only
  * `cover` has one), format, `q{n}`, `enlarge` when set, then the adjustments that are not
- * plain, in this order: `rotate{n}`, `fliph`, `bg{hex}`, `blur{σ}`, `sharpen{σ}`,
- * `grayscale`. A DPR is already in the size, a vertical flip in the rotation and the
+ * plain, in this order: `crop…` or `cropf…`, `trim{n}`, `rotate{n}`, `fliph`, `bg{hex}`,
+ * `blur{σ}`, `sharpen{σ}`, `grayscale`. A DPR is already in the size, a vertical flip in the rotation and the
  * mirror. Every other value is present, so the parameters can be told from the path by
  * counting from the end: adjustment words, then `enlarge` or `q{n}`.
  */
@@ -427,8 +512,13 @@ export function isCanonicalPosition(segment: string | undefined): boolean {
   return isPosition(segment) || (segment !== undefined && FOCUS.test(segment));
 }
 
+/** A crop as its grammar word: `crop{l}x{t}x{w}x{h}` in pixels, `cropf…` in fractions. */
+export const cropWord = (crop: Crop) => `${crop.unit === 'pixels' ? 'crop' : 'cropf'}${crop.left}x${crop.top}x${crop.width}x${crop.height}`;
+
 function adjustmentWords(spec: RequestedSpec): string[] {
   const words: string[] = [];
+  if (spec.crop !== null) words.push(cropWord(spec.crop));
+  if (spec.trim !== 0) words.push(`trim${spec.trim}`);
   if (spec.rotate !== 0) words.push(`rotate${spec.rotate}`);
   if (spec.flipHorizontal) words.push('fliph');
   if (spec.background !== null) words.push(`bg${spec.background}`);
@@ -440,7 +530,7 @@ function adjustmentWords(spec: RequestedSpec): string[] {
 
 /** Whether a segment is an adjustment word of the canonical form (valid or not): signed URLs end in those. */
 export function isAdjustmentWord(segment: string | undefined): boolean {
-  return segment !== undefined && segment !== 'enlarge' && FLAG_WORDS.has(segment) ? true : segment !== undefined && /^(?:rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/.test(segment);
+  return segment !== undefined && segment !== 'enlarge' && FLAG_WORDS.has(segment) ? true : segment !== undefined && /^(?:cropf?[\d.x]+|trim\d*|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/.test(segment);
 }
 
 /** Reads segments written by canonicalParams; null unless they are exactly that form and in range. */

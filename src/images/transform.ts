@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { AppError } from '../errors';
 import type { OutputFormat } from './formats';
 import type { OutputSize, SourceSize } from './plan';
+import { turnedRegion, type Region, type SourceView } from './region';
 import type { DerivativeSpec, FocalPoint } from './spec';
 
 export interface TransformLimits {
@@ -110,17 +111,40 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /**
-   * The source oriented (EXIF, then the asked rotation and mirror), resized to exactly
-   * `size` (from planOutput), alpha flattened for JPEG, then filtered; not yet encoded.
+   * The border a trim would remove from the source as displayed (or from `region` of it):
+   * what is kept, relative to what was looked at; null when nothing would be removed or
+   * everything would (the colour is uniform), which trims nothing.
    */
-  function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): sharp.Sharp {
+  async function findTrim(input: SourceInput, region: Region | null, threshold: number): Promise<Region | null> {
+    try {
+      // sharp trims before it extracts or orients, so the pixels are taken as displayed first.
+      let oriented = open(input).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
+      if (region !== null) oriented = oriented.extract(region);
+      const { data, info } = await oriented.raw().toBuffer({ resolveWithObject: true });
+      const raw = { width: info.width, height: info.height, channels: info.channels };
+      const trimmed = await sharp(data, { raw }).trim({ threshold }).raw().toBuffer({ resolveWithObject: true });
+      const kept = { left: -(trimmed.info.trimOffsetLeft ?? 0), top: -(trimmed.info.trimOffsetTop ?? 0), width: trimmed.info.width, height: trimmed.info.height };
+      return kept.width === raw.width && kept.height === raw.height ? null : kept;
+    } catch (error) {
+      throw classify(error, limits);
+    }
+  }
+
+  /**
+   * The source oriented (EXIF), its region cut out, turned and mirrored as asked, resized to
+   * exactly `size` (from planOutput), alpha flattened for JPEG, then filtered; not yet encoded.
+   */
+  function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): sharp.Sharp {
     const keepsAlpha = ALPHA_FORMATS.has(spec.format);
     const background = spec.background === null ? null : colour(spec.background);
     let pipeline = open(input).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
-    // sharp mirrors before it turns; turning by θ then mirroring is mirroring then turning by -θ.
-    const angle = spec.flipHorizontal ? (360 - spec.rotate) % 360 : spec.rotate;
-    if (angle !== 0) pipeline = pipeline.rotate(angle);
-    if (spec.flipHorizontal) pipeline = pipeline.flop();
+    // sharp mirrors before it turns (turning by θ then mirroring is mirroring then turning by
+    // -θ), and turns before cutting out and resizing only when it turns at all: a mirror alone
+    // is made a vertical flip and a half turn, so cuts and crops always see the mirrored image.
+    if (spec.flipHorizontal) pipeline = spec.rotate === 0 ? pipeline.flip().rotate(180) : pipeline.flop().rotate(360 - spec.rotate);
+    else if (spec.rotate !== 0) pipeline = pipeline.rotate(spec.rotate);
+    // Cut out after turning and mirroring, so the region is placed where they took it.
+    if (source.region !== null) pipeline = pipeline.extract(turnedRegion(source.region, source.whole, spec.rotate, spec.flipHorizontal));
     const turned = spec.rotate === 90 || spec.rotate === 270 ? { width: source.height, height: source.width } : source;
     if (spec.focus !== null) {
       pipeline = focusCrop(pipeline, spec.focus, turned, size);
@@ -142,7 +166,7 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped. */
-  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<Buffer> {
+  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): Promise<Buffer> {
     try {
       return await encode(shape(input, spec, size, source), spec).toBuffer();
     } catch (error) {
@@ -151,7 +175,7 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /** A tiny blurred rendering of a variant (`size` is a few pixels wide) and its dominant colour. */
-  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceMetadata): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
+  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
     try {
       const image = await encode(shape(input, spec, size, source).blur(PREVIEW_BLUR), spec).toBuffer();
       const { dominant } = await sharp(image).stats();
@@ -161,7 +185,7 @@ export function createTransformer(limits: TransformLimits) {
     }
   }
 
-  return { readMetadata, render, renderPreview };
+  return { readMetadata, findTrim, render, renderPreview };
 }
 
 function encode(pipeline: sharp.Sharp, spec: DerivativeSpec): sharp.Sharp {

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { planOutput } from '../../src/images/plan';
+import type { ResolvedSource } from '../../src/images/resolve';
 import { normaliseSpec, type SpecInput } from '../../src/images/spec';
 import { createTransformer } from '../../src/images/transform';
+import { createSourceViews } from '../../src/images/view';
 import { makeSource, writeFile } from '../helpers/images';
 import { tempDir } from '../helpers/temp';
 
@@ -10,6 +12,9 @@ const dir = tempDir();
 const transformer = createTransformer({ maxSourcePixels: 50_000_000, timeoutSeconds: 30 });
 const limits = { minDimension: 10, maxDimension: 4000 };
 const bounds = { maxDimension: 4000, maxOutputPixels: 16_000_000 };
+const views = createSourceViews({ transformer, limiter: { run: (task) => task() } });
+/** A file as the resolver would hand it out: its version is its name, enough for remembering trims. */
+const sourceAt = (file: string) => ({ file, version: file }) as unknown as ResolvedSource;
 
 type Rgb = { r: number; g: number; b: number };
 const RED: Rgb = { r: 255, g: 0, b: 0 };
@@ -33,9 +38,9 @@ async function quadrants(): Promise<string> {
 
 async function render(file: string, input: SpecInput) {
   const spec = normaliseSpec({ format: 'png', ...input }, limits);
-  const metadata = await transformer.readMetadata(file);
-  const planned = planOutput(metadata, spec, bounds);
-  const output = await transformer.render(file, spec, planned, metadata);
+  const view = await views.view(sourceAt(file), await transformer.readMetadata(file), spec, { strict: true });
+  const planned = planOutput(view, spec, bounds);
+  const output = await transformer.render(file, spec, planned, view);
   const { data, info } = await sharp(output).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const at = (x: number, y: number): Rgb => {
     const i = (Math.round(y) * info.width + Math.round(x)) * info.channels;
@@ -77,6 +82,15 @@ describe('rotation and mirroring', () => {
     expect(planned).toEqual(size);
     expect({ width: info.width, height: info.height }).toEqual(size);
     expect(corners().map(named)).toEqual(expected);
+  });
+
+  it('mirrors before a COVER crop, with or without a turn: the position is of what is seen', async () => {
+    // Mirrored, the quadrants are green, red / yellow, blue: EAST keeps red and blue.
+    const { corners } = await render(file, { width: 100, height: 100, fit: 'cover', position: 'east', flipHorizontal: true });
+    expect(corners().map(named)).toEqual(['red', 'red', 'blue', 'blue']);
+    // Turned a half and mirrored (a vertical flip), they are blue, yellow / red, green: EAST keeps yellow and green.
+    const turned = await render(file, { width: 100, height: 100, fit: 'cover', position: 'east', rotate: 180, flipHorizontal: true });
+    expect(turned.corners().map(named)).toEqual(['yellow', 'yellow', 'green', 'green']);
   });
 
   it('crops a quarter-turned source with COVER in the turned box', async () => {
@@ -193,6 +207,101 @@ describe('device pixel ratio', () => {
   });
 });
 
+describe('crop', () => {
+  it.each([
+    [{ unit: 'pixels', left: 200, top: 0, width: 200, height: 100 }, ['green', 'green', 'green', 'green'], { width: 200, height: 100 }],
+    [{ unit: 'fraction', left: 0, top: 0.5, width: 1, height: 0.5 }, ['blue', 'yellow', 'blue', 'yellow'], { width: 400, height: 100 }],
+    [{ unit: 'fraction', left: 0.25, top: 0.25, width: 0.5, height: 0.5 }, ['red', 'green', 'blue', 'yellow'], { width: 200, height: 100 }],
+  ] as const)('%j keeps that region, at the planned size', async (crop, expected, size) => {
+    const { corners, planned, info } = await render(file, { crop });
+    expect(planned).toEqual(size);
+    expect({ width: info.width, height: info.height }).toEqual(size);
+    expect(corners().map(named)).toEqual(expected);
+  });
+
+  // The region is taken from the source as displayed, before the asked turn and mirror:
+  // the same as turning a copy of the source cut out beforehand.
+  it.each([{ rotate: 90 }, { rotate: 180 }, { rotate: 270 }, { flipHorizontal: true }, { flipVertical: true }, { rotate: 90, flipHorizontal: true }, { rotate: 270, flipVertical: true }])(
+    'is taken before %j',
+    async (look) => {
+      const region = { left: 150, top: 30, width: 200, height: 60 };
+      const cut = await writeFile(dir, `cut-${JSON.stringify(look).replace(/\W/g, '')}.png`, await sharp(file).extract(region).png().toBuffer());
+      const cropped = await render(file, { ...look, crop: region });
+      const expected = await render(cut, look);
+      expect(cropped.planned).toEqual(expected.planned);
+      expect(cropped.corners().map(named)).toEqual(expected.corners().map(named));
+    },
+  );
+
+  it('places the region on the source as displayed, after the camera\'s orientation', async () => {
+    // Stored as the quadrants with orientation 6: displayed turned a quarter, blue and red on top.
+    const stored = await writeFile(dir, 'quadrants-6.jpg', await sharp(file).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer());
+    const { corners, info } = await render(stored, { crop: { left: 0, top: 0, width: 100, height: 200 } });
+    expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 200 });
+    expect(corners().map(named)).toEqual(['blue', 'blue', 'blue', 'blue']);
+  });
+
+  it('is refused by the API when it does not lie on the source, naming the source size', async () => {
+    await expect(render(file, { crop: { left: 300, top: 0, width: 200, height: 100 } })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/400×200.*for crop/),
+    });
+  });
+
+  it('is clipped to the source on the bytes route, where a newer source may be smaller', async () => {
+    const spec = normaliseSpec({ crop: { left: 300, top: 0, width: 200, height: 100 } }, limits);
+    const view = await views.view(sourceAt(file), await transformer.readMetadata(file), spec);
+    expect(view.region).toEqual({ left: 300, top: 0, width: 100, height: 100 });
+  });
+});
+
+describe('trim', () => {
+  /** A red 120×70 block on a white border, 30 px on the left and top, 50 on the right and bottom. */
+  async function framed(): Promise<string> {
+    const image = await sharp({ create: { width: 120, height: 70, channels: 3, background: RED } })
+      .extend({ left: 30, top: 30, right: 50, bottom: 50, background: { r: 255, g: 255, b: 255 } })
+      .png()
+      .toBuffer();
+    return writeFile(dir, 'framed.png', image);
+  }
+
+  it('removes the uniform border before sizing, and the API plans the trimmed size', async () => {
+    const { planned, info, corners } = await render(await framed(), { trim: 10 });
+    expect(planned).toEqual({ width: 120, height: 70 });
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+    expect(corners().map(named)).toEqual(['red', 'red', 'red', 'red']);
+  });
+
+  it('trims inside a crop, and the box is filled by what is left', async () => {
+    // The crop keeps the left border and half the block: trimming leaves 60×70 of red.
+    const { planned, info, corners } = await render(await framed(), { crop: { left: 0, top: 0, width: 90, height: 150 }, trim: 10, width: 120 });
+    expect(planned).toEqual({ width: 60, height: 70 });
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+    expect(corners().map(named)).toEqual(['red', 'red', 'red', 'red']);
+  });
+
+  it('leaves a uniform image whole', async () => {
+    const plain = await writeFile(dir, 'plain.png', await sharp({ create: { width: 80, height: 40, channels: 3, background: BLUE } }).png().toBuffer());
+    const { planned, info } = await render(plain, { trim: 50 });
+    expect(planned).toEqual({ width: 80, height: 40 });
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+  });
+
+  it('counts as border what differs from the corner colour by at most the threshold', async () => {
+    // A light grey square on white, with a red dot in it: grey is border only above its difference from white.
+    const image = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .composite([
+        { input: { create: { width: 100, height: 100, channels: 3, background: { r: 230, g: 230, b: 230 } } }, left: 50, top: 50 },
+        { input: { create: { width: 20, height: 20, channels: 3, background: RED } }, left: 90, top: 90 },
+      ])
+      .png()
+      .toBuffer();
+    const nested = await writeFile(dir, 'nested.png', image);
+    expect((await render(nested, { trim: 10 })).planned).toEqual({ width: 100, height: 100 });
+    expect((await render(nested, { trim: 60 })).planned).toEqual({ width: 20, height: 20 });
+  });
+});
+
 describe('planned size equals rendered size with adjustments', () => {
   const photo = () => path.join(dir, 'exif-6.jpg');
   beforeAll(async () => {
@@ -206,6 +315,9 @@ describe('planned size equals rendered size with adjustments', () => {
     { rotate: 180, flipVertical: true, width: 333, height: 222, fit: 'outside' },
     { dpr: 3, width: 120, height: 90, fit: 'fill' },
     { dpr: 1.5, rotate: 270, width: 2000, height: 2000, enlarge: true, blur: 10, sharpen: 3, grayscale: true },
+    { crop: { unit: 'fraction', left: 0.1, top: 0.2, width: 0.333, height: 0.5 }, rotate: 90, width: 120, height: 90, fit: 'cover', focalPoint: { x: 0.9, y: 0.1 } },
+    { crop: { left: 7, top: 11, width: 301, height: 203 }, trim: 20, flipVertical: true, width: 150, height: 150, fit: 'contain' },
+    { trim: 1, rotate: 270, width: 311 },
   ];
   it.each(combos.map((combo) => [JSON.stringify(combo), combo] as const))('%s', async (_, combo) => {
     const { info, planned } = await render(photo(), combo);

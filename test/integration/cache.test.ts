@@ -7,6 +7,7 @@ import { createMetadataCache } from '../../src/images/metadata';
 import { createResolver } from '../../src/images/resolve';
 import { createImageService, variantOf } from '../../src/images/service';
 import { normaliseSpec } from '../../src/images/spec';
+import { createSourceViews } from '../../src/images/view';
 import { createTransformer } from '../../src/images/transform';
 import { inspect, makeSource } from '../helpers/images';
 import { fetchBody, startServer, type TestServer } from '../helpers/server';
@@ -114,12 +115,14 @@ describe('a failing cache write', () => {
       { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
       { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir) },
     );
+    const limiter = createLimiter({ concurrency: 1, maxQueue: 10 });
     const service = createImageService({
       bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
       transformer,
+      views: createSourceViews({ transformer, limiter }),
       metadata: createMetadataCache(transformer, { maxSourceBytes: 1e9 }),
       cache: createDiskCache({ dir }, fullDisk),
-      limiter: createLimiter({ concurrency: 1, maxQueue: 10 }),
+      limiter,
     });
     const warnings: object[] = [];
     const log = { info: () => undefined, warn: (obj: object) => warnings.push(obj), error: () => undefined };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { planOutput } from '../../src/images/plan';
+import { wholeView } from '../../src/images/region';
 import { normaliseSpec, type SpecInput } from '../../src/images/spec';
 import { createTransformer } from '../../src/images/transform';
 import { inspect, makeSource, meanColour, writeFile } from '../helpers/images';
@@ -47,7 +48,7 @@ describe('planned size equals rendered size', () => {
     const spec = normaliseSpec({ ...JSON.parse(box), fit }, limits);
     const metadata = await transformer.readMetadata(file);
     const planned = planOutput(metadata, spec, bounds);
-    const rendered = await inspect(await transformer.render(file, spec, planned, metadata));
+    const rendered = await inspect(await transformer.render(file, spec, planned, wholeView(metadata)));
     expect({ width: rendered.width, height: rendered.height }).toEqual(planned);
   });
 
@@ -56,7 +57,7 @@ describe('planned size equals rendered size', () => {
     const spec = normaliseSpec({ width: 250, height: 250, format, fit: 'outside' }, limits);
     const metadata = await transformer.readMetadata(file);
     const planned = planOutput(metadata, spec, bounds);
-    const rendered = await inspect(await transformer.render(file, spec, planned, metadata));
+    const rendered = await inspect(await transformer.render(file, spec, planned, wholeView(metadata)));
     expect(rendered).toMatchObject({ ...planned, format: format === 'avif' ? 'heif' : format });
   });
 });
@@ -74,7 +75,7 @@ describe('pixels', () => {
     const spec = normaliseSpec({ width: 100, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
     expect(metadata).toMatchObject({ width: 200, height: 400 });
-    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), wholeView(metadata));
     const top = await sharp(output).extract({ left: 0, top: 0, width: 100, height: 90 }).png().toBuffer();
     const bottom = await sharp(output).extract({ left: 0, top: 110, width: 100, height: 90 }).png().toBuffer();
     expect((await meanColour(top)).r).toBeGreaterThan(200);
@@ -94,7 +95,7 @@ describe('pixels', () => {
     const file = writeFile(dir, 'p3.png', p3);
     const spec = normaliseSpec({ width: 32, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
-    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), wholeView(metadata));
     const out = await sharp(output).metadata();
     expect(out.icc).toBeUndefined();
     expect(out.exif).toBeUndefined();
@@ -110,7 +111,7 @@ describe('pixels', () => {
     const spec = normaliseSpec({ width: 20, format: 'png' }, limits);
     const metadata = await transformer.readMetadata(file);
     expect(metadata).toMatchObject({ width: 40, height: 30 });
-    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), metadata);
+    const output = await transformer.render(file, spec, planOutput(metadata, spec, bounds), wholeView(metadata));
     expect(await inspect(output)).toMatchObject({ width: 20, height: 15 });
     expect((await meanColour(output)).r).toBeGreaterThan(240);
   });

@@ -56,6 +56,12 @@ describe('operation cost', () => {
     ['query ($p: [String!]! = ["a", "b"]) { images(paths: [$q, "c"]) { url } } ', {}, 2],
     ['query ($p: [String!]!) { responsiveImages(paths: $p, widths: [100]) { src } }', { p: ['x'.repeat(1000)] }, 4 * 2],
     ['{ imagePresets { name } cacheStats { files } }', {}, 2],
+    // Finding a trim's border reads the pixels: 10 per image, like a placeholder.
+    ['{ image(path: "a", trim: 10) { url } }', {}, 11],
+    ['query ($t: Int) { image(path: "a", trim: $t) { url } }', { t: 5 }, 11],
+    ['query ($t: Int) { image(path: "a", trim: $t) { url } }', { t: null }, 1],
+    ['{ images(paths: ["a", "b", "c"], trim: 1) { url } }', {}, 3 * 11],
+    ['{ responsive(path: "a", widths: [100], trim: 20) { src } }', {}, 12],
   ])('%s with %j costs %i', (query, variables, expected) => {
     expect(costOf(query, variables)).toBe(expected);
   });

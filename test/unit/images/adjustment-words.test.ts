@@ -29,6 +29,11 @@ describe('adjustment words of the graceful grammar', () => {
     ['300x200/cover/focus0.2x0.2/north', { focus: { x: 0.2, y: 0.2 }, position: 'center' }],
     ['300x200/cover/north/focus0.2x0.2', { focus: null, position: 'north' }],
     ['300x200/focus0.2x0.2', { focus: null, fit: 'inside' }],
+    ['300/crop10x20x300x200', { crop: { unit: 'pixels', left: 10, top: 20, width: 300, height: 200 } }],
+    ['300/cropf0.1x0.25x0.5x0.75', { crop: { unit: 'fraction', left: 0.1, top: 0.25, width: 0.5, height: 0.75 } }],
+    ['300/cropf0x0x1x1', { crop: null }],
+    ['300/trim', { trim: 10 }],
+    ['300/trim42', { trim: 42 }],
   ])('reads %j', (path, expected) => {
     expect(grammar(path)).toMatchObject(expected);
   });
@@ -47,6 +52,14 @@ describe('adjustment words of the graceful grammar', () => {
     ['300/Grayscale', { grayscale: false }],
     ['300x200/cover/focus1.5x0.5', { focus: null }],
     ['300x200/cover/focus0.5', { focus: null }],
+    ['300/crop10x20x0x200', { crop: null }],
+    ['300/crop10x20x300', { crop: null }],
+    ['300/crop1x1x1x1000001', { crop: null }],
+    ['300/cropf0.5x0x0.6x1', { crop: null }],
+    ['300/cropf0x0x0x1', { crop: null }],
+    ['300/cropf0.1234x0x0.5x0.5', { crop: null }],
+    ['300/trim0', { trim: 0 }],
+    ['300/trim101', { trim: 0 }],
   ])('ignores the invalid %j, as the original does', (path, expected) => {
     expect(grammar(path)).toMatchObject(expected);
   });
@@ -63,11 +76,11 @@ describe('adjustment words of the graceful grammar', () => {
     expect(grammar('300/auto/bgff0000')).toMatchObject({ background: 'ff0000' });
   });
 
-  it.each(['focus0.5x0.5', 'focus9x9', 'dpr2', 'dpr9', 'rotate90', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bgFF', 'blur3', 'blur99', 'sharpen1.5', 'grayscale'])('treats %j as a parameter', (segment) => {
+  it.each(['focus0.5x0.5', 'focus9x9', 'dpr2', 'dpr9', 'rotate90', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bgFF', 'blur3', 'blur99', 'sharpen1.5', 'grayscale', 'crop1x2x3x4', 'crop0x0x0x0', 'cropf0.5x0.5x0.5x0.5', 'trim', 'trim5', 'trim999'])('treats %j as a parameter', (segment) => {
     expect(looksLikeParameter(segment)).toBe(true);
   });
 
-  it.each(['rotate', 'flip', 'bg', 'background', 'blurry', 'sharpened', 'greyscale', 'bgimage', 'focus', 'focused'])('treats %j as a name', (segment) => {
+  it.each(['rotate', 'flip', 'bg', 'background', 'blurry', 'sharpened', 'greyscale', 'bgimage', 'focus', 'focused', 'crops', 'cropped', 'trimmed', 'crop-1'])('treats %j as a name', (segment) => {
     expect(looksLikeParameter(segment)).toBe(false);
   });
 });
@@ -94,6 +107,15 @@ describe('adjustment arguments', () => {
     [{ fit: 'cover', focalPoint: { x: -0.1, y: 0.5 } }, 'focalPoint', /fractions from 0 to 1/],
     [{ fit: 'cover', focalPoint: { x: 0.5, y: Number.NaN } }, 'focalPoint', /fractions from 0 to 1/],
     [{ fit: 'cover', position: 'north', focalPoint: { x: 0.5, y: 0.5 } }, 'focalPoint', /either focalPoint or position/],
+    [{ crop: { left: 0, top: 0, width: 0, height: 10 } }, 'crop', /width and height at least 1/],
+    [{ crop: { left: 0.5, top: 0, width: 10, height: 10 } }, 'crop', /integers/],
+    [{ crop: { left: -1, top: 0, width: 10, height: 10 } }, 'crop', /PIXELS/],
+    [{ crop: { left: 0, top: 0, width: 100_001, height: 10 } }, 'crop', /up to 100000/],
+    [{ crop: { left: 0.6, top: 0, width: 0.5, height: 1, unit: 'fraction' } }, 'crop', /FRACTION/],
+    [{ crop: { left: 0, top: 0, width: Number.NaN, height: 1, unit: 'fraction' } }, 'crop', /FRACTION/],
+    [{ crop: { left: 0, top: 0, width: 1, height: 1, unit: 'inches' } }, 'crop', /PIXELS/],
+    [{ trim: 0 }, 'trim', /from 1 to 100/],
+    [{ trim: 101 }, 'trim', /from 1 to 100/],
   ] as Array<[SpecInput, string, RegExp]>)('refuses %j with BAD_USER_INPUT naming %s and its range', (input, argument, range) => {
     let caught: unknown;
     try {
@@ -131,6 +153,15 @@ const input = fc.record(
     blur: fc.option(fc.double({ min: 0.3, max: 10, noNaN: true })),
     sharpen: fc.option(fc.double({ min: 0.5, max: 3, noNaN: true })),
     grayscale: fc.boolean(),
+    crop: fc.option(
+      fc.oneof(
+        fc.record({ left: fc.nat(5000), top: fc.nat(5000), width: fc.integer({ min: 1, max: 5000 }), height: fc.integer({ min: 1, max: 5000 }) }),
+        fc
+          .record({ left: fc.double({ min: 0, max: 0.9, noNaN: true }), top: fc.double({ min: 0, max: 0.9, noNaN: true }), width: fc.double({ min: 0.001, max: 0.1, noNaN: true }), height: fc.double({ min: 0.001, max: 0.1, noNaN: true }) })
+          .map((region) => ({ ...region, unit: 'fraction' })),
+      ),
+    ),
+    trim: fc.option(fc.integer({ min: 1, max: 100 })),
     focalPoint: fc.option(fc.record({ x: fc.double({ min: 0, max: 1, noNaN: true }), y: fc.double({ min: 0, max: 1, noNaN: true }) })),
   },
   { requiredKeys: [] },
@@ -155,6 +186,10 @@ describe('the canonical form with adjustments', () => {
     expect(parseCanonicalParams('300x300/contain/jpeg/q75/enlarge/fliph/rotate90/bgff0000/blur2/sharpen1/grayscale'.split('/'), limits)).toBeNull();
     expect(parseCanonicalParams('300/inside/webp/q75/flipv'.split('/'), limits)).toBeNull();
     expect(parseCanonicalParams('300/inside/webp/q75/blur2.0'.split('/'), limits)).toBeNull();
+    const cropped = normaliseRequest({ width: 300, crop: { left: 1, top: 2, width: 30, height: 40 }, trim: 5, rotate: 90 }, limits);
+    expect(canonicalParams(cropped).join('/')).toBe('300/inside/webp/q75/crop1x2x30x40/trim5/rotate90');
+    expect(parseCanonicalParams('300/inside/webp/q75/trim5/crop1x2x30x40/rotate90'.split('/'), limits)).toBeNull();
+    expect(parseCanonicalParams('300/inside/webp/q75/trim'.split('/'), limits)).toBeNull();
   });
 });
 
@@ -164,7 +199,7 @@ describe('signed URLs with adjustments', () => {
     const [pathPart = '', query = ''] = url.split('?');
     return signer.verify(parseUrlSegments(pathPart.slice('/img/'.length)), new URLSearchParams(query));
   };
-  const name = fc.oneof(fc.constantFrom('blur5', 'rotate90', 'fliph', 'grayscale', 'enlarge', 'q75', 'webp', 'north', 'focus0.5x0.5', 'bgff0000', 'photo'), fc.stringMatching(/^[a-z0-9_-]{1,12}$/));
+  const name = fc.oneof(fc.constantFrom('blur5', 'crop1x1x5x5', 'cropf0x0x0.5x0.5', 'trim', 'trim10', 'rotate90', 'fliph', 'grayscale', 'enlarge', 'q75', 'webp', 'north', 'focus0.5x0.5', 'bgff0000', 'photo'), fc.stringMatching(/^[a-z0-9_-]{1,12}$/));
 
   it('verify to the path and the spec they were minted for, whatever the path looks like', () => {
     fc.assert(

@@ -64,6 +64,8 @@ describe('strict arguments', () => {
       position: 'center',
       focus: null,
       enlarge: false,
+      crop: null,
+      trim: 0,
       rotate: 0,
       flipHorizontal: false,
       background: null,

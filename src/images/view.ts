@@ -1,0 +1,58 @@
+import { badInput } from '../errors';
+import { MEMORY_BOUNDS } from '../memory-bounds';
+import type { Limiter } from './limiter';
+import { createPromiseMemo } from './memo';
+import { cropFits, cropRegion, wholeView, within, type Region, type SourceView } from './region';
+import { inputOf, type ResolvedSource } from './resolve';
+import { cropWord, type DerivativeSpec } from './spec';
+import type { SourceMetadata, Transformer } from './transform';
+
+export interface ViewOptions {
+  /** A crop that does not lie wholly on the source is BAD_USER_INPUT, as the API answers; otherwise it is clipped to the source (and dropped when it misses it), as the bytes route does for URLs of an older version. @default false */
+  strict?: boolean;
+  /** How the trim analysis waits for a processing slot; a render already holding one passes one that runs at once. */
+  slot?: <T>(task: () => Promise<T>) => Promise<T>;
+}
+
+export type Trimming = Pick<DerivativeSpec, 'crop' | 'trim'>;
+
+/**
+ * Views of sources: a crop is placed by arithmetic; a trim needs the pixels, so its border is
+ * found once per source version, crop and threshold (a decode, in a processing slot) and
+ * remembered, which lets the API plan the exact size of a trimmed output before rendering it.
+ */
+export function createSourceViews(options: { transformer: Pick<Transformer, 'findTrim'>; limiter: Pick<Limiter, 'run'> }) {
+  const trims = createPromiseMemo<Region | null>(MEMORY_BOUNDS.trimBorders);
+  let analysed = 0;
+
+  async function view(source: ResolvedSource, header: SourceMetadata, spec: Trimming, { strict = false, slot }: ViewOptions = {}): Promise<SourceView> {
+    if (spec.crop === null && spec.trim === 0) return wholeView(header);
+    let region: Region | null = null;
+    if (spec.crop !== null) {
+      if (strict && !cropFits(header, spec.crop)) {
+        throw badInput('crop', `a region inside the source's ${header.width}×${header.height} pixels`, cropWord(spec.crop));
+      }
+      region = cropRegion(header, spec.crop);
+    }
+    if (spec.trim !== 0) {
+      const cropped = region;
+      const key = `${source.file}\0${source.version}\0${cropped ? `${cropped.left},${cropped.top},${cropped.width},${cropped.height}` : ''}\0${spec.trim}`;
+      const kept = await trims(key, () => {
+        analysed++;
+        const find = () => options.transformer.findTrim(inputOf(source), cropped, spec.trim);
+        return slot ? slot(find) : options.limiter.run(find);
+      });
+      if (kept !== null) region = cropped ? within(cropped, kept) : kept;
+    }
+    const whole = { width: header.width, height: header.height };
+    return region === null ? wholeView(header) : { ...header, width: region.width, height: region.height, whole, region };
+  }
+
+  return {
+    view,
+    /** Trim borders looked for in sources' pixels so far. */
+    analysed: () => analysed,
+  };
+}
+
+export type SourceViews = ReturnType<typeof createSourceViews>;
