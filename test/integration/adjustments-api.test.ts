@@ -5,11 +5,11 @@ import { fetchBody, graphql, startServer, type TestServer } from '../helpers/ser
 import { tempDir } from '../helpers/temp';
 
 const SECRET = 'adjustments-test-secret-0123456789abcdef';
-const PRESETS = 'turned: 100x50 cover rotate90 grayscale jpeg; padded: 120x120 contain bgff0000 png';
+const PRESETS = 'turned: 100x50 cover rotate90 grayscale jpeg; padded: 120x120 contain bgff0000 png; righthalf: cropf0.5x0x0.5x1 trim50';
 const IMAGE = `query($path: String!, $width: Int, $height: Int, $fit: ImageFit, $format: ImageFormat, $preset: String, $position: ImagePosition, $dpr: Float, $rotate: Int, $focalPoint: FocalPointInput,
-  $flipHorizontal: Boolean, $flipVertical: Boolean, $background: String, $blur: Float, $sharpen: Float, $grayscale: Boolean) {
+  $flipHorizontal: Boolean, $flipVertical: Boolean, $background: String, $blur: Float, $sharpen: Float, $grayscale: Boolean, $crop: CropInput, $trim: Int) {
   image(path: $path, width: $width, height: $height, fit: $fit, format: $format, preset: $preset, position: $position, dpr: $dpr, rotate: $rotate, focalPoint: $focalPoint, flipHorizontal: $flipHorizontal,
-    flipVertical: $flipVertical, background: $background, blur: $blur, sharpen: $sharpen, grayscale: $grayscale) { url width height }
+    flipVertical: $flipVertical, background: $background, blur: $blur, sharpen: $sharpen, grayscale: $grayscale, crop: $crop, trim: $trim) { url width height }
 }`;
 
 const root = tempDir();
@@ -33,6 +33,12 @@ beforeAll(async () => {
     .png()
     .toBuffer();
   writeFile(imagesDir, 'halves.png', halves);
+  // A green 60×40 block on a white 200×100 canvas, 20 px from the left and 10 from the top.
+  const framed = await sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .composite([{ input: { create: { width: 60, height: 40, channels: 3, background: { r: 0, g: 255, b: 0 } } }, left: 20, top: 10 }])
+    .png()
+    .toBuffer();
+  writeFile(imagesDir, 'framed.png', framed);
 });
 
 let server: TestServer;
@@ -109,6 +115,7 @@ describe('adjustments through the API and the bytes route', () => {
     expect(listed.data!.imagePresets).toEqual([
       { name: 'turned', rotate: 90, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: true },
       { name: 'padded', rotate: 0, flipHorizontal: false, background: 'ff0000', blur: 0, sharpen: 0, grayscale: false },
+      { name: 'righthalf', rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false },
     ]);
     const padded = await ask({ preset: 'padded' });
     expect(padded.data!.image).toMatchObject({ width: 120, height: 120 });
@@ -168,6 +175,61 @@ describe('adjustments through the API and the bytes route', () => {
     [{ blur: 50 }, 'blur', 'a number from 0.3 to 10'],
     [{ sharpen: 0.1 }, 'sharpen', 'a number from 0.5 to 3'],
   ])('refuses %j with BAD_USER_INPUT naming the argument and its range', async (variables, argument, range) => {
+    const answer = await ask(variables);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toContain(range);
+    expect(answer.errors?.[0]?.message).toContain(`for ${argument} but`);
+  });
+
+  it('crops a region in pixels or fractions, the reported size is the bytes\' size, and the unsigned grammar says the same', async () => {
+    const pixels = await ask({ crop: { left: 150, top: 50, width: 100, height: 100 }, format: 'PNG' });
+    expect(pixels.errors).toBeUndefined();
+    expect(pixels.data!.image).toMatchObject({ width: 100, height: 100 });
+    expect(pixels.data!.image.url).toMatch(/\/halves\/1000x1000\/inside\/png\/q100\/crop150x50x100x100\?v=/);
+    const bytes = (await fetchBody(server.url + pixels.data!.image.url)).body;
+    expect(await inspect(bytes)).toMatchObject({ width: 100, height: 100 });
+    expect(await colourAt(bytes, 0.25, 0.5)).toBe('red');
+    expect(await colourAt(bytes, 0.75, 0.5)).toBe('green');
+    const fraction = await ask({ width: 50, crop: { left: 0.5, top: 0, width: 0.5, height: 1, unit: 'FRACTION' } });
+    expect(fraction.data!.image).toMatchObject({ width: 50, height: 50 });
+    const unsigned = await fetchBody(`${server.url}/img/halves/50/cropf0.5x0x0.5x1`);
+    expect(unsigned.headers.get('etag')).toBe((await fetchBody(server.url + fraction.data!.image.url)).headers.get('etag'));
+    expect(await colourAt(unsigned.body, 0.1, 0.5)).toBe('green');
+  });
+
+  it('refuses a crop off the source, naming its size, and ignores it in the unsigned grammar', async () => {
+    const refused = await ask({ crop: { left: 350, top: 0, width: 100, height: 100 } });
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(refused.errors?.[0]?.message).toMatch(/inside the source's 400×200 pixels for crop/);
+    const missed = await fetchBody(`${server.url}/img/halves/80/crop500x500x10x10`);
+    expect(missed.status).toBe(200);
+    expect(await inspect(missed.body)).toMatchObject({ width: 80, height: 40 });
+  });
+
+  it('trims a uniform border, reporting the trimmed size before anything is rendered', async () => {
+    const answer = await graphql<Answer>(server.url, '{ image(path: "framed", trim: 10, format: PNG) { url width height } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.image).toMatchObject({ width: 60, height: 40 });
+    const bytes = (await fetchBody(server.url + answer.data!.image.url)).body;
+    expect(await inspect(bytes)).toMatchObject({ width: 60, height: 40 });
+    expect(await colourAt(bytes, 0.02, 0.02)).toBe('green');
+    const unsigned = await fetchBody(`${server.url}/img/framed/trim/png`);
+    expect(await inspect(unsigned.body)).toMatchObject({ width: 60, height: 40 });
+  });
+
+  it('applies a crop and trim from a preset, and lists them', async () => {
+    const listed = await graphql<{ imagePresets: Array<{ name: string; crop: unknown; trim: number }> }>(server.url, '{ imagePresets { name crop { left top width height unit } trim } }');
+    expect(listed.data!.imagePresets.find((preset) => preset.name === 'righthalf')).toEqual({ name: 'righthalf', crop: { left: 0.5, top: 0, width: 0.5, height: 1, unit: 'FRACTION' }, trim: 50 });
+    const answer = await ask({ preset: 'righthalf', format: 'PNG' });
+    expect(answer.data!.image).toMatchObject({ width: 200, height: 200 });
+    expect(await colourAt((await fetchBody(server.url + answer.data!.image.url)).body, 0.5, 0.5)).toBe('green');
+  });
+
+  it.each([
+    [{ crop: { left: 0, top: 0, width: 0, height: 10 } }, 'crop', 'width and height at least 1'],
+    [{ crop: { left: 0, top: 0, width: 1.5, height: 1, unit: 'FRACTION' } }, 'crop', 'FRACTION'],
+    [{ trim: 0 }, 'trim', 'a number from 1 to 100'],
+  ])('refuses %j with BAD_USER_INPUT naming the argument', async (variables, argument, range) => {
     const answer = await ask(variables);
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0]?.message).toContain(range);
