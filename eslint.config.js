@@ -4,6 +4,8 @@ const tseslint = require('typescript-eslint');
 // One owner per library: importing it anywhere else fails lint. Folders end in `/`.
 const LIBRARY_OWNERS = {
   sharp: ['src/images/transform.ts'],
+  thumbhash: ['src/images/hashes.ts'],
+  blurhash: ['src/images/hashes.ts'],
   'simple-git': ['src/git/'],
   fastify: ['src/http/'],
   '@as-integrations/fastify': ['src/http/'],

@@ -19,6 +19,12 @@ export class ImagePlaceholder {
 
   @Field(() => String, { description: 'The dominant colour, #rrggbb, for a background while nothing has loaded.' })
   color!: string;
+
+  @Field(() => String, { description: 'ThumbHash of the same crop, base64 (about 25 bytes): decoded by the thumbhash package into a placeholder that keeps the aspect ratio, transparency and more detail than a BlurHash.' })
+  thumbHash!: string;
+
+  @Field(() => String, { description: 'BlurHash of the same crop (4×3 components, 3×4 for portrait images; about 30 characters), for clients that already decode BlurHash.' })
+  blurHash!: string;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Everything a <picture> element needs: sources per format in the order browsers should try them, a fallback <img>, sizes and a placeholder.' })

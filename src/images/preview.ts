@@ -1,4 +1,5 @@
 import { CONTENT_TYPES } from './formats';
+import type { PlaceholderHashes } from './hashes';
 import type { OutputSize } from './plan';
 import type { DerivativeSpec } from './spec';
 
@@ -8,6 +9,10 @@ export interface Preview {
   readonly dataUri: string;
   /** The dominant colour, `#rrggbb`. */
   readonly color: string;
+  /** ThumbHash of the variant, base64. */
+  readonly thumbHash: string;
+  /** BlurHash of the variant. */
+  readonly blurHash: string;
 }
 
 /** Width of a preview in pixels: enough for shapes and colours, small enough to inline. */
@@ -30,8 +35,9 @@ export function previewSpec(spec: DerivativeSpec, output: OutputSize): Derivativ
 
 const hex = (n: number) => Math.round(n).toString(16).padStart(2, '0');
 
-export function toPreview(image: Buffer, dominant: { r: number; g: number; b: number }): Preview {
+export function toPreview(image: Buffer, dominant: { r: number; g: number; b: number }, hashes: PlaceholderHashes): Preview {
   return {
+    ...hashes,
     dataUri: `data:${CONTENT_TYPES.webp};base64,${image.toString('base64')}`,
     color: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
   };

@@ -54,6 +54,13 @@ sharp.unblock({ operation: ['VipsForeignLoadJpeg', 'VipsForeignLoadPng', 'VipsFo
 /** Source formats as sharp reports them; `heif` only with AV1 compression (AVIF). */
 const SOURCE_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'heif', 'gif', 'tiff']);
 
+/** A variant's placeholder as rendered: an encoded image, its dominant colour and small pixels. */
+export interface RenderedPreview {
+  readonly image: Buffer;
+  readonly dominant: { r: number; g: number; b: number };
+  readonly pixels: { data: Buffer; width: number; height: number; channels: number };
+}
+
 /** A source to read: a file's absolute path, or bytes held in memory (the generated placeholder). */
 export type SourceInput = string | Buffer;
 
@@ -174,12 +181,19 @@ export function createTransformer(limits: TransformLimits) {
     }
   }
 
-  /** A tiny blurred rendering of a variant (`size` is a few pixels wide) and its dominant colour. */
-  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): Promise<{ image: Buffer; dominant: { r: number; g: number; b: number } }> {
+  /**
+   * A tiny blurred rendering of a variant (`size` is a few pixels wide), its dominant colour
+   * and its pixels within `hashSide` a side (what placeholder hashes are computed from), from one decode.
+   */
+  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, hashSide: number): Promise<RenderedPreview> {
     try {
-      const image = await encode(shape(input, spec, size, source).blur(PREVIEW_BLUR), spec).toBuffer();
-      const { dominant } = await sharp(image).stats();
-      return { image, dominant };
+      const { data, info } = await shape(input, spec, size, source).raw().toBuffer({ resolveWithObject: true });
+      const raw = { width: info.width, height: info.height, channels: info.channels };
+      const image = await encode(sharp(data, { raw }).blur(PREVIEW_BLUR), spec).toBuffer();
+      const { dominant } = await sharp(data, { raw }).stats();
+      const fits = raw.width <= hashSide && raw.height <= hashSide;
+      const pixels = fits ? { data, ...raw } : await sharp(data, { raw }).resize(hashSide, hashSide, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true }).then((small) => ({ data: small.data, width: small.info.width, height: small.info.height, channels: small.info.channels }));
+      return { image, dominant, pixels };
     } catch (error) {
       throw classify(error, limits);
     }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { decode as decodeBlurHash, isBlurhashValid } from 'blurhash';
 import sharp from 'sharp';
 import { inspect, makeSource } from '../helpers/images';
 import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
@@ -123,6 +124,44 @@ describe('responsive images', () => {
     const square = await ask({ path: 'photo', height: 400, fit: 'COVER' });
     expect(await sharp(Buffer.from(square.dataUri.split(',')[1]!, 'base64')).metadata()).toMatchObject({ width: 24, height: 24 });
     expect(rendered()).toBe(before + 2);
+  });
+
+  it('hands out a ThumbHash and a BlurHash of the same crop beside the data URI', async () => {
+    const { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA, thumbHashToRGBA } = await import('thumbhash');
+    type Hashes = { responsive: { placeholder: { color: string; thumbHash: string; blurHash: string } } };
+    const hashesOf = async (variables: Record<string, unknown>) => {
+      const answer = await graphql<Hashes>(server.url, 'query($path: String!, $height: Int, $fit: ImageFit) { responsive(path: $path, widths: [400], height: $height, fit: $fit) { placeholder { color thumbHash blurHash } } }', variables);
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.responsive.placeholder;
+    };
+    const near = (a: { r: number; g: number; b: number }, b: { r: number; g: number; b: number }) => Math.abs(a.r - b.r) + Math.abs(a.g - b.g) + Math.abs(a.b - b.b);
+    const photoColour = { r: 40, g: 120, b: 200 };
+
+    const photo = await hashesOf({ path: 'photo' });
+    const thumb = Buffer.from(photo.thumbHash, 'base64');
+    expect(thumb.length).toBeLessThan(40);
+    const average = thumbHashToAverageRGBA(thumb);
+    expect(near({ r: average.r * 255, g: average.g * 255, b: average.b * 255 }, photoColour)).toBeLessThan(30);
+    expect(thumbHashToApproximateAspectRatio(thumb)).toBeCloseTo(1.5, 0);
+    expect(isBlurhashValid(photo.blurHash)).toEqual({ result: true });
+    const blurred = decodeBlurHash(photo.blurHash, 8, 8);
+    const mean = (offset: number) => blurred.filter((_, index) => index % 4 === offset).reduce((sum, value) => sum + value, 0) / 64;
+    expect(near({ r: mean(0), g: mean(1), b: mean(2) }, photoColour)).toBeLessThan(30);
+
+    // A COVER crop to a square: the hashes are of the square.
+    const square = await hashesOf({ path: 'photo', height: 400, fit: 'COVER' });
+    expect(thumbHashToApproximateAspectRatio(Buffer.from(square.thumbHash, 'base64'))).toBeCloseTo(1, 1);
+
+    // Transparency is kept in the ThumbHash.
+    const badge = await hashesOf({ path: 'badge' });
+    const decoded = thumbHashToRGBA(Buffer.from(badge.thumbHash, 'base64'));
+    expect(Math.min(...decoded.rgba.filter((_, index) => index % 4 === 3))).toBeLessThan(255);
+
+    // A strip taller than ThumbHash's 100 pixels is hashed from a smaller copy, keeping its shape.
+    await makeSource(imagesDir, 'strip.png', { width: 100, height: 1000, format: 'png' });
+    const strip = await hashesOf({ path: 'strip' });
+    expect(thumbHashToApproximateAspectRatio(Buffer.from(strip.thumbHash, 'base64'))).toBeLessThan(0.3);
+    expect(isBlurhashValid(strip.blurHash)).toEqual({ result: true });
   });
 
   it('does not render a placeholder nobody asked for', async () => {
