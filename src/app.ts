@@ -31,6 +31,7 @@ import { createImageService } from './images/service';
 import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
 import { createSourceViews } from './images/view';
+import { createWatermarks } from './images/watermarks';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
@@ -83,6 +84,17 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     throw new StartupError(`The cache directory ${config.cacheDir} and the images directory ${config.imagesDir} overlap (one is, or is inside, the other): derivatives would be written among the originals. Choose separate folders (--cachedir, --imagesdir).`);
   }
 
+  const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
+  const watermarks = await createWatermarks(config.watermarks, { imagesRoot, transformer }).catch((error: Error) => {
+    throw new StartupError(`${error.message} (--watermarks)`);
+  });
+  for (const preset of config.presets) {
+    const name = preset.spec.watermark?.name;
+    if (name !== undefined && !watermarks.names().includes(name)) {
+      throw new StartupError(`The preset ${preset.name} lays the watermark ${name}, which --watermarks does not configure.`);
+    }
+  }
+
   if (config.auditFile) {
     await fs.appendFile(config.auditFile, '').catch((error: NodeJS.ErrnoException) => {
       throw new StartupError(`The audit file ${config.auditFile} cannot be appended to (${error.code ?? 'unwritable'}); fix its folder or --audit-file.`);
@@ -117,7 +129,6 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     nodeResolverFs,
   );
   const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxOutputPixels: config.maxOutputPixels };
-  const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
   const metadata = createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes });
   // Renders yield to the requests being served: fewer start while the event loop is busy, and their threads run at a lower priority.
   const eventLoop = createEventLoopLoad(() => limiter.resume());
@@ -137,6 +148,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     transformer,
     metadata,
     views,
+    watermarks,
     cache,
     limiter,
     onRender: (format, seconds) => metrics?.observeRender(format, seconds),
@@ -162,7 +174,11 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     git,
     invalidation: {
       snapshot: invalidation.snapshot,
-      clear: async (before, changed) => (await invalidation.clearChanged(before, changed)).files,
+      clear: async (before, changed) => {
+        // A changed watermark file gives new versions: images that carry it get new URLs and keys.
+        await watermarks.reload(logger);
+        return (await invalidation.clearChanged(before, changed)).files;
+      },
     },
     onOutcome: (outcome) => metrics?.observeSync(outcome),
   });
@@ -183,6 +199,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     verify: signer.verify,
     allowUnsigned: config.allowUnsigned,
     staleMaxAge: config.staleMaxAge,
+    watermarks,
   });
 
   const server = await createHttpServer({
@@ -201,7 +218,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
         describer: createImageDescriber({
-          describer: createDescriber({ resolver, metadata, views, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+          describer: createDescriber({ resolver, metadata, views, watermarks, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
           signer,
           maxBatch: config.maxBatch,
           admitRender,

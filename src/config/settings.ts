@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parsePresetWords, PRESET_NAME, type Preset } from '../images/presets';
+import { parseWatermarks, type WatermarkEntry } from '../images/watermarks';
 
 /**
  * Every setting of the server, declared once: its flag, its environment variable, its
@@ -51,6 +52,7 @@ export interface Settings {
   maxConnectionsPerClient: number;
   presets: readonly Preset[];
   presetsOnly: boolean;
+  watermarks: readonly WatermarkEntry[];
   minDimension: number;
   maxDimension: number;
   maxOutputPixels: number;
@@ -304,6 +306,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'headersTimeout', flag: 'headers-timeout', default: '10', doc: 'Seconds a client may take to send the headers of a request; slow and idle connections are closed after it (the body then has 20 s more).', parse: int(1, 600) },
   { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', default: '100', doc: 'Connections one client address may hold open at once; the next is answered 429 and closed. Trusted proxies are not bounded. 0: no bound.', parse: int(0, 100000) },
   { key: 'presets', flag: 'presets', default: '', doc: 'Named transforms as "name: words; ..." in the URL grammar, such as "thumb: 200x200 cover webp q70; hero: 1600x900 cover attention avif q60"; used as image(path, preset: "thumb") and listed by imagePresets.', parse: presets },
+  { key: 'watermarks', flag: 'watermarks', default: '', doc: 'Images that can be laid over outputs, by name, as "name: path; ..." with paths inside the images folder (at most 1 MiB each), such as "logo: _brand/logo.png"; used as image(path, watermark: { name: "logo" }), the wm-logo word and in presets. Read at start-up and after each sync.', parse: parseWatermarks },
   { key: 'presetsOnly', flag: 'presets-only', default: 'false', doc: 'Answer image and images only with a preset and nothing beside it, and refuse responsive: bounds how many variants can exist.', parse: bool },
   { key: 'minDimension', flag: 'min-dimension', default: '10', doc: 'Smallest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },

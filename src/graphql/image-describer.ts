@@ -138,6 +138,7 @@ export function createImageDescriber(options: DescriberOptions) {
           blur: spec.blur,
           sharpen: spec.sharpen,
           grayscale: spec.grayscale,
+          watermark: spec.watermark && { ...spec.watermark, position: spec.watermark.position as ImagePosition },
         })),
     };
   };

@@ -28,6 +28,24 @@ export class CropInput {
   unit?: CropUnit | null;
 }
 
+@InputType({ description: 'A configured image (--watermarks) laid over the finished output.' })
+export class WatermarkInput {
+  @Field(() => String, { description: 'The configured name, such as "logo".' })
+  name!: string;
+
+  @Field(() => ImagePosition, { nullable: true, description: 'The compass point of the output it sits at (ENTROPY and ATTENTION are not places). Default SOUTHEAST.' })
+  position?: ImagePosition | null;
+
+  @Field(() => Int, { nullable: true, description: 'Its width in percent of the output width, 1-100 (smaller where its height or the margins would not fit); it keeps its aspect ratio. Default 20.' })
+  size?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Opacity in percent, 1-100. Default 100 (as the file is).' })
+  opacity?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Distance from the edges its position names, in percent of the output shorter side, 0-25. Default 2.' })
+  margin?: number | null;
+}
+
 /**
  * What is done to the pixels besides sizing and format, with one meaning wherever a
  * derivative is asked for: `image`, `images` and `responsive` take these alike.
@@ -63,6 +81,9 @@ export class AdjustmentArgs {
 
   @Field(() => Boolean, { nullable: true, description: 'Shades of grey only. Default false.' })
   grayscale?: boolean | null;
+
+  @Field(() => WatermarkInput, { nullable: true, description: 'A configured image laid over the output, last (after the filters). Not beside a preset that lays its own. Default none.' })
+  watermark?: WatermarkInput | null;
 }
 
 /** The arguments that choose a derivative, shared by `image` and `images`. */

@@ -28,6 +28,24 @@ export class CropRegion {
   unit!: CropUnit;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'Where and how a watermark is laid over an output.' })
+export class WatermarkPlacement {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => ImagePosition)
+  position!: ImagePosition;
+
+  @Field(() => Int, { description: 'Width in percent of the output width.' })
+  size!: number;
+
+  @Field(() => Int, { description: 'Opacity in percent.' })
+  opacity!: number;
+
+  @Field(() => Int, { description: 'Distance from the edges in percent of the output shorter side.' })
+  margin!: number;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'A derivative of an image: where to fetch it and what it will be.' })
 export class Image {
   @Field(() => String, { description: 'Signed URL of the bytes; absolute when the server has a public URL. The same arguments always give the same URL until the source changes.' })
@@ -107,4 +125,7 @@ export class ImagePreset {
 
   @Field(() => Boolean)
   grayscale!: boolean;
+
+  @Field(() => WatermarkPlacement, { nullable: true, description: 'The watermark the preset always lays; arguments beside the preset cannot change or remove it.' })
+  watermark!: WatermarkPlacement | null;
 }

@@ -11,6 +11,7 @@ import type { ResolvedSource, Resolver } from './resolve';
 import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
 import type { SourceViews } from './view';
+import type { Watermarks } from './watermarks';
 
 // What the adapters of `describe` name in their own signatures.
 export type { Preset, VariantRequest, RequestedSpec, ResolvedSource, SourceMetadata };
@@ -19,6 +20,7 @@ export interface DescribeOptions {
   resolver: Resolver;
   metadata: MetadataCache;
   views: SourceViews;
+  watermarks: Pick<Watermarks, 'bind'>;
   previews: Previews;
   limits: SpecLimits & OutputBounds;
   presets: ReadonlyMap<string, Preset>;
@@ -88,7 +90,7 @@ export function createDescriber(options: DescribeOptions) {
 
   /** The spec asked for: the preset's values, then the arguments beside it; BAD_USER_INPUT naming the argument at fault. */
   function requested(request: VariantRequest): RequestedSpec {
-    return normaliseRequest(withPreset(request, options.presets, options.presetsOnly), limits);
+    return options.watermarks.bind(normaliseRequest(withPreset(request, options.presets, options.presetsOnly), limits), true);
   }
 
   async function describe(path: string, spec: RequestedSpec, context: DescribeContext = {}): Promise<Description> {
@@ -126,7 +128,7 @@ export function createDescriber(options: DescribeOptions) {
     const [source, view] = await resolver.withSource(segments, async (found) => [found, await options.views.view(found, await readHeader(found), trimming, { strict: true })] as const);
     const plan = planResponsive(view, input, limits);
     const inFormat = (format: OutputFormat) =>
-      plan.candidates.map(({ spec, size }): Description => ({ segments, source, spec: withFormat(spec, format), size, version: source.version, contentType: CONTENT_TYPES[format] }));
+      plan.candidates.map(({ spec, size }): Description => ({ segments, source, spec: options.watermarks.bind(withFormat(spec, format), true), size, version: source.version, contentType: CONTENT_TYPES[format] }));
     const fallback = inFormat(plan.fallback);
     const largest = fallback[fallback.length - 1] as Description;
     const largestSpec = (plan.candidates[plan.candidates.length - 1] as Candidate).spec;

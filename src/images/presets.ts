@@ -25,6 +25,10 @@ function asArgument(word: GrammarWord): SpecInput {
       return { [word.kind]: true };
     case 'crop':
       return { crop: word.value === 'whole' ? null : word.value };
+    case 'watermark': {
+      const { name, position, size, opacity, margin } = word.value;
+      return { watermark: { name, position, size, opacity, margin } };
+    }
     case 'fliph':
       return { flipHorizontal: true };
     case 'flipv':
@@ -54,10 +58,11 @@ export function parsePresetWords(words: readonly string[], limits: SpecLimits): 
 /** The parts of a request that choose the derivative, as arguments give them. */
 export type VariantRequest = SpecInput & { preset?: string | null };
 
-const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'focalPoint', 'enlarge', 'dpr', 'crop', 'trim', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale'] as const;
+const SPEC_ARGUMENTS = ['width', 'height', 'format', 'quality', 'fit', 'position', 'focalPoint', 'enlarge', 'dpr', 'crop', 'trim', 'rotate', 'flipHorizontal', 'flipVertical', 'background', 'blur', 'sharpen', 'grayscale', 'watermark'] as const;
 
 /**
- * Applies `preset`: its values, then any argument given beside it. In presets-only mode a
+ * Applies `preset`: its values, then any argument given beside it, except a watermark: a
+ * preset's watermark is always laid, as it is. In presets-only mode a
  * preset is required and nothing may be given beside it, which bounds how many variants
  * of an image can exist.
  */
@@ -70,6 +75,9 @@ export function withPreset(request: VariantRequest, presets: ReadonlyMap<string,
   if (request.preset === undefined || request.preset === null) return request;
   const preset = presets.get(request.preset);
   if (!preset) throw badInput('preset', `a configured preset (${known()})`, request.preset);
+  if (preset.input.watermark && request.watermark) {
+    throw badInput('watermark', `no watermark beside the preset ${preset.name}, which lays its own`, request.watermark.name);
+  }
   const explicit = Object.fromEntries(given.map((name) => [name, request[name]]));
   // Where the crop is centred is one choice: a position or a focal point given beside the preset replaces either of its own.
   const { position, focalPoint, ...rest } = preset.input;

@@ -28,9 +28,9 @@ export function previewSpec(spec: DerivativeSpec, output: OutputSize): Derivativ
   const width = Math.min(PREVIEW_WIDTH, output.width);
   const height = Math.max(1, Math.round((width * output.height) / output.width));
   const crops = spec.fit === 'cover' || spec.fit === 'contain';
-  // The look stays (cropped, trimmed, turned, mirrored, in grey, on its background); filters cannot show through the preview's own blur.
+  // The look stays (cropped, trimmed, turned, mirrored, in grey, on its background); filters and a watermark cannot show through the preview's own blur.
   const { crop, trim, rotate, flipHorizontal, background, grayscale } = spec;
-  return Object.freeze({ width, height, format: 'webp', quality: 50, fit: crops ? spec.fit : 'fill', position: spec.position, focus: spec.focus, enlarge: false, crop, trim, rotate, flipHorizontal, background, blur: 0, sharpen: 0, grayscale });
+  return Object.freeze({ width, height, format: 'webp', quality: 50, fit: crops ? spec.fit : 'fill', position: spec.position, focus: spec.focus, enlarge: false, crop, trim, rotate, flipHorizontal, background, blur: 0, sharpen: 0, grayscale, watermark: null });
 }
 
 const hex = (n: number) => Math.round(n).toString(16).padStart(2, '0');

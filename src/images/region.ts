@@ -1,5 +1,5 @@
 import type { SourceSize } from './plan';
-import type { Crop, Rotation } from './spec';
+import type { Crop, Rotation, WatermarkSpec } from './spec';
 
 /** A rectangle of pixels, from the top left corner. */
 export interface Region {
@@ -73,4 +73,27 @@ export function turnedRegion(region: Region, source: SourceSize, rotate: Rotatio
   if (!mirrored) return turned;
   const turnedWidth = rotate === 90 || rotate === 270 ? H : W;
   return { ...turned, left: turnedWidth - turned.left - turned.width };
+}
+
+/**
+ * Where a watermark of `mark`'s size lands on an output: `size` percent of the output's width
+ * (less where its height or the margins would not fit), `margin` percent of the shorter side
+ * from the edges its compass point names, centred along the others.
+ */
+export function watermarkPlacement(output: SourceSize, mark: SourceSize, placement: Pick<WatermarkSpec, 'position' | 'size' | 'margin'>): Region {
+  const margin = Math.round((Math.min(output.width, output.height) * placement.margin) / 100);
+  const boxWidth = Math.max(1, Math.min(Math.round((output.width * placement.size) / 100), output.width - 2 * margin));
+  const boxHeight = Math.max(1, output.height - 2 * margin);
+  const scale = Math.min(boxWidth / mark.width, boxHeight / mark.height);
+  const width = Math.max(1, Math.min(output.width, Math.round(mark.width * scale)));
+  const height = Math.max(1, Math.min(output.height, Math.round(mark.height * scale)));
+  const along = (start: boolean, end: boolean, whole: number, part: number) =>
+    Math.max(0, start ? Math.min(margin, whole - part) : end ? whole - part - margin : Math.round((whole - part) / 2));
+  const { position } = placement;
+  return {
+    left: along(position.endsWith('west'), position.endsWith('east'), output.width, width),
+    top: along(position.startsWith('north'), position.startsWith('south'), output.height, height),
+    width,
+    height,
+  };
 }

@@ -11,6 +11,7 @@ import type { ResolvedSource, Resolver } from './resolve';
 import { variantOf, type ImageService, type Variant } from './service';
 import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceKind } from './formats';
+import type { Watermarks } from './watermarks';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -38,6 +39,8 @@ export interface ServeOptions {
   allowUnsigned: boolean;
   /** Seconds a URL minted for an older version of its source may be cached. @default 60 */
   staleMaxAge: number;
+  /** Gives a spec its watermark's current version. */
+  watermarks: Pick<Watermarks, 'bind' | 'isCurrent'>;
 }
 
 export interface ServeRequest {
@@ -101,6 +104,8 @@ export function createServe(options: ServeOptions) {
     spec: RequestedSpec;
     /** The version a signed URL was minted for; null for an unsigned one. */
     version: string | null;
+    /** A signed URL minted with a watermark that has changed since: served with the current one, briefly cacheable. */
+    staleWatermark: boolean;
   }
 
   async function target(request: ServeRequest): Promise<Target> {
@@ -111,15 +116,16 @@ export function createServe(options: ServeOptions) {
     const segments = parseUrlSegments(rawPath);
     if (query.has('s') || query.has('v')) {
       const signed = options.verify(segments, query);
-      if (limiter.full()) refuseUnlessKnownCached(signed.path, signed.spec, request.accept);
-      return signed;
+      const spec = options.watermarks.bind(signed.spec, true);
+      if (limiter.full()) refuseUnlessKnownCached(signed.path, spec, request.accept);
+      return { path: signed.path, spec, version: signed.version, staleWatermark: spec !== signed.spec };
     }
     if (!options.allowUnsigned) throw new AppError('FORBIDDEN', 'Unsigned image URLs are not accepted; ask the GraphQL API for a signed URL.');
     // Telling the path from the parameters looks at the files: not while renders are refused anyway.
     if (limiter.full()) throw overloaded();
     const split = await resolver.splitRoute(segments);
     // The image path within the same bounds as the API's (segments, bytes); the parameters come on top.
-    return { path: parseImagePath(split.path.join('/')), spec: parseGrammar(split.params, options.limits), version: null };
+    return { path: parseImagePath(split.path.join('/')), spec: options.watermarks.bind(parseGrammar(split.params, options.limits), false), version: null, staleWatermark: false };
   }
 
   /**
@@ -138,13 +144,13 @@ export function createServe(options: ServeOptions) {
     return variantOf(source, withFormat(spec, format));
   }
 
-  function factsOf(variant: Variant, { version, spec }: Target): ServedFacts {
+  function factsOf(variant: Variant, { version, spec, staleWatermark }: Target): ServedFacts {
     const { source } = variant;
     return {
       etag: `"${variant.key}"`,
       lastModified: new Date(source.mtimeMs).toUTCString(),
       // An older URL of a changed source still works, but only briefly cacheable.
-      cacheControl: version === null || source.version === version ? IMMUTABLE : `public, max-age=${options.staleMaxAge}`,
+      cacheControl: (version === null || source.version === version) && !staleWatermark ? IMMUTABLE : `public, max-age=${options.staleMaxAge}`,
       sourceKind: source.kind,
       contentType: variant.contentType,
       negotiated: spec.format === 'auto',
@@ -175,6 +181,7 @@ export function createServe(options: ServeOptions) {
     if (!known) return undefined;
     const { variant, cacheFile } = known;
     if (resolver.current(variant.source.requestPath) !== variant.source) return undefined;
+    if (variant.spec.watermark !== null && !options.watermarks.isCurrent(variant.spec.watermark)) return undefined;
     const data = service.fromMemory(cacheFile);
     return data ? { facts: known.facts, data } : undefined;
   }

@@ -10,6 +10,7 @@ import { inputOf, type ResolvedSource } from './resolve';
 import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 import type { SourceViews } from './view';
+import type { Watermarks } from './watermarks';
 
 /** A derivative identified but not yet read or rendered: enough for ETags and headers. */
 export interface Variant {
@@ -34,6 +35,8 @@ export interface ImageServiceOptions {
   transformer: Transformer;
   metadata: MetadataCache;
   views: SourceViews;
+  /** The images a watermarked render lays over its output. */
+  watermarks: Pick<Watermarks, 'image'>;
   cache: DiskCache;
   limiter: Limiter;
   /** Told how long each render took, in seconds. */
@@ -93,7 +96,8 @@ export function createImageService(options: ImageServiceOptions) {
     const started = performance.now();
     // Already in a processing slot: a trim's analysis runs in it, before the render.
     const view = await options.views.view(source, header, spec, { slot: (task) => task() });
-    const data = await transformer.render(inputOf(source), spec, planOutput(view, spec, options.bounds), view);
+    const watermark = spec.watermark === null ? undefined : { image: options.watermarks.image(spec.watermark), placement: spec.watermark };
+    const data = await transformer.render(inputOf(source), spec, planOutput(view, spec, options.bounds), view, watermark);
     options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;

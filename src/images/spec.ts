@@ -36,7 +36,37 @@ export interface DerivativeSpec {
   readonly sharpen: number;
   /** Shades of grey only. @default false */
   readonly grayscale: boolean;
+  /** A configured image laid over the finished output; null: none. */
+  readonly watermark: WatermarkSpec | null;
 }
+
+/** Where a watermark sits: a compass point of the output. */
+export const WATERMARK_POSITIONS = ['center', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest'] as const;
+export type WatermarkPosition = (typeof WATERMARK_POSITIONS)[number];
+export const WATERMARK_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** A watermark's placement on an output. */
+export interface WatermarkSpec {
+  /** The configured name (`--watermarks`). */
+  readonly name: string;
+  readonly position: WatermarkPosition;
+  /** Width in percent of the output's width (smaller when its height would not fit). */
+  readonly size: number;
+  /** Opacity in percent. */
+  readonly opacity: number;
+  /** Distance from the edges it is placed against, in percent of the output's shorter side. */
+  readonly margin: number;
+  /** The watermark file's content version this spec was made with; empty until the server binds it. */
+  readonly version: string;
+}
+
+/** Bounds and defaults of a watermark's placement, in percent. */
+export const WATERMARK_RANGES = {
+  size: { min: 1, max: 100, default: 20 },
+  opacity: { min: 1, max: 100, default: 100 },
+  margin: { min: 0, max: 25, default: 2 },
+} as const;
+export const DEFAULT_WATERMARK_POSITION: WatermarkPosition = 'southeast';
 
 /** A point of an image as fractions of its width and height, from the top left corner. */
 export interface FocalPoint {
@@ -114,12 +144,14 @@ export interface SpecInput {
   blur?: number | null;
   sharpen?: number | null;
   grayscale?: boolean | null;
+  /** A configured watermark by name, with its placement (percentages). */
+  watermark?: { name: string; position?: string | null; size?: number | null; opacity?: number | null; margin?: number | null } | null;
 }
 
 /** The fields of a spec besides its box and format, as `normalise` takes them. */
 type SpecFields = Omit<DerivativeSpec, 'width' | 'height' | 'format'>;
 
-const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { crop: null, trim: 0, rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false };
+const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { crop: null, trim: 0, rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false, watermark: null };
 const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 const tenths = (n: number) => Math.round(n * 10) / 10;
 
@@ -165,6 +197,18 @@ function readCrop(unit: CropUnit, left: number, top: number, width: number, heig
   const [l, t, w, h] = values.map(thousandths) as [number, number, number, number];
   if (w <= 0 || h <= 0 || thousandths(l + w) > 1 || thousandths(t + h) > 1) return null;
   return l === 0 && t === 0 && w === 1 && h === 1 ? 'whole' : { unit, left: l, top: t, width: w, height: h };
+}
+
+/** A watermark placement with every value in range and the defaults filled; null otherwise. */
+function readWatermark(input: NonNullable<SpecInput['watermark']>, version = ''): WatermarkSpec | null {
+  const percent = (value: number | null | undefined, range: { min: number; max: number; default: number }) =>
+    value === undefined || value === null ? range.default : Number.isInteger(value) && value >= range.min && value <= range.max ? value : null;
+  const position = input.position === undefined || input.position === null ? DEFAULT_WATERMARK_POSITION : WATERMARK_POSITIONS.find((p) => p === input.position?.toLowerCase());
+  const size = percent(input.size, WATERMARK_RANGES.size);
+  const opacity = percent(input.opacity, WATERMARK_RANGES.opacity);
+  const margin = percent(input.margin, WATERMARK_RANGES.margin);
+  if (typeof input.name !== 'string' || !WATERMARK_NAME.test(input.name) || position === undefined || size === null || opacity === null || margin === null) return null;
+  return { name: input.name, position, size, opacity, margin, version };
 }
 
 const HEX_COLOUR = /^#?([0-9a-f]{6}|[0-9a-f]{8})$/i;
@@ -219,6 +263,7 @@ function normalise(width: number | null, height: number | null, format: OutputFo
     blur: fields.blur,
     sharpen: fields.sharpen,
     grayscale: fields.grayscale,
+    watermark: fields.watermark,
   });
 }
 
@@ -313,6 +358,19 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     if (background === null) throw badInput('background', 'a colour as RRGGBB or RRGGBBAA hexadecimal digits, with or without #', input.background);
   }
 
+  let watermark: WatermarkSpec | null = null;
+  if (input.watermark !== undefined && input.watermark !== null) {
+    watermark = readWatermark(input.watermark);
+    if (watermark === null) {
+      const { size, opacity, margin } = WATERMARK_RANGES;
+      throw badInput(
+        'watermark',
+        `a configured name (lower-case letters, digits, _), a position among ${WATERMARK_POSITIONS.join(', ')}, size ${size.min}-${size.max}, opacity ${opacity.min}-${opacity.max} and margin ${margin.min}-${margin.max} in whole percent`,
+        JSON.stringify(input.watermark),
+      );
+    }
+  }
+
   const [boxWidth, boxHeight] = scaledBox(width, height, dpr, limits);
   return normalise(boxWidth, boxHeight, format, {
     quality,
@@ -327,6 +385,7 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     blur,
     sharpen,
     grayscale: input.grayscale ?? false,
+    watermark,
   }, auto);
 }
 
@@ -343,8 +402,10 @@ const CROP = /^crop(\d{1,6})x(\d{1,6})x(\d{1,6})x(\d{1,6})$/;
 const FRACTION = '(\\d(?:\\.\\d{1,3})?)';
 const CROP_FRACTION = new RegExp(`^cropf${FRACTION}x${FRACTION}x${FRACTION}x${FRACTION}$`);
 const TRIM = /^trim(\d{1,3})?$/;
+const WATERMARK = /^wm-([a-z][a-z0-9_]{0,31})((?:-[a-z0-9]{1,12}){0,5})$/;
+const WATERMARK_VERSION = /^v[0-9a-f]{10}$/;
 // Shapes that are read as parameters even when their value is invalid, such as "800x", "q0" or "blur99".
-const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|focus[\d.]+x[\d.]+|cropf?[\d.x]+|trim\d*)$/;
+const PARAMETER_SHAPE = /^(?:\d+(?:x\d*)?|x\d+|q\d+|dpr[\d.]+|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|focus[\d.]+x[\d.]+|cropf?[\d.x]+|trim\d*|wm-[\w-]+)$/;
 const FLAG_WORDS = new Set(['enlarge', 'fliph', 'flipv', 'grayscale']);
 const GRAMMAR_FORMATS: ReadonlyMap<string, FormatChoice> = new Map([...FORMAT_WORDS, ['auto', 'auto']]);
 
@@ -366,7 +427,7 @@ export function isPosition(segment: string | undefined): segment is Position {
  * `x{h}`, a format word (or `auto`), `q{n}`, plus a fit word, a position word (for `cover`),
  * `enlarge`, and the adjustments: `dpr{n}`, `crop{l}x{t}x{w}x{h}` (pixels) or `cropf…`
  * (fractions), `trim` or `trim{threshold}`, `rotate{90|180|270}`, `fliph`, `flipv`,
- * `bg{rrggbb[aa]}`, `blur{sigma}`, `sharpen{sigma}`, `grayscale`. The first valid value of
+ * `bg{rrggbb[aa]}`, `blur{sigma}`, `sharpen{sigma}`, `grayscale`, `wm-{name}[-{part}...]`. The first valid value of
  * each kind wins; unknown or invalid segments are ignored, so missing values take their
  * defaults.
  */
@@ -380,6 +441,7 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     dpr?: number;
     crop?: Crop | 'whole';
     trim?: number;
+    watermark?: WatermarkSpec;
     rotate?: Rotation;
     background?: string;
     blur?: number;
@@ -409,6 +471,7 @@ export function parseGrammar(segments: readonly string[], limits: SpecLimits): R
     blur: read.blur ?? 0,
     sharpen: read.sharpen ?? 0,
     grayscale: flags.has('grayscale'),
+    watermark: read.watermark ?? null,
   }, read.format === 'auto');
   return read.format === 'auto' ? Object.freeze({ ...spec, format: 'auto' }) : spec;
 }
@@ -422,6 +485,7 @@ export type GrammarWord =
   | { kind: 'dpr'; value: number }
   | { kind: 'crop'; value: Crop | 'whole' }
   | { kind: 'trim'; value: number }
+  | { kind: 'watermark'; value: WatermarkSpec }
   | { kind: 'rotate'; value: Rotation }
   | { kind: 'background'; value: string }
   | { kind: 'blur'; value: number }
@@ -477,6 +541,11 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
     const region = readCrop(segment.startsWith('cropf') ? 'fraction' : 'pixels', l, t, w, h);
     return region === null ? null : { kind: 'crop', value: region };
   }
+  const watermark = WATERMARK.exec(segment);
+  if (watermark) {
+    const placed = readWatermarkWord(watermark[1] as string, (watermark[2] as string).split('-').slice(1));
+    return placed === null ? null : { kind: 'watermark', value: placed };
+  }
   const trim = TRIM.exec(segment);
   if (trim) {
     const n = trim[1] === undefined ? DEFAULT_TRIM : Number(trim[1]);
@@ -495,7 +564,7 @@ export function readWord(segment: string, limits: SpecLimits): GrammarWord | nul
  * size (`{w}x{h}`, `{w}` or `x{h}`), fit, the position when it is not `center` (only
  * `cover` has one), format, `q{n}`, `enlarge` when set, then the adjustments that are not
  * plain, in this order: `crop…` or `cropf…`, `trim{n}`, `rotate{n}`, `fliph`, `bg{hex}`,
- * `blur{σ}`, `sharpen{σ}`, `grayscale`. A DPR is already in the size, a vertical flip in the rotation and the
+ * `blur{σ}`, `sharpen{σ}`, `grayscale`, `wm-{name}-{position}-s{n}-o{n}-m{n}-v{version}`. A DPR is already in the size, a vertical flip in the rotation and the
  * mirror. Every other value is present, so the parameters can be told from the path by
  * counting from the end: adjustment words, then `enlarge` or `q{n}`.
  */
@@ -512,6 +581,29 @@ export function isCanonicalPosition(segment: string | undefined): boolean {
   return isPosition(segment) || (segment !== undefined && FOCUS.test(segment));
 }
 
+/**
+ * The parts of a watermark word after its name, each at most once, in any order: a position,
+ * `s{size}`, `o{opacity}`, `m{margin}` (whole percent) and the content version `v{hex}`.
+ */
+function readWatermarkWord(name: string, parts: readonly string[]): WatermarkSpec | null {
+  const given: { position?: string; size?: number; opacity?: number; margin?: number; version?: string } = {};
+  for (const part of parts) {
+    let key: keyof typeof given;
+    let value: string | number;
+    const percent = /^([som])(\d{1,3})$/.exec(part);
+    if ((WATERMARK_POSITIONS as readonly string[]).includes(part)) [key, value] = ['position', part];
+    else if (WATERMARK_VERSION.test(part)) [key, value] = ['version', part.slice(1)];
+    else if (percent) [key, value] = [({ s: 'size', o: 'opacity', m: 'margin' } as const)[percent[1] as 's' | 'o' | 'm'], Number(percent[2])];
+    else return null;
+    if (key in given) return null;
+    (given as Record<string, string | number>)[key] = value;
+  }
+  return readWatermark({ name, position: given.position, size: given.size, opacity: given.opacity, margin: given.margin }, given.version);
+}
+
+/** A watermark as its grammar word: every part written, the version last when it is known. */
+export const watermarkWord = (w: WatermarkSpec) => `wm-${w.name}-${w.position}-s${w.size}-o${w.opacity}-m${w.margin}${w.version === '' ? '' : `-v${w.version}`}`;
+
 /** A crop as its grammar word: `crop{l}x{t}x{w}x{h}` in pixels, `cropf…` in fractions. */
 export const cropWord = (crop: Crop) => `${crop.unit === 'pixels' ? 'crop' : 'cropf'}${crop.left}x${crop.top}x${crop.width}x${crop.height}`;
 
@@ -525,12 +617,13 @@ function adjustmentWords(spec: RequestedSpec): string[] {
   if (spec.blur !== 0) words.push(`blur${spec.blur}`);
   if (spec.sharpen !== 0) words.push(`sharpen${spec.sharpen}`);
   if (spec.grayscale) words.push('grayscale');
+  if (spec.watermark !== null) words.push(watermarkWord(spec.watermark));
   return words;
 }
 
 /** Whether a segment is an adjustment word of the canonical form (valid or not): signed URLs end in those. */
 export function isAdjustmentWord(segment: string | undefined): boolean {
-  return segment !== undefined && segment !== 'enlarge' && FLAG_WORDS.has(segment) ? true : segment !== undefined && /^(?:cropf?[\d.x]+|trim\d*|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+)$/.test(segment);
+  return segment !== undefined && segment !== 'enlarge' && FLAG_WORDS.has(segment) ? true : segment !== undefined && /^(?:cropf?[\d.x]+|trim\d*|rotate\d+|bg[0-9a-fA-F]+|blur[\d.]+|sharpen[\d.]+|wm-[\w-]+)$/.test(segment);
 }
 
 /** Reads segments written by canonicalParams; null unless they are exactly that form and in range. */

@@ -2,8 +2,8 @@ import sharp from 'sharp';
 import { AppError } from '../errors';
 import type { OutputFormat } from './formats';
 import type { OutputSize, SourceSize } from './plan';
-import { turnedRegion, type Region, type SourceView } from './region';
-import type { DerivativeSpec, FocalPoint } from './spec';
+import { turnedRegion, watermarkPlacement, type Region, type SourceView } from './region';
+import type { DerivativeSpec, FocalPoint, WatermarkSpec } from './spec';
 
 export interface TransformLimits {
   /** Sources with more pixels are refused from their header. @default 50_000_000 */
@@ -29,6 +29,17 @@ function focusCrop(pipeline: sharp.Sharp, focus: FocalPoint, source: SourceSize,
   return pipeline
     .resize({ width: scaled.width, height: scaled.height, fit: 'fill' })
     .extract({ left: start(focus.x, scaled.width, size.width), top: start(focus.y, scaled.height, size.height), width: size.width, height: size.height });
+}
+
+/** A watermark's pixels for an output of `size`: scaled, its opacity applied, where it lands. */
+async function watermarkOverlay(mark: Watermark, size: OutputSize): Promise<sharp.OverlayOptions> {
+  const { left, top, width, height } = watermarkPlacement(size, mark.image, mark.placement);
+  const opacity = mark.placement.opacity / 100;
+  const scaled = await sharp(mark.image.data).autoOrient().resize(width, height, { fit: 'fill' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const raw = { width: scaled.info.width, height: scaled.info.height, channels: 4 as const };
+  // sharp applies linear before it adds alpha, so the opacity is a second step on the pixels with alpha.
+  const data = opacity < 1 ? await sharp(scaled.data, { raw }).linear([1, 1, 1, opacity], [0, 0, 0, 0]).raw().toBuffer() : scaled.data;
+  return { input: data, raw, left, top };
 }
 
 /** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
@@ -59,6 +70,12 @@ export interface RenderedPreview {
   readonly image: Buffer;
   readonly dominant: { r: number; g: number; b: number };
   readonly pixels: { data: Buffer; width: number; height: number; channels: number };
+}
+
+/** A watermark to lay over an output: its image and where and how it goes. */
+export interface Watermark {
+  readonly image: { readonly data: Buffer; readonly width: number; readonly height: number };
+  readonly placement: Pick<WatermarkSpec, 'position' | 'size' | 'opacity' | 'margin'>;
 }
 
 /** A source to read: a file's absolute path, or bytes held in memory (the generated placeholder). */
@@ -172,10 +189,12 @@ export function createTransformer(limits: TransformLimits) {
     return pipeline;
   }
 
-  /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped. */
-  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): Promise<Buffer> {
+  /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped, the watermark laid over last. */
+  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, watermark?: Watermark): Promise<Buffer> {
     try {
-      return await encode(shape(input, spec, size, source), spec).toBuffer();
+      let pipeline = shape(input, spec, size, source);
+      if (watermark) pipeline = pipeline.composite([await watermarkOverlay(watermark, size)]);
+      return await encode(pipeline, spec).toBuffer();
     } catch (error) {
       throw classify(error, limits);
     }

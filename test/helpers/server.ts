@@ -120,7 +120,8 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, cwd: s
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close' comes after the output is read to its end, which 'exit' does not wait for.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
     void exited.then(() => {
       clearInterval(timer);

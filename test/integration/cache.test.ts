@@ -8,6 +8,7 @@ import { createResolver } from '../../src/images/resolve';
 import { createImageService, variantOf } from '../../src/images/service';
 import { normaliseSpec } from '../../src/images/spec';
 import { createSourceViews } from '../../src/images/view';
+import { createWatermarks } from '../../src/images/watermarks';
 import { createTransformer } from '../../src/images/transform';
 import { inspect, makeSource } from '../helpers/images';
 import { fetchBody, startServer, type TestServer } from '../helpers/server';
@@ -120,6 +121,7 @@ describe('a failing cache write', () => {
       bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
       transformer,
       views: createSourceViews({ transformer, limiter }),
+      watermarks: await createWatermarks([], { imagesRoot: await fs.realpath(imagesDir), transformer }),
       metadata: createMetadataCache(transformer, { maxSourceBytes: 1e9 }),
       cache: createDiskCache({ dir }, fullDisk),
       limiter,

@@ -218,3 +218,27 @@ describe('signed URLs with adjustments', () => {
     }
   });
 });
+
+describe('watermark words', () => {
+  it.each([
+    ['300/wm-logo', { name: 'logo', position: 'southeast', size: 20, opacity: 100, margin: 2, version: '' }],
+    ['300/wm-logo-northwest-s50-o40-m0', { name: 'logo', position: 'northwest', size: 50, opacity: 40, margin: 0, version: '' }],
+    ['300/wm-logo-m5-south', { name: 'logo', position: 'south', size: 20, opacity: 100, margin: 5, version: '' }],
+    ['300/wm-logo-vabcdef0123', { name: 'logo', version: 'abcdef0123' }],
+    ['300/wm-brand_2-center', { name: 'brand_2', position: 'center' }],
+  ])('reads %j', (path, expected) => {
+    expect(grammar(path).watermark).toMatchObject(expected);
+  });
+
+  it.each(['wm-', 'wm-Logo', 'wm-logo-up', 'wm-logo-s0', 'wm-logo-s101', 'wm-logo-o0', 'wm-logo-m26', 'wm-logo-s20-s30', 'wm-logo-north-south', 'wm-logo-entropy', 'wm-logo-vxyz', 'wm-1logo'])('ignores %j', (word) => {
+    expect(grammar(`300/${word}`).watermark).toBeNull();
+  });
+
+  it('writes every part in the canonical form and reads it back exactly', () => {
+    const spec = normaliseRequest({ width: 300, watermark: { name: 'logo', position: 'north', opacity: 50 } }, limits);
+    const bound = { ...spec, watermark: { ...spec.watermark!, version: '0123456789' } };
+    expect(canonicalParams(bound).join('/')).toBe('300/inside/webp/q75/wm-logo-north-s20-o50-m2-v0123456789');
+    expect(parseCanonicalParams(canonicalParams(bound), limits)).toEqual(bound);
+    expect(parseCanonicalParams('300/inside/webp/q75/wm-logo-north-o50-s20-m2-v0123456789'.split('/'), limits)).toBeNull();
+  });
+});

@@ -72,6 +72,7 @@ describe('strict arguments', () => {
       blur: 0,
       sharpen: 0,
       grayscale: false,
+      watermark: null,
     });
   });
 
