@@ -8,9 +8,10 @@ import type { MetadataCache } from './metadata';
 import { chooseFormat } from './negotiate';
 import { parseImagePath, parseUrlSegments } from './path';
 import type { ResolvedSource, Resolver } from './resolve';
-import { variantOf, type ImageService, type Variant } from './service';
+import type { ImageService } from './service';
 import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceKind } from './formats';
+import { variantOf, type Variant } from './variant';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
