@@ -22,7 +22,6 @@ import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
-import { createMemo } from './images/memo';
 import { createMetadataCache } from './images/metadata';
 import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
@@ -35,6 +34,7 @@ import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
 import { createEventLoopLoad } from './event-loop-load';
+import { createMemo } from './memo';
 import { createThreadPriority } from './thread-priority';
 import { IMAGE_PREFIX, createUrlSigner } from './signing/url-signer';
 

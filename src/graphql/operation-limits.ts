@@ -1,5 +1,5 @@
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { createMemo } from '../images/memo';
+import { createMemo } from '../memo';
 import { createSelectionFold } from './selection-fold';
 
 export interface OperationLimits {

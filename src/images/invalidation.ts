@@ -2,7 +2,7 @@ import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
-import { LruMap } from './lru';
+import { LruMap } from '../lru';
 import type { ResolvedSource, Resolver } from './resolve';
 
 export interface InvalidationOptions {

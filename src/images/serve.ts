@@ -3,7 +3,7 @@ import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { overloaded, type Limiter } from './limiter';
-import { createMemo } from './memo';
+import { createMemo } from '../memo';
 import type { MetadataCache } from './metadata';
 import { chooseFormat } from './negotiate';
 import { parseImagePath, parseUrlSegments } from './path';
