@@ -2,10 +2,8 @@ import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
-import type { ImageService } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
-import { malformedEncoding } from '../images/path';
-import { AppError } from '../errors';
+import { AppError, malformedEncoding } from '../errors';
 import { answerClientError, sendError } from './errors';
 import { GRAPHQL_PATH, registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
@@ -20,7 +18,7 @@ import { registerPlayground } from './playground-route';
 export interface HttpServerOptions {
   logger: Logger;
   /** Processing counts for /health. */
-  imageStats: ImageService['stats'];
+  imageStats(): { imagesProcessed: number; active: number; queued: number };
   imageRoute: ImageRouteOptions;
   graphql: GraphQLRouteOptions;
   /** The folder of the bundled playground, or null when the playground is off. */
