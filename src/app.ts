@@ -203,7 +203,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
           maxBatch: config.maxBatch,
           admitRender,
         }),
-        admin: createAdminOperations({ service, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,

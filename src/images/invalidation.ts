@@ -3,6 +3,7 @@ import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
 import { LruMap } from '../lru';
+import { parseImagePath } from './path';
 import type { ResolvedSource, Resolver } from './resolve';
 
 export interface InvalidationOptions {
@@ -126,10 +127,12 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     },
 
     /**
-     * Clears one image's variants under every spelling of its path (`cats/cat_white`,
-     * `cats/cat_white.jpg`, ...), or with no path the whole cache.
+     * Clears one image's variants under every spelling of its path as an operator gives it
+     * (`cats/cat_white`, `cats/cat_white.jpg`, ...), or with no path the whole cache. A path
+     * that is not a valid image path is BAD_USER_INPUT, and nothing is cleared.
      */
-    clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
+    async clear(path: string | null): Promise<{ files: number; bytes: number }> {
+      const segments = path === null ? null : parseImagePath(path);
       // Operators clear after changing files by hand: the next request looks at them again.
       resolver.forget();
       if (segments === null) {
