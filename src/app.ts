@@ -29,6 +29,7 @@ import { createResolver, type ResolverFs } from './images/resolve';
 import { createImageService } from './images/service';
 import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
+import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from './images/responsive';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
@@ -194,6 +195,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
+      responsiveDefaults: { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
