@@ -36,6 +36,7 @@ import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
 import { createEventLoopLoad } from './event-loop-load';
 import { createMemo } from './memo';
+import { MEMORY_BOUNDS } from './memory-bounds';
 import { createThreadPriority } from './thread-priority';
 import { IMAGE_PREFIX, createUrlSigner } from './signing/url-signer';
 
@@ -283,7 +284,7 @@ function listenError(error: NodeJS.ErrnoException, config: Config): Error {
 
 /** Calls `tell` at most once a minute per key, so a warning that each request would repeat cannot flood the log. */
 function onceAMinute(tell: (key: string) => void): (key: string) => void {
-  const told = createMemo<number>(10_000);
+  const told = createMemo<number>(MEMORY_BOUNDS.warnedPaths);
   return (key) => {
     const now = Date.now();
     if (now - (told.get(key) ?? -Infinity) < 60_000) return;

@@ -20,9 +20,6 @@ interface Answer {
   readonly kind: SourceKind;
 }
 
-/** A path may hold derivatives of several answers (one learned before a change by hand, say); a few are kept. */
-const ANSWERS_PER_PATH = 4;
-
 /**
  * Before a sync moves the checkout: the sources (relative paths, null for a path that could
  * not be resolved) that answered each cached requested path the sync's changes can reach.
@@ -89,7 +86,7 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     const answer: Answer = { relative: source.relative, kind: source.kind };
     const known = answers.peek(source.requestPath) ?? [];
     if (!known.some((other) => other.relative === answer.relative && other.kind === answer.kind)) {
-      answers.set(source.requestPath, [...known, answer].slice(-ANSWERS_PER_PATH));
+      answers.set(source.requestPath, [...known, answer].slice(-MEMORY_BOUNDS.syncAnswersPerPath));
       if (answers.size > maxAnswers) answers.delete((answers.oldest() as [string, Answer[]])[0]);
     }
   }
