@@ -191,7 +191,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
-        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch),
+        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch, clock),
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
