@@ -65,7 +65,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           // How often those timeouts are checked; Node's default is 30 s.
           connectionsCheckingInterval: Math.min(1000, headersTimeout),
         },
-        (request, response) => hotPath.serve(request, response) || handler(request, response),
+        (request, response) => hotPath.answer(request, response) || handler(request, response),
       );
       // Fastify's own default: longer than the idle timeouts of common proxies and load balancers.
       server.keepAliveTimeout = KEEP_ALIVE_MS;
