@@ -22,7 +22,6 @@ import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
 import { createLimiter } from './images/limiter';
-import { createMemo } from './images/memo';
 import { createMetadataCache } from './images/metadata';
 import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
@@ -32,11 +31,14 @@ import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
 import { createSourceViews } from './images/view';
 import { createWatermarks } from './images/watermarks';
+import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from './images/responsive';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
 import { createEventLoopLoad } from './event-loop-load';
+import { createMemo } from './memo';
+import { MEMORY_BOUNDS } from './memory-bounds';
 import { createThreadPriority } from './thread-priority';
 import { IMAGE_PREFIX, createUrlSigner } from './signing/url-signer';
 
@@ -209,11 +211,12 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
-        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch),
+        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch, clock),
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
+      responsiveDefaults: { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
@@ -223,7 +226,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
           maxBatch: config.maxBatch,
           admitRender,
         }),
-        admin: createAdminOperations({ service, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
@@ -301,7 +304,7 @@ function listenError(error: NodeJS.ErrnoException, config: Config): Error {
 
 /** Calls `tell` at most once a minute per key, so a warning that each request would repeat cannot flood the log. */
 function onceAMinute(tell: (key: string) => void): (key: string) => void {
-  const told = createMemo<number>(10_000);
+  const told = createMemo<number>(MEMORY_BOUNDS.warnedPaths);
   return (key) => {
     const now = Date.now();
     if (now - (told.get(key) ?? -Infinity) < 60_000) return;

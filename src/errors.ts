@@ -75,3 +75,8 @@ function describe(value: unknown): string {
   }
   return String(value);
 }
+
+/** The error for a URL path whose percent-encoding cannot be decoded, by the router or the bytes route. */
+export function malformedEncoding(cause?: unknown): AppError {
+  return new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path', { cause });
+}

@@ -1,7 +1,7 @@
 /**
  * What the server remembers in memory besides the derivative cache (`--memory-cache-size`),
  * at most, in entries: each bound keeps memory flat however many distinct requests arrive,
- * and the least recently used entry is forgotten first.
+ * and the least recently used (or, within one entry, the oldest) is forgotten first.
  */
 export const MEMORY_BOUNDS = {
   /** Minted URLs by their variant (an HMAC costs more than the rest of describing an image). */
@@ -16,10 +16,18 @@ export const MEMORY_BOUNDS = {
   trimBorders: 10_000,
   /** Cached requested paths with the sources that answered them, so a sync resolves only what it reaches; a forgotten one is resolved by the next sync. */
   syncAnswers: 100_000,
+  /** Sources remembered per cached requested path: a path may hold derivatives of several (one learned before a change by hand, say). */
+  syncAnswersPerPath: 4,
   /** Cache folders (per requested path) found to be real folders, not reached through a symbolic link. */
   cacheFolders: 10_000,
   /** Verified URLs answered again from memory without the framework. */
   hotUrls: 10_000,
   /** Rate-limit counters, per client and field. */
   rateLimitEntries: 50_000,
+  /** Calls remembered per rate-limit counter when no budget says how many can matter (the app passes its largest budget). */
+  rateLimitCalls: 10_000,
+  /** GraphQL documents' verdicts on the operation limits, by text (short documents only: see graphql/operation-limits.ts). */
+  operationVerdicts: 1000,
+  /** Paths whose warning was told in the last minute (a symbolic link leading outside the images), so it is told once a minute. */
+  warnedPaths: 10_000,
 } as const;

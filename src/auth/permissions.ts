@@ -5,6 +5,7 @@ import type { Store } from 'graphql-rate-limit';
 import { AppError } from '../errors';
 import type { Caller } from './identify';
 import type { Budget } from '../config/settings';
+import { systemClock, type Clock } from '../clock';
 import { createRateLimitRules, type ClientContext } from './rate-limits';
 
 /** What the rules read from the GraphQL context. */
@@ -41,8 +42,8 @@ function asAdministrator(caller: Caller): true | AppError {
  * attempts over fields. Every refused attempt is audited. A root field not listed here is
  * denied (`fallbackRule: deny`).
  */
-export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Number.POSITIVE_INFINITY) {
-  const { check, limit } = createRateLimitRules(store);
+export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Number.POSITIVE_INFINITY, clock: Clock = systemClock) {
+  const { check, limit } = createRateLimitRules(store, clock);
   // Public budgets grow for client apps; the admin budget, which bounds guessing, never does.
   const adminBudget = check(budgets.admin, { shared: 'admin' });
   const administrator = rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: AuthContext, info) => {

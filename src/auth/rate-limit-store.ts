@@ -4,7 +4,7 @@ import { MEMORY_BOUNDS } from '../memory-bounds';
 export interface MemoryStoreOptions {
   /** Clients × fields remembered at most; the least recently used is forgotten first. @default MEMORY_BOUNDS.rateLimitEntries */
   maxEntries?: number;
-  /** Timestamps kept per entry: the largest budget, since older calls cannot matter. @default 10_000 */
+  /** Timestamps kept per entry: the largest budget, since older calls cannot matter. @default MEMORY_BOUNDS.rateLimitCalls */
   maxTimestamps?: number;
 }
 
@@ -21,7 +21,7 @@ export class MemoryRateLimitStore extends Store {
   constructor(options: MemoryStoreOptions = {}) {
     super();
     this.maxEntries = options.maxEntries ?? MEMORY_BOUNDS.rateLimitEntries;
-    this.maxTimestamps = options.maxTimestamps ?? 10_000;
+    this.maxTimestamps = options.maxTimestamps ?? MEMORY_BOUNDS.rateLimitCalls;
   }
 
   private static key(identity: Identity): string {

@@ -1,10 +1,9 @@
-import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
+import type { Store } from 'graphql-rate-limit';
 import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
 import type { Budget } from '../config/settings';
 import { systemClock, type Clock } from '../clock';
 import { AppError, tooManyPaths } from '../errors';
-
 
 /** What the rate-limit rules read from the GraphQL context: who the client is. */
 export interface ClientContext {
@@ -40,43 +39,64 @@ interface CheckOptions {
 }
 
 /**
- * Shield rules over graphql-rate-limit's limiter. Its own `createRateLimitRule` hands
- * `createError` only a message; these rules add the retry delay, which needs the client's
- * identity. Rejected calls are not counted, so a client recovers when the window moves on.
+ * Sliding-window counts per client and budget name, on the store, read on `clock`. Reading a
+ * client's calls and writing them back are two steps: the counts of one client and budget
+ * take turns, or calls started together (aliases of one field, a gallery's placeholders, a
+ * burst of misses) would all read the same count and all pass.
  */
-export function createRateLimitRules(store: Store) {
-  const limiter = getGraphQLRateLimiter({
-    store,
-    identifyContext: (context: ClientContext) => context.clientId,
-    // Aliases of one field in one request are counted together.
-    enableBatchRequestCache: true,
-    // The batch fields share the budget named `images`, which counts paths, not calls.
-    formatError: ({ fieldName, max, window }) => `Expected at most ${max} ${fieldName === 'images' ? 'paths through images and responsiveImages' : `${fieldName} calls`} per ${window / 1000} s from one client`,
-  });
+function createWindowCounter(store: Store, clock: Clock) {
+  const turns = new Map<string, Promise<unknown>>();
+
+  async function count(clientId: string, name: string, max: number, windowSeconds: number, calls: number): Promise<number | null> {
+    const now = clock.now();
+    const recent = await recentCalls(store, clientId, name, windowSeconds, now);
+    // A refused call is not counted, so a client that waits recovers.
+    if (recent.length + calls > max) return secondsUntilFree(recent, windowSeconds, now);
+    await store.setForIdentity(identityOf(clientId, name), [...recent, ...Array<number>(calls).fill(now)], windowSeconds * 1000);
+    return null;
+  }
+
+  /** Counts `calls` calls of the client against `max` per window: null, or the seconds until it may try again. */
+  return function take(clientId: string, name: string, max: number, windowSeconds: number, calls = 1): Promise<number | null> {
+    const key = `${clientId}\0${name}`;
+    const turn = (turns.get(key) ?? Promise.resolve()).then(() => count(clientId, name, max, windowSeconds, calls));
+    const settled = turn.catch(() => undefined);
+    turns.set(key, settled);
+    void settled.then(() => {
+      if (turns.get(key) === settled) turns.delete(key);
+    });
+    return turn;
+  };
+}
+
+/**
+ * Shield rules for the GraphQL budgets, on the same window counter as renders, so their
+ * windows are read on the injected clock. A refusal is RATE_LIMITED with the retry delay.
+ */
+export function createRateLimitRules(store: Store, clock: Clock = systemClock) {
+  const take = createWindowCounter(store, clock);
 
   /**
    * Counts a call against one budget: true, or the RATE_LIMITED error. `countField` counts
    * each element of that list argument as a call; `shared` names one budget that several
-   * fields draw from (each field has its own otherwise).
+   * fields draw from (each field has its own otherwise). Aliases of one field in one request
+   * are calls of their own, counted in turn.
    */
   function check(budget: Budget, { countField, maxItems, shared, scaled = false }: CheckOptions = {}) {
-    return async (parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
+    return async (_parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
       // A list over the batch bound is refused before it is counted: a refused call costs nothing.
       const items = countField === undefined ? undefined : args[countField];
       if (maxItems !== undefined && Array.isArray(items) && items.length > maxItems) return tooManyPaths(maxItems, items.length);
       if (budget.max === 0) return true;
-      // The limiter names the budget after info.fieldName, and reads nothing else of info.
-      const counted = shared === undefined ? info : { ...info, fieldName: shared };
+      const name = shared ?? info.fieldName;
       const max = scaled ? budget.max * context.budgetFactor : budget.max;
-      const message = await limiter(
-        { parent, args, context, info: counted },
-        { max, window: `${budget.windowSeconds}s`, uncountRejected: true, ...(countField ? { arrayLengthField: countField } : {}) },
-      );
-      if (message === undefined) return true;
-      // graphql-rate-limit stamps calls with Date.now() itself: its window is read on that clock.
-      const recent = await recentCalls(store, context.clientId, getFieldIdentity(counted.fieldName, [], args), budget.windowSeconds, Date.now());
-      const retryAfter = secondsUntilFree(recent, budget.windowSeconds, Date.now());
-      return new AppError('RATE_LIMITED', message, { retryAfter });
+      // An empty list still asks once.
+      const calls = Array.isArray(items) && items.length > 0 ? items.length : 1;
+      const retryAfter = await take(context.clientId, name, max, budget.windowSeconds, calls);
+      if (retryAfter === null) return true;
+      // The batch fields share the budget named `images`, which counts paths, not calls.
+      const what = name === 'images' ? 'paths through images and responsiveImages' : `${name} calls`;
+      return new AppError('RATE_LIMITED', `Expected at most ${max} ${what} per ${budget.windowSeconds} s from one client`, { retryAfter });
     };
   }
 
@@ -92,29 +112,13 @@ export function createRateLimitRules(store: Store) {
  * store. Throws RATE_LIMITED with the retry delay when the client is over its budget.
  */
 export function createCallLimiter(store: Store, name: string, budget: Budget, clock: Clock = systemClock) {
-  // Reading the calls and writing them back are two steps: a client's calls take turns, or
-  // calls started together (a gallery's placeholders, a burst of misses) would all read
-  // the same count and all pass.
-  const turns = new Map<string, Promise<void>>();
-
-  async function count(clientId: string, max: number): Promise<void> {
-    const recent = await recentCalls(store, clientId, name, budget.windowSeconds, clock.now());
-    if (recent.length >= max) {
-      const retryAfter = secondsUntilFree(recent, budget.windowSeconds, clock.now());
-      throw new AppError('RATE_LIMITED', `Expected at most ${max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
-    }
-    await store.setForIdentity(identityOf(clientId, name), [...recent, clock.now()], budget.windowSeconds * 1000);
-  }
+  const take = createWindowCounter(store, clock);
 
   /** Counts one call of the client; `factor` grows its budget (a client app's token). */
-  return function take(clientId: string, factor = 1): Promise<void> {
-    if (budget.max === 0) return Promise.resolve();
-    const turn = (turns.get(clientId) ?? Promise.resolve()).then(() => count(clientId, budget.max * factor));
-    const settled = turn.catch(() => undefined);
-    turns.set(clientId, settled);
-    void settled.then(() => {
-      if (turns.get(clientId) === settled) turns.delete(clientId);
-    });
-    return turn;
+  return async function (clientId: string, factor = 1): Promise<void> {
+    if (budget.max === 0) return;
+    const max = budget.max * factor;
+    const retryAfter = await take(clientId, name, max, budget.windowSeconds);
+    if (retryAfter !== null) throw new AppError('RATE_LIMITED', `Expected at most ${max} ${name} per ${budget.windowSeconds} s from one client`, { retryAfter });
   };
 }

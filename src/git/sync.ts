@@ -9,6 +9,8 @@ import { checkoutOverrides, openGit, progressLogger, type GitSettings } from './
 /**
  * How a sync keeps the derivative cache true: `snapshot` runs before the checkout moves,
  * `clear` after it, both with the paths that change; `clear` returns how many files it deleted.
+ * Implemented by src/images/invalidation.ts (`snapshot`, `clearChanged`) and handed over by
+ * app.ts, since git/ may not import images/.
  */
 export interface CacheInvalidation<Snapshot> {
   /** `changedPaths` is null when what changed is not known (the checkout had no commit). */

@@ -1,16 +1,15 @@
 import type { Log } from '../log';
 import type { Caller } from '../auth/identify';
 import type { ImageSync } from '../git/sync';
-import { parseImagePath } from '../images/path';
 import type { Invalidation } from '../images/invalidation';
-import type { ImageService } from '../images/service';
 import type { CacheClearResult, CacheStats } from './admin.type';
 import type { Auditor } from './audit';
 import type { FileChangeKind, SyncOutcome } from './enums';
 import type { ImageSyncResult, SyncStatus } from './sync.type';
 
 export interface AdminOperationsOptions {
-  service: ImageService;
+  /** The derivative cache's hits and misses since start-up. */
+  imageStats(): { cacheHits: number; cacheMisses: number };
   invalidation: Invalidation;
   cacheStats(): { files: number; bytes: number };
   sync: ImageSync;
@@ -19,7 +18,7 @@ export interface AdminOperationsOptions {
 
 /** The administrative operations, bound to one request's logger and caller; shield has already checked the caller. */
 export function createAdminOperations(options: AdminOperationsOptions) {
-  const { service, sync } = options;
+  const { sync } = options;
   const { audited } = options.auditor;
 
   return function forRequest(log: Log, caller: Caller, clientId: string) {
@@ -32,13 +31,13 @@ export function createAdminOperations(options: AdminOperationsOptions) {
 
       cacheStats(): CacheStats {
         const { files, bytes } = options.cacheStats();
-        const { cacheHits: hits, cacheMisses: misses } = service.stats();
+        const { cacheHits: hits, cacheMisses: misses } = options.imageStats();
         return { files, bytes, hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) };
       },
 
       clearCache(path: string | null): Promise<CacheClearResult> {
         return audited(log, admin, 'clearCache', { path }, async () => {
-          const freed = await options.invalidation.clear(path === null ? null : parseImagePath(path));
+          const freed = await options.invalidation.clear(path);
           log.info({ path, ...freed }, 'cache cleared');
           return { clearedFiles: freed.files, freedBytes: freed.bytes };
         });

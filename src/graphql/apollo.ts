@@ -3,7 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { createFormatError, logUnexpectedErrors } from './format-error';
-import { operationCostPlugin } from './operation-cost';
+import { operationCostPlugin, type ResponsiveDefaults } from './operation-cost';
 import { requestSummaryPlugin } from './request-summary';
 import type { OperationLimits } from './operation-limits';
 
@@ -17,6 +17,8 @@ export interface ApolloOptions {
     /** Most an operation may cost, in images' worth of work (see operation-cost.ts). */
     maxCost: number;
   };
+  /** What a responsive image asking for no widths or formats is costed at. */
+  responsiveDefaults: ResponsiveDefaults;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
@@ -47,7 +49,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       // would instrument every resolved field to compute them.
       ApolloServerPluginCacheControlDisabled(),
       logUnexpectedErrors,
-      operationCostPlugin<GraphQLContext>(options.limits.maxCost),
+      operationCostPlugin<GraphQLContext>(options.limits.maxCost, options.responsiveDefaults),
       requestSummaryPlugin<GraphQLContext>(),
       ...(options.plugins ?? []),
     ],

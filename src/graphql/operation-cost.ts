@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type FieldNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
-import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from '../images/responsive';
 import { createSelectionFold } from './selection-fold';
 
 /**
@@ -25,6 +24,12 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 /** Finding a trim's border reads the source's pixels: a render, like a placeholder. */
 const TRIM_COST = FIELD_COSTS.placeholder as number;
 
+/** How many widths and `<source>` formats a responsive image has when it asks for none: what it costs then. */
+export interface ResponsiveDefaults {
+  readonly widths: number;
+  readonly formats: number;
+}
+
 /** Fields that mint a responsive image's candidates: widths × (formats + the fallback) URLs. */
 const RESPONSIVE = new Set(['responsive', 'responsiveImages']);
 const URLS_PER_COST = 2;
@@ -44,7 +49,13 @@ const PER_ELEMENT: Readonly<Record<string, string>> = { images: 'paths', respons
  * The cost of an operation, fragments expanded and aliases counted, with list arguments
  * read from the variables. Linear in the document; stops counting past `ceiling`.
  */
-export function operationCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, ceiling: number): number {
+export function operationCost(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  ceiling: number,
+  defaults: ResponsiveDefaults,
+): number {
   const argument = (node: FieldNode, name: string) => node.arguments?.find((candidate) => candidate.name.value === name)?.value;
   const defaultOf = (name: string) => operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
   // What a variable amounts to, once per variable and measure however many fields use it.
@@ -81,7 +92,7 @@ export function operationCost(document: DocumentNode, operation: OperationDefini
   const trimmed = (node: FieldNode) => (measure(argument(node, 'trim'), one) === undefined ? 0 : TRIM_COST);
   const own = (node: FieldNode): number => {
     if (RESPONSIVE.has(node.name.value)) {
-      const urls = listOr(node, 'widths', DEFAULT_WIDTHS.length) * (listOr(node, 'formats', DEFAULT_SOURCE_FORMATS.length) + 1);
+      const urls = listOr(node, 'widths', defaults.widths) * (listOr(node, 'formats', defaults.formats) + 1);
       return Math.max(1, Math.ceil(urls / URLS_PER_COST)) + trimmed(node);
     }
     return (node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0)) + trimmed(node);
@@ -98,13 +109,13 @@ export function operationCost(document: DocumentNode, operation: OperationDefini
  * Refuses, before any resolver runs, an operation that costs more than `maxCost`
  * (BAD_USER_INPUT, HTTP 400), so no document buys more work than that many images are worth.
  */
-export function operationCostPlugin<Context extends object>(maxCost: number): ApolloServerPlugin<Context> {
+export function operationCostPlugin<Context extends object>(maxCost: number, defaults: ResponsiveDefaults): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
-          const cost = operationCost(document, operation, request.variables ?? {}, maxCost);
+          const cost = operationCost(document, operation, request.variables ?? {}, maxCost, defaults);
           if (cost <= maxCost) return;
           throw new GraphQLError(
             `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder 10, once per path in a batch) but received more`,

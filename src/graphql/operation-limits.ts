@@ -1,5 +1,6 @@
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { createMemo } from '../images/memo';
+import { createMemo } from '../memo';
+import { MEMORY_BOUNDS } from '../memory-bounds';
 import { createSelectionFold } from './selection-fold';
 
 export interface OperationLimits {
@@ -49,10 +50,9 @@ export function exceededLimit(document: DocumentNode, limits: OperationLimits): 
   return null;
 }
 
-// Verdicts remembered by document text: clients send the same few documents again and again.
-// Longer documents (a comment can make one as long as the body limit) are measured each time,
-// so that remembering them cannot take much memory.
-const REMEMBERED_DOCUMENTS = 1000;
+// Verdicts remembered by document text (MEMORY_BOUNDS.operationVerdicts): clients send the same
+// few documents again and again. Longer documents (a comment can make one as long as the body
+// limit) are measured each time, so that remembering them cannot take much memory.
 const REMEMBERED_LENGTH = 16 * 1024;
 
 /**
@@ -63,7 +63,7 @@ const REMEMBERED_LENGTH = 16 * 1024;
  * is left to Apollo, which reports it). Each distinct document is parsed once here.
  */
 export function createOperationGate(limits: OperationLimits & { maxTokens: number }) {
-  const verdicts = createMemo<{ refused: string | null }>(REMEMBERED_DOCUMENTS);
+  const verdicts = createMemo<{ refused: string | null }>(MEMORY_BOUNDS.operationVerdicts);
   return function refusal(query: unknown): string | null {
     if (typeof query !== 'string') return null;
     const judge = () => {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../errors';
 import type { RequestSummary } from '../graphql/request-summary';
+import { COMMON_HEADERS } from './request-ids';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,10 +44,16 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     .send({ code: appError.code, message: appError.message });
 }
 
+// The common headers as raw lines: answers to the socket are written by hand.
+const COMMON_HEADER_LINES = Object.entries(COMMON_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 /**
  * Answers a request Node's HTTP parser refused before any route saw it (raw bytes outside
  * ASCII in the URL, malformed headers, headers too large or too slow), in the same
- * `{ code, message }` shape, then closes the connection once the answer is out.
+ * `{ code, message }` shape and with the same common headers, then closes the connection
+ * once the answer is out.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
@@ -63,7 +70,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   // Closed once the answer is flushed, whether or not the client ends its side.
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      `${COMMON_HEADER_LINES}Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
 }

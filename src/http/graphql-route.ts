@@ -13,6 +13,7 @@ export interface GraphQLRouteOptions {
   /** Whether a browser opening GET /graphql is sent to the playground. */
   playground: boolean;
   limits: ApolloOptions['limits'];
+  responsiveDefaults: ApolloOptions['responsiveDefaults'];
   context(request: FastifyRequest, report: (summary: RequestSummary) => void): GraphQLContext;
 }
 
@@ -24,6 +25,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     schema: options.schema,
     introspection: options.introspection,
     limits: options.limits,
+    responsiveDefaults: options.responsiveDefaults,
   });
   await apollo.start();
   const refusal = createOperationGate(options.limits);

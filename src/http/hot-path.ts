@@ -104,7 +104,7 @@ export function createHotPath(options: HotPathOptions) {
   }
 
   return {
-    serve: answer,
+    answer,
     /** Leaves every request to the framework from now on (while the server closes). */
     stop: () => {
       stopped = true;

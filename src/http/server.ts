@@ -2,10 +2,8 @@ import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
-import type { ImageService } from '../images/service';
 import { IMAGE_PREFIX } from '../signing/url-signer';
-import { malformedEncoding } from '../images/path';
-import { AppError } from '../errors';
+import { AppError, malformedEncoding } from '../errors';
 import { answerClientError, sendError } from './errors';
 import { GRAPHQL_PATH, registerGraphQLRoute, type GraphQLRouteOptions } from './graphql-route';
 import { limitConnections } from './connection-limits';
@@ -20,7 +18,7 @@ import { registerPlayground } from './playground-route';
 export interface HttpServerOptions {
   logger: Logger;
   /** Processing counts for /health. */
-  imageStats: ImageService['stats'];
+  imageStats(): { imagesProcessed: number; active: number; queued: number };
   imageRoute: ImageRouteOptions;
   graphql: GraphQLRouteOptions;
   /** The folder of the bundled playground, or null when the playground is off. */
@@ -67,7 +65,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           // How often those timeouts are checked; Node's default is 30 s.
           connectionsCheckingInterval: Math.min(1000, headersTimeout),
         },
-        (request, response) => hotPath.serve(request, response) || handler(request, response),
+        (request, response) => hotPath.answer(request, response) || handler(request, response),
       );
       // Fastify's own default: longer than the idle timeouts of common proxies and load balancers.
       server.keepAliveTimeout = KEEP_ALIVE_MS;

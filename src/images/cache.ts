@@ -3,8 +3,8 @@ import path from 'node:path';
 import { isTemporaryName, temporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
 import { FILE_ENDINGS, OUTPUT_FORMATS, type OutputFormat } from './formats';
 import { isWhole } from './integrity';
-import { LruMap } from './lru';
-import { createMemo } from './memo';
+import { LruMap } from '../lru';
+import { createMemo } from '../memo';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 
 // The time of the last clear of everything whose files may still be on disk.

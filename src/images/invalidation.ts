@@ -2,7 +2,8 @@ import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
-import { LruMap } from './lru';
+import { LruMap } from '../lru';
+import { parseImagePath } from './path';
 import type { ResolvedSource, Resolver } from './resolve';
 
 export interface InvalidationOptions {
@@ -18,9 +19,6 @@ interface Answer {
   readonly relative: string;
   readonly kind: SourceKind;
 }
-
-/** A path may hold derivatives of several answers (one learned before a change by hand, say); a few are kept. */
-const ANSWERS_PER_PATH = 4;
 
 /**
  * Before a sync moves the checkout: the sources (relative paths, null for a path that could
@@ -88,7 +86,7 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     const answer: Answer = { relative: source.relative, kind: source.kind };
     const known = answers.peek(source.requestPath) ?? [];
     if (!known.some((other) => other.relative === answer.relative && other.kind === answer.kind)) {
-      answers.set(source.requestPath, [...known, answer].slice(-ANSWERS_PER_PATH));
+      answers.set(source.requestPath, [...known, answer].slice(-MEMORY_BOUNDS.syncAnswersPerPath));
       if (answers.size > maxAnswers) answers.delete((answers.oldest() as [string, Answer[]])[0]);
     }
   }
@@ -126,10 +124,12 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     },
 
     /**
-     * Clears one image's variants under every spelling of its path (`cats/cat_white`,
-     * `cats/cat_white.jpg`, ...), or with no path the whole cache.
+     * Clears one image's variants under every spelling of its path as an operator gives it
+     * (`cats/cat_white`, `cats/cat_white.jpg`, ...), or with no path the whole cache. A path
+     * that is not a valid image path is BAD_USER_INPUT, and nothing is cleared.
      */
-    clear(segments: readonly string[] | null): Promise<{ files: number; bytes: number }> {
+    async clear(path: string | null): Promise<{ files: number; bytes: number }> {
+      const segments = path === null ? null : parseImagePath(path);
       // Operators clear after changing files by hand: the next request looks at them again.
       resolver.forget();
       if (segments === null) {

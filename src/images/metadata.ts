@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { createPromiseMemo } from './memo';
+import { createPromiseMemo } from '../memo';
 import { inputOf, type ResolvedSource } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
 import { MEMORY_BOUNDS } from '../memory-bounds';

@@ -1,4 +1,4 @@
-import { AppError, badInput } from '../errors';
+import { badInput, malformedEncoding } from '../errors';
 
 /** Longest image path accepted, in UTF-8 bytes, and deepest nesting. */
 export const MAX_PATH_LENGTH = 1024;
@@ -26,11 +26,6 @@ export function checkSegment(segment: string, name: string): void {
   if (LONE_SURROGATE.test(segment)) throw badInput(name, 'path segments of well-formed Unicode (no lone surrogate)', segment);
   // File systems count bytes, not characters: 200 "é" are 400 bytes.
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badInput(name, `path segments of at most ${MAX_SEGMENT_BYTES} bytes (UTF-8)`, segment);
-}
-
-/** The error for a URL path whose percent-encoding cannot be decoded. */
-export function malformedEncoding(cause?: unknown): AppError {
-  return new AppError('BAD_USER_INPUT', 'Expected a correctly percent-encoded URL path', { cause });
 }
 
 /** Splits and checks an image path as given to the API, e.g. `cats/cat_white`. */

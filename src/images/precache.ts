@@ -4,8 +4,9 @@ import { hasSourceExtension } from './formats';
 import type { Log } from '../log';
 import type { DiskCache } from './cache';
 import type { Resolver } from './resolve';
-import { variantOf, type ImageService } from './service';
+import type { ImageService } from './service';
 import type { DerivativeSpec } from './spec';
+import { variantOf } from './variant';
 
 /** What the pre-cache works with: resolution, the cache to skip what is there, and the service to render. */
 export interface PrecacheParts {

@@ -1,6 +1,6 @@
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { Limiter } from './limiter';
-import { createPromiseMemo } from './memo';
+import { createPromiseMemo } from '../memo';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
 import { placeholderHashes, THUMBHASH_MAX_SIDE } from './hashes';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
 import { fileVersion, type SourceIdentity } from './key';
-import { createMemo } from './memo';
+import { createMemo } from '../memo';
 import { looksLikeParameter } from './spec';
 import { SourceGoneError, type SourceInput } from './transform';
 import { MEMORY_BOUNDS } from '../memory-bounds';

@@ -3,14 +3,15 @@ import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { DiskCache } from './cache';
 import { overloaded, type Limiter } from './limiter';
-import { createMemo } from './memo';
+import { createMemo } from '../memo';
 import type { MetadataCache } from './metadata';
 import { chooseFormat } from './negotiate';
 import { parseImagePath, parseUrlSegments } from './path';
 import type { ResolvedSource, Resolver } from './resolve';
-import { variantOf, type ImageService, type Variant } from './service';
+import type { ImageService } from './service';
 import { parseGrammar, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceKind } from './formats';
+import { variantOf, type Variant } from './variant';
 import type { Watermarks } from './watermarks';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';

@@ -1,8 +1,6 @@
 import { AppError } from '../errors';
 import type { Log } from '../log';
 import type { DiskCache } from './cache';
-import { CONTENT_TYPES, FILE_ENDINGS } from './formats';
-import { derivativeKey } from './key';
 import type { Limiter } from './limiter';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
@@ -11,16 +9,7 @@ import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 import type { SourceViews } from './view';
 import type { Watermarks } from './watermarks';
-
-/** A derivative identified but not yet read or rendered: enough for ETags and headers. */
-export interface Variant {
-  readonly source: ResolvedSource;
-  readonly spec: DerivativeSpec;
-  readonly key: string;
-  readonly contentType: string;
-  /** File name of the derivative inside its requested path's cache folder. */
-  readonly cacheName: string;
-}
+import type { Variant } from './variant';
 
 export interface LoadedVariant {
   readonly data: Buffer;
@@ -70,12 +59,6 @@ export interface LoadOptions {
 }
 
 const abandoned = () => new AppError('OVERLOADED', 'Every request for this image left before it was rendered.', { retryAfter: 1 });
-
-/** The variant of a source rendered with a spec: its key, content type and cache file name. */
-export function variantOf(source: ResolvedSource, spec: DerivativeSpec): Variant {
-  const key = derivativeKey(source, spec);
-  return { source, spec, key, contentType: CONTENT_TYPES[spec.format], cacheName: `${key}.${FILE_ENDINGS[spec.format]}` };
-}
 
 /**
  * Gets derivatives: a cache hit costs a stat of the source and a read of the cached file;

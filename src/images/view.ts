@@ -1,7 +1,7 @@
 import { badInput } from '../errors';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { Limiter } from './limiter';
-import { createPromiseMemo } from './memo';
+import { createPromiseMemo } from '../memo';
 import { cropFits, cropRegion, wholeView, within, type Region, type SourceView } from './region';
 import { inputOf, type ResolvedSource } from './resolve';
 import { cropWord, type DerivativeSpec } from './spec';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
-import { createMemo } from '../images/memo';
+import { createMemo } from '../memo';
 import { canonicalParams, isAdjustmentWord, isCanonicalPosition, parseCanonicalParams, type RequestedSpec, type SpecLimits } from '../images/spec';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 

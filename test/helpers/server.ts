@@ -12,6 +12,8 @@ export interface TestServer {
   app: App;
   /** Every log line so far, parsed. */
   logs: Array<Record<string, unknown>>;
+  /** The first log line with this message, once it is written (at once when it already is). */
+  logged(msg: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -28,9 +30,17 @@ export async function startServer(
 ): Promise<TestServer> {
   const config = loadConfig(['--port', '0', '--host', '127.0.0.1', '--precache', 'false', ...flags], env, process.cwd());
   const logs: Array<Record<string, unknown>> = [];
+  const awaited = new Map<string, Array<(line: Record<string, unknown>) => void>>();
   const sink = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      for (const text of String(chunk).split('\n')) {
+        if (!text) continue;
+        const line = JSON.parse(text) as Record<string, unknown>;
+        logs.push(line);
+        const msg = String(line.msg);
+        for (const resolve of awaited.get(msg) ?? []) resolve(line);
+        awaited.delete(msg);
+      }
       done();
     },
   });
@@ -41,6 +51,12 @@ export async function startServer(
     url,
     app,
     logs,
+    logged: (msg) =>
+      new Promise((resolve) => {
+        const written = logs.find((line) => line.msg === msg);
+        if (written) resolve(written);
+        else awaited.set(msg, [...(awaited.get(msg) ?? []), resolve]);
+      }),
     close: async () => {
       await app.close();
     },

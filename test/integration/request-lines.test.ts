@@ -1,4 +1,6 @@
+import net from 'node:net';
 import path from 'node:path';
+import { COMMON_HEADERS } from '../../src/http/request-ids';
 import { makeSource } from '../helpers/images';
 import { graphql, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
@@ -47,5 +49,31 @@ describe('a request for no route', () => {
     expect([response.headers.get('x-request-id'), response.headers.get('x-content-type-options'), response.headers.get('cache-control')]).toEqual(['nowhere-1', 'nosniff', 'no-store']);
     expect(await response.json()).toEqual({ code: 'NOT_FOUND', message: 'No route for GET /nowhere' });
     expect(lineOf('nowhere-1')).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+});
+
+/** Sends raw bytes on a new connection and resolves with everything the server sends until it closes it. */
+function exchange(url: string, bytes: Buffer): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+describe('a request that Node\'s HTTP parser refuses', () => {
+  it('is answered in the same JSON shape with the common headers, and the connection closed', async () => {
+    // A raw byte outside ASCII in the URL: no route ever sees the request.
+    const answer = await exchange(server.url, Buffer.concat([Buffer.from('GET /img/'), Buffer.from([0xe9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+    const [head = '', body] = answer.split('\r\n\r\n');
+    const [statusLine, ...lines] = head.split('\r\n');
+    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) expect(headers[name.toLowerCase()]).toBe(value);
+    expect([headers['cache-control'], headers['connection']]).toEqual(['no-store', 'close']);
+    expect(JSON.parse(body ?? '')).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });

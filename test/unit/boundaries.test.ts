@@ -7,15 +7,21 @@ const ROOT = path.resolve(__dirname, '../..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
 const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: require(path.join(ROOT, 'eslint.config.js')) });
 
-/** The import boundary errors lint reports for one import line written in `file`. */
+/** The import boundary errors lint reports for one import written in `file`: a module's name, or a whole import line. */
 async function refusals(file: string, specifier: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`import '${specifier}';\n`, { filePath: path.join(ROOT, file) });
-  return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+  const line = specifier.startsWith('import ') ? specifier : `import '${specifier}';`;
+  const [result] = await eslint.lintText(`${line}\n`, { filePath: path.join(ROOT, file) });
+  return (result?.messages ?? []).filter((message) => message.ruleId === '@typescript-eslint/no-restricted-imports').map((message) => message.message);
 }
 
 describe('import boundaries (eslint.config.js)', () => {
   it.each([
     ['src/images/anything.ts', 'fastify', 'fastify belongs to src/http/'],
+    ['src/images/anything.ts', 'node:http', 'node:http belongs to src/http/'],
+    ['src/images/anything.ts', 'http', 'http belongs to src/http/'],
+    ['src/auth/anything.ts', 'graphql-scalars', 'graphql-scalars belongs to src/graphql/'],
+    ['src/graphql/anything.ts', 'reflect-metadata', 'reflect-metadata belongs to src/graphql/schema.ts'],
+    ['src/app.ts', 'reflect-metadata', 'reflect-metadata belongs to src/graphql/schema.ts'],
     ['src/images/anything.ts', '@apollo/server/plugin/disabled', '@apollo/server belongs to src/graphql/'],
     ['src/images/anything.ts', 'graphql', 'graphql belongs to'],
     ['src/images/anything.ts', 'graphql-shield', 'graphql-shield belongs to src/auth/'],
@@ -34,6 +40,10 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/http/image-route.ts', '../images/service', 'reaches the domain through images/serve only'],
     ['src/http/hot-path.ts', '../images/cache', 'reaches the domain through images/serve only'],
     ['src/graphql/image-describer.ts', '../images/resolve', 'reaches the domain through images/describe only'],
+    ['src/graphql/anything.ts', '../images/service', 'src/graphql/ reaches the domain through its use cases'],
+    ['src/graphql/anything.ts', "import { Foo, type Bar } from '../images/spec';", 'src/graphql/ reaches the domain through its use cases'],
+    ['src/http/server.ts', '../images/path', 'src/http/ reaches the domain through its use cases'],
+    ['src/http/hot-path.ts', "import type { Variant } from '../images/variant';", 'reaches the domain through images/serve only'],
   ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
     expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
   });
@@ -44,7 +54,13 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/images/anything.ts', '../log'],
     ['src/git/anything.ts', 'simple-git'],
     ['src/graphql/anything.ts', 'type-graphql'],
-    ['src/graphql/anything.ts', '../images/service'],
+    ['src/graphql/anything.ts', 'graphql-scalars'],
+    ['src/graphql/schema.ts', 'reflect-metadata'],
+    ['src/http/anything.ts', 'node:http'],
+    ['src/graphql/anything.ts', '../images/invalidation'],
+    ['src/http/anything.ts', '../images/describe'],
+    ['src/graphql/anything.ts', "import type { ImageService } from '../images/service';"],
+    ['src/http/server.ts', "import { type PrecacheProgress } from '../images/precache';"],
     ['src/http/metrics.ts', 'prom-client'],
     ['src/http/image-route.ts', '../images/serve'],
     ['src/graphql/image-describer.ts', '../images/describe'],

@@ -1,12 +1,13 @@
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { operationCost } from '../../../src/graphql/operation-cost';
 import { exceededLimit } from '../../../src/graphql/operation-limits';
+import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from '../../../src/images/responsive';
 
 const limits = { maxDepth: 4, maxAliases: 3, maxFields: 10 };
 const costOf = (query: string, variables: Record<string, unknown> = {}, ceiling = 1000) => {
   const document = parse(query);
   const operation = document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode;
-  return operationCost(document, operation, variables, ceiling);
+  return operationCost(document, operation, variables, ceiling, { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length });
 };
 
 describe('operation limits, fragments expanded', () => {

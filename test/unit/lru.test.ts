@@ -1,5 +1,5 @@
-import { LruMap } from '../../../src/images/lru';
-import { createMemo } from '../../../src/images/memo';
+import { LruMap } from '../../src/lru';
+import { createMemo } from '../../src/memo';
 
 function mapOf(...keys: string[]): LruMap<string, number> {
   const map = new LruMap<string, number>();
