@@ -131,6 +131,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     nodeResolverFs,
   );
   const limits = { minDimension: config.minDimension, maxDimension: config.maxDimension, maxOutputPixels: config.maxOutputPixels };
+  const animation = { maxFrames: config.maxFrames, maxPixels: config.maxSourcePixels };
   const metadata = createMetadataCache(transformer, { maxSourceBytes: config.maxSourceBytes });
   // Renders yield to the requests being served: fewer start while the event loop is busy, and their threads run at a lower priority.
   const eventLoop = createEventLoopLoad(() => limiter.resume());
@@ -146,6 +147,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const views = createSourceViews({ transformer, limiter });
   const service = createImageService({
     bounds: limits,
+    animation,
     timeoutSeconds: config.processingTimeout,
     transformer,
     metadata,
@@ -221,7 +223,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
         describer: createImageDescriber({
-          describer: createDescriber({ resolver, metadata, views, watermarks, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+          describer: createDescriber({ resolver, metadata, views, watermarks, animation, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
           signer,
           maxBatch: config.maxBatch,
           admitRender,

@@ -23,12 +23,14 @@ export type ImageFit =
   /** Cover the box, keeping the aspect ratio; never crops, so one side may exceed the box. */
   | 'OUTSIDE';
 
-/** Output format of a derivative. */
+/** Output format of a derivative. WEBP (the default) and GIF keep the frames of an animated GIF or WebP source; the others take its first frame. */
 export type ImageFormat =
-  /** Chosen when the URL is fetched, from its Accept header: AVIF, then WebP, then PNG for sources with transparency and JPEG otherwise. */
+  /** Chosen when the URL is fetched, from its Accept header: AVIF, then WebP, then PNG for sources with transparency and JPEG otherwise; for an animated source, WebP, otherwise GIF. */
   | 'AUTO'
-  /** Smallest files; slower to render the first time. */
+  /** Smallest files; slower to render the first time. A still image, also of an animated source. */
   | 'AVIF'
+  /** Keeps the frames of an animated source, and decodes everywhere; a palette of 256 colours, so quality is always 100. */
+  | 'GIF'
   | 'JPEG'
   /** Lossless; quality is always 100. */
   | 'PNG'

@@ -57,6 +57,7 @@ export interface Settings {
   maxDimension: number;
   maxOutputPixels: number;
   maxSourcePixels: number;
+  maxFrames: number;
   maxSourceBytes: number;
   processingTimeout: number;
   processingConcurrency: number;
@@ -312,6 +313,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'maxDimension', flag: 'max-dimension', default: '4000', doc: 'Largest width or height a request may ask for, in pixels.', parse: int(1, 100000) },
   { key: 'maxOutputPixels', flag: 'max-output-pixels', default: String(16_000_000), doc: 'Most pixels (width × height) an output may have; a larger planned output (enlarged, OUTSIDE, or one side given) is scaled down, keeping its shape, and the API reports that size.', parse: int(1, 1_000_000_000) },
   { key: 'maxSourcePixels', flag: 'max-source-pixels', default: String(50_000_000), doc: 'Sources with more pixels (width × height) are refused from their header, before decoding.', parse: int(1, 1_000_000_000) },
+  { key: 'maxFrames', flag: 'max-frames', default: '100', doc: 'Most frames an animated GIF or WebP keeps in a WebP or GIF output; with more, or more pixels over all frames than --max-source-pixels (source or output), the output is the first frame.', parse: int(1, 10_000) },
   { key: 'maxSourceBytes', flag: 'max-source-bytes', default: String(50 * MIB), doc: 'Sources larger than this many bytes are refused before decoding.', parse: int(1, 4096 * MIB) },
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', default: 'auto', doc: 'Seconds a stop (SIGTERM, SIGINT) waits for requests and renders in flight before it exits 1; auto: --processing-timeout plus 15.', parse: autoOr(int(1, 86_400)) },

@@ -6,6 +6,7 @@ export enum ImageFormat {
   JPEG = 'jpeg',
   PNG = 'png',
   AVIF = 'avif',
+  GIF = 'gif',
   AUTO = 'auto',
 }
 
@@ -45,11 +46,12 @@ export enum ImageSource {
 
 registerEnumType(ImageFormat, {
   name: 'ImageFormat',
-  description: 'Output format of a derivative.',
+  description: 'Output format of a derivative. WEBP (the default) and GIF keep the frames of an animated GIF or WebP source; the others take its first frame.',
   valuesConfig: {
     PNG: { description: 'Lossless; quality is always 100.' },
-    AVIF: { description: 'Smallest files; slower to render the first time.' },
-    AUTO: { description: 'Chosen when the URL is fetched, from its Accept header: AVIF, then WebP, then PNG for sources with transparency and JPEG otherwise.' },
+    AVIF: { description: 'Smallest files; slower to render the first time. A still image, also of an animated source.' },
+    GIF: { description: 'Keeps the frames of an animated source, and decodes everywhere; a palette of 256 colours, so quality is always 100.' },
+    AUTO: { description: 'Chosen when the URL is fetched, from its Accept header: AVIF, then WebP, then PNG for sources with transparency and JPEG otherwise; for an animated source, WebP, otherwise GIF.' },
   },
 });
 

@@ -54,7 +54,7 @@ export function createImageDescriber(options: DescriberOptions) {
     );
     const readHeader = (source: ResolvedSource) => headers.load(source);
 
-    function asImage(path: string, { segments, source, spec, size, version, contentType }: Description): Image {
+    function asImage(path: string, { segments, source, spec, size, version, contentType, animated }: Description): Image {
       return {
         url: signer.mint(segments, spec, version),
         path,
@@ -64,6 +64,7 @@ export function createImageDescriber(options: DescriberOptions) {
         format: spec.format as ImageFormat,
         contentType,
         quality: spec.quality,
+        animated,
       };
     }
 

@@ -69,8 +69,11 @@ export class Image {
   @Field(() => String, { nullable: true, description: 'MIME type of the bytes; null only for AUTO, which is decided when the URL is fetched.' })
   contentType!: string | null;
 
-  @Field(() => Int, { description: 'Encoder quality, 1-100 (100 for PNG, which is lossless).' })
+  @Field(() => Int, { description: 'Encoder quality, 1-100 (100 for PNG, which is lossless, and GIF).' })
   quality!: number;
+
+  @Field(() => Boolean, { description: 'The URL returns every frame of an animated source (WebP or GIF, within --max-frames); false for a still image and for outputs that take the first frame.' })
+  animated!: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A named transform from the server configuration, usable as image(path, preset: name).' })

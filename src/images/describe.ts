@@ -10,6 +10,7 @@ import { checkResponsiveRequest, planResponsive, type Candidate, type Responsive
 import type { ResolvedSource, Resolver } from './resolve';
 import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
+import { animates, type AnimationBounds } from './animation';
 import type { SourceViews } from './view';
 import type { Watermarks } from './watermarks';
 
@@ -21,6 +22,7 @@ export interface DescribeOptions {
   metadata: MetadataCache;
   views: SourceViews;
   watermarks: Pick<Watermarks, 'bind'>;
+  animation: AnimationBounds;
   previews: Previews;
   limits: SpecLimits & OutputBounds;
   presets: ReadonlyMap<string, Preset>;
@@ -50,6 +52,8 @@ export interface Description {
   readonly version: string;
   /** null while the format is `auto`. */
   readonly contentType: string | null;
+  /** The output keeps the frames of an animated source (`auto` picks WebP or GIF for one). */
+  readonly animated: boolean;
 }
 
 export interface ResponsiveInput extends ResponsiveRequest {
@@ -100,6 +104,7 @@ export function createDescriber(options: DescribeOptions) {
       const view = await options.views.view(source, await readHeader(source), spec, { strict: true });
       const size = planOutput(view, spec, limits);
       return {
+        animated: animates({ ...view.whole, frames: view.frames }, spec, size, options.animation),
         segments,
         source,
         spec: spec.background !== null && !showsBackground(view, spec, size) ? Object.freeze({ ...spec, background: null }) : spec,
@@ -128,7 +133,10 @@ export function createDescriber(options: DescribeOptions) {
     const [source, view] = await resolver.withSource(segments, async (found) => [found, await options.views.view(found, await readHeader(found), trimming, { strict: true })] as const);
     const plan = planResponsive(view, input, limits);
     const inFormat = (format: OutputFormat) =>
-      plan.candidates.map(({ spec, size }): Description => ({ segments, source, spec: options.watermarks.bind(withFormat(spec, format), true), size, version: source.version, contentType: CONTENT_TYPES[format] }));
+      plan.candidates.map(({ spec, size }): Description => {
+        const bound = options.watermarks.bind(withFormat(spec, format), true);
+        return { segments, source, spec: bound, size, version: source.version, contentType: CONTENT_TYPES[format], animated: animates({ ...view.whole, frames: view.frames }, bound, size, options.animation) };
+      });
     const fallback = inFormat(plan.fallback);
     const largest = fallback[fallback.length - 1] as Description;
     const largestSpec = (plan.candidates[plan.candidates.length - 1] as Candidate).spec;

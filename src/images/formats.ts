@@ -1,5 +1,5 @@
 /** Output formats the server renders, with their content types and cache file endings. */
-export const OUTPUT_FORMATS = ['webp', 'jpeg', 'png', 'avif'] as const;
+export const OUTPUT_FORMATS = ['webp', 'jpeg', 'png', 'avif', 'gif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** A format as asked for: `auto` is decided per request from the client's `Accept` header. */
 export type FormatChoice = OutputFormat | 'auto';
@@ -9,6 +9,7 @@ export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
   avif: 'image/avif',
+  gif: 'image/gif',
 };
 
 export const FILE_ENDINGS: Readonly<Record<OutputFormat, string>> = {
@@ -16,7 +17,15 @@ export const FILE_ENDINGS: Readonly<Record<OutputFormat, string>> = {
   jpeg: 'jpg',
   png: 'png',
   avif: 'avif',
+  gif: 'gif',
 };
+
+/** Formats that keep transparency (GIF as a transparent palette entry); the others are flattened. */
+export const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif', 'gif']);
+/** Formats that can hold frames: an animated source keeps them in these. */
+export const ANIMATED_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'gif']);
+/** Formats that always encode at quality 100: lossless, or a palette with no quality setting. */
+export const FIXED_QUALITY_FORMATS: ReadonlySet<OutputFormat> = new Set(['png', 'gif']);
 
 /** Source extensions in auto-detection priority: the original's four first, then the rest. */
 export const SOURCE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.avif', '.gif', '.tif', '.tiff'] as const;

@@ -6,12 +6,39 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 // The IEND chunk: zero length, its type and its fixed CRC.
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
+
 const startsWith = (data: Buffer, prefix: Buffer) => data.length >= prefix.length && data.subarray(0, prefix.length).equals(prefix);
 const endsWith = (data: Buffer, suffix: Buffer) => data.length >= suffix.length && data.subarray(data.length - suffix.length).equals(suffix);
 
 /** RIFF's own length field: the file's length less the 8 bytes of the header. */
 function wholeRiff(data: Buffer): boolean {
   return data.length >= 12 && data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP' && data.readUInt32LE(4) + 8 === data.length;
+}
+
+/** Skips a run of GIF data sub-blocks (each a length byte and that many bytes, ended by a zero length); -1 past the end. */
+function afterSubBlocks(data: Buffer, offset: number): number {
+  let at = offset;
+  while (at < data.length) {
+    const size = data[at] as number;
+    at += 1 + size;
+    if (size === 0) return at;
+  }
+  return -1;
+}
+
+/** A GIF's blocks (extensions and images, their sub-blocks) laid end to end up to its trailer, the last byte. */
+function wholeGif(data: Buffer): boolean {
+  if (data.length < 14 || data.toString('latin1', 0, 4) !== 'GIF8') return false;
+  const colourTable = (flags: number) => (flags & 0x80 ? 3 * 2 ** ((flags & 0x07) + 1) : 0);
+  let at = 13 + colourTable(data[10] as number);
+  while (at > 0 && at < data.length) {
+    const block = data[at];
+    if (block === 0x3b) return at === data.length - 1;
+    if (block === 0x21) at = afterSubBlocks(data, at + 2);
+    else if (block === 0x2c && at + 10 <= data.length) at = afterSubBlocks(data, at + 10 + colourTable(data[at + 9] as number) + 1);
+    else return false;
+  }
+  return false;
 }
 
 /** ISO base media boxes (AVIF) laid end to end cover the file exactly, starting with `ftyp`. */
@@ -47,5 +74,7 @@ export function isWhole(data: Buffer, format: OutputFormat): boolean {
       return wholeRiff(data);
     case 'avif':
       return wholeBoxes(data);
+    case 'gif':
+      return wholeGif(data);
   }
 }

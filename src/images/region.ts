@@ -15,6 +15,8 @@ export interface Region {
  */
 export interface SourceView extends SourceSize {
   readonly hasAlpha: boolean;
+  /** Frames of an animated source; 1 for a still image. */
+  readonly frames: number;
   /** The whole source as displayed (after the camera's orientation). */
   readonly whole: SourceSize;
   /** The region used, in the displayed source: the crop, then the trim inside it; null: all of it. */
@@ -22,8 +24,8 @@ export interface SourceView extends SourceSize {
 }
 
 /** The view of a source that is used whole. */
-export function wholeView(header: SourceSize & { readonly hasAlpha: boolean }): SourceView {
-  return { width: header.width, height: header.height, hasAlpha: header.hasAlpha, whole: { width: header.width, height: header.height }, region: null };
+export function wholeView(header: SourceSize & { readonly hasAlpha: boolean; readonly frames: number }): SourceView {
+  return { width: header.width, height: header.height, hasAlpha: header.hasAlpha, frames: header.frames, whole: { width: header.width, height: header.height }, region: null };
 }
 
 /**

@@ -10,7 +10,7 @@ export const MAX_WIDTHS = 16;
 /** `<source>` formats when none are asked for, before the JPEG or PNG fallback. */
 export const DEFAULT_SOURCE_FORMATS: readonly OutputFormat[] = ['avif', 'webp'];
 // The order browsers should try formats in: smallest files first.
-const PICTURE_ORDER: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png'];
+const PICTURE_ORDER: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png', 'gif'];
 
 export interface ResponsiveRequest extends Omit<SpecInput, 'width' | 'format' | 'enlarge' | 'dpr'> {
   widths?: readonly number[] | null;
@@ -39,7 +39,7 @@ export interface ResponsivePlan {
   readonly candidates: readonly Candidate[];
   /** `<source>` formats in `<picture>` order; the fallback is not among them. */
   readonly sourceFormats: readonly OutputFormat[];
-  /** JPEG, or PNG for a source with transparency: what every browser decodes. */
+  /** JPEG, PNG for a source with transparency, GIF for an animated one: what every browser decodes. */
   readonly fallback: OutputFormat;
 }
 
@@ -108,10 +108,12 @@ function checkDensities(densities: readonly number[], cssWidth: number, limits: 
  * keeps the aspect ratio of (largest width × height). With densities, the widths are the
  * CSS width times each density, and each candidate says the density it really has.
  */
-export function planResponsive(source: SourceSize & { hasAlpha: boolean }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
+export function planResponsive(source: SourceSize & { hasAlpha: boolean; frames: number }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
   const { widths, formats, cssWidth } = checkResponsiveRequest(request, limits);
-  const fallback: OutputFormat = source.hasAlpha ? 'png' : 'jpeg';
-  const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format));
+  const animated = source.frames > 1;
+  const fallback: OutputFormat = animated ? 'gif' : source.hasAlpha ? 'png' : 'jpeg';
+  // A browser takes the first <source> it decodes: an AVIF still would win over an animated WebP.
+  const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format) && !(animated && format === 'avif'));
 
   const widest = widths[widths.length - 1] as number;
   const base = { ...looks(request), height: request.height, format: fallback };

@@ -135,14 +135,15 @@ export function createServe(options: ServeOptions) {
    */
   function refuseUnlessKnownCached(path: readonly string[], spec: RequestedSpec, accept: string | undefined): void {
     const source = resolver.current(path.join('/'));
-    const formats = spec.format === 'auto' ? [chooseFormat(accept, false), chooseFormat(accept, true)] : [spec.format];
+    const formats = spec.format === 'auto' ? [chooseFormat(accept, false), chooseFormat(accept, true), chooseFormat(accept, false, true)] : [spec.format];
     const known = (variant: Variant) => cache.knows(cache.locate(variant.source.requestPath, variant.cacheName));
     if (!source || !formats.some((format) => known(variantOf(source, withFormat(spec, format))))) throw overloaded();
   }
 
   async function negotiate(source: ResolvedSource, spec: RequestedSpec, accept: string | undefined): Promise<Variant> {
-    const format = spec.format === 'auto' ? chooseFormat(accept, (await options.metadata.get(source)).hasAlpha) : spec.format;
-    return variantOf(source, withFormat(spec, format));
+    if (spec.format !== 'auto') return variantOf(source, withFormat(spec, spec.format));
+    const header = await options.metadata.get(source);
+    return variantOf(source, withFormat(spec, chooseFormat(accept, header.hasAlpha, header.frames > 1)));
   }
 
   function factsOf(variant: Variant, { version, spec, staleWatermark }: Target): ServedFacts {

@@ -7,6 +7,7 @@ import { planOutput, type OutputBounds } from './plan';
 import { inputOf, type ResolvedSource } from './resolve';
 import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
+import { animates, type AnimationBounds } from './animation';
 import type { SourceViews } from './view';
 import type { Watermarks } from './watermarks';
 import type { Variant } from './variant';
@@ -19,6 +20,8 @@ export interface LoadedVariant {
 export interface ImageServiceOptions {
   /** Largest output side and most output pixels: every planned size is capped to them. */
   bounds: OutputBounds;
+  /** What an animated output may cost; beyond it, the output is the first frame. */
+  animation: AnimationBounds;
   /** Seconds a render may take, encoding included, before its requests fail. @default 30 */
   timeoutSeconds?: number;
   transformer: Transformer;
@@ -80,7 +83,8 @@ export function createImageService(options: ImageServiceOptions) {
     // Already in a processing slot: a trim's analysis runs in it, before the render.
     const view = await options.views.view(source, header, spec, { slot: (task) => task() });
     const watermark = spec.watermark === null ? undefined : { image: options.watermarks.image(spec.watermark), placement: spec.watermark };
-    const data = await transformer.render(inputOf(source), spec, planOutput(view, spec, options.bounds), view, watermark);
+    const size = planOutput(view, spec, options.bounds);
+    const data = await transformer.render(inputOf(source), spec, size, view, { watermark, animated: animates(header, spec, size, options.animation) });
     options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;

@@ -1,5 +1,5 @@
 import { badInput } from '../errors';
-import { FITS, OUTPUT_FORMATS, POSITIONS, type Fit, type FormatChoice, type OutputFormat, type Position } from './formats';
+import { ALPHA_FORMATS, FITS, FIXED_QUALITY_FORMATS, OUTPUT_FORMATS, POSITIONS, type Fit, type FormatChoice, type OutputFormat, type Position } from './formats';
 
 /**
  * A normalised request for a derivative. Two requests for the same bytes normalise to the
@@ -152,7 +152,6 @@ export interface SpecInput {
 type SpecFields = Omit<DerivativeSpec, 'width' | 'height' | 'format'>;
 
 const PLAIN: Omit<SpecFields, 'quality' | 'fit' | 'position' | 'focus' | 'enlarge'> = { crop: null, trim: 0, rotate: 0, flipHorizontal: false, background: null, blur: 0, sharpen: 0, grayscale: false, watermark: null };
-const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 const tenths = (n: number) => Math.round(n * 10) / 10;
 
 /**
@@ -227,6 +226,7 @@ const FORMAT_WORDS: ReadonlyMap<string, OutputFormat> = new Map([
   ['jpg', 'jpeg'],
   ['png', 'png'],
   ['avif', 'avif'],
+  ['gif', 'gif'],
 ]);
 
 /** A format name (any case, `jpg` for JPEG) as an output format; BAD_USER_INPUT naming `argument` otherwise. */
@@ -250,7 +250,7 @@ function normalise(width: number | null, height: number | null, format: OutputFo
     width: box ? DEFAULT_BOX : width,
     height: box ? DEFAULT_BOX : height,
     format,
-    quality: format === 'png' ? 100 : fields.quality,
+    quality: FIXED_QUALITY_FORMATS.has(format) ? 100 : fields.quality,
     fit: finalFit,
     position: finalFit === 'cover' && fields.focus === null ? fields.position : DEFAULT_POSITION,
     focus: finalFit === 'cover' ? fields.focus : null,

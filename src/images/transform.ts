@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { AppError } from '../errors';
-import type { OutputFormat } from './formats';
+import { ALPHA_FORMATS } from './formats';
 import type { OutputSize, SourceSize } from './plan';
 import { turnedRegion, watermarkPlacement, type Region, type SourceView } from './region';
 import type { DerivativeSpec, FocalPoint, WatermarkSpec } from './spec';
@@ -14,6 +14,8 @@ export interface TransformLimits {
 
 export interface SourceMetadata extends SourceSize {
   readonly hasAlpha: boolean;
+  /** Frames of an animated GIF or WebP; 1 for a still image. */
+  readonly frames: number;
 }
 
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
@@ -31,15 +33,24 @@ function focusCrop(pipeline: sharp.Sharp, focus: FocalPoint, source: SourceSize,
     .extract({ left: start(focus.x, scaled.width, size.width), top: start(focus.y, scaled.height, size.height), width: size.width, height: size.height });
 }
 
-/** A watermark's pixels for an output of `size`: scaled, its opacity applied, where it lands. */
-async function watermarkOverlay(mark: Watermark, size: OutputSize): Promise<sharp.OverlayOptions> {
+/**
+ * A watermark's pixels for an output of `size`: scaled, its opacity applied, where it lands.
+ * sharp lays an overlay once over all frames stacked, so an animation gets a frame-sized
+ * transparent canvas holding the mark, tiled down every frame.
+ */
+async function watermarkOverlay(mark: Watermark, size: OutputSize, animated: boolean): Promise<sharp.OverlayOptions> {
   const { left, top, width, height } = watermarkPlacement(size, mark.image, mark.placement);
   const opacity = mark.placement.opacity / 100;
   const scaled = await sharp(mark.image.data).autoOrient().resize(width, height, { fit: 'fill' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const raw = { width: scaled.info.width, height: scaled.info.height, channels: 4 as const };
   // sharp applies linear before it adds alpha, so the opacity is a second step on the pixels with alpha.
   const data = opacity < 1 ? await sharp(scaled.data, { raw }).linear([1, 1, 1, opacity], [0, 0, 0, 0]).raw().toBuffer() : scaled.data;
-  return { input: data, raw, left, top };
+  if (!animated) return { input: data, raw, left, top };
+  const frame = await sharp({ create: { width: size.width, height: size.height, channels: 4, background: TRANSPARENT } })
+    .composite([{ input: data, raw, left, top }])
+    .raw()
+    .toBuffer();
+  return { input: frame, raw: { width: size.width, height: size.height, channels: 4 }, tile: true, gravity: 'northwest' };
 }
 
 /** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
@@ -48,7 +59,6 @@ function colour(hex: string): { r: number; g: number; b: number; alpha: number }
   return { r: byte(0), g: byte(2), b: byte(4), alpha: hex.length === 8 ? byte(6) / 255 : 1 };
 }
 const TRANSPARENT = { r: 0, g: 0, b: 0, alpha: 0 };
-const ALPHA_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'png', 'avif']);
 // Gaussian sigma, in pixels of the preview: softens the blocks a browser would upscale.
 const PREVIEW_BLUR = 1;
 
@@ -76,6 +86,12 @@ export interface RenderedPreview {
 export interface Watermark {
   readonly image: { readonly data: Buffer; readonly width: number; readonly height: number };
   readonly placement: Pick<WatermarkSpec, 'position' | 'size' | 'opacity' | 'margin'>;
+}
+
+export interface RenderOptions {
+  readonly watermark?: Watermark;
+  /** Keep every frame of an animated source. @default false */
+  readonly animated?: boolean;
 }
 
 /** A source to read: a file's absolute path, or bytes held in memory (the generated placeholder). */
@@ -109,8 +125,8 @@ function tooManyPixels(limits: TransformLimits, cause?: unknown) {
 
 /** Creates the renderer. Every pixel operation of the server goes through here. */
 export function createTransformer(limits: TransformLimits) {
-  const open = (input: SourceInput) =>
-    sharp(input, { limitInputPixels: limits.maxSourcePixels, sequentialRead: true, animated: false });
+  const open = (input: SourceInput, animated = false) =>
+    sharp(input, { limitInputPixels: limits.maxSourcePixels, sequentialRead: true, animated });
 
   /**
    * Reads only the header: size as displayed (EXIF orientation applied) and alpha. A file
@@ -131,7 +147,7 @@ export function createTransformer(limits: TransformLimits) {
     const height = meta.autoOrient?.height ?? meta.pageHeight ?? meta.height;
     if (!width || !height) throw unsupported(new Error('no dimensions in header'));
     if (width * height > limits.maxSourcePixels) throw tooManyPixels(limits);
-    return { width, height, hasAlpha: meta.hasAlpha === true };
+    return { width, height, hasAlpha: meta.hasAlpha === true, frames: meta.format === 'gif' || meta.format === 'webp' ? Math.max(1, meta.pages ?? 1) : 1 };
   }
 
   /**
@@ -158,10 +174,10 @@ export function createTransformer(limits: TransformLimits) {
    * The source oriented (EXIF), its region cut out, turned and mirrored as asked, resized to
    * exactly `size` (from planOutput), alpha flattened for JPEG, then filtered; not yet encoded.
    */
-  function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView): sharp.Sharp {
+  function shape(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, animated = false): sharp.Sharp {
     const keepsAlpha = ALPHA_FORMATS.has(spec.format);
     const background = spec.background === null ? null : colour(spec.background);
-    let pipeline = open(input).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
+    let pipeline = open(input, animated).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
     // sharp mirrors before it turns (turning by θ then mirroring is mirroring then turning by
     // -θ), and turns before cutting out and resizing only when it turns at all: a mirror alone
     // is made a vertical flip and a half turn, so cuts and crops always see the mirrored image.
@@ -189,11 +205,15 @@ export function createTransformer(limits: TransformLimits) {
     return pipeline;
   }
 
-  /** Renders to exactly `size` (from planOutput), oriented, sRGB, metadata stripped, the watermark laid over last. */
-  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, watermark?: Watermark): Promise<Buffer> {
+  /**
+   * Renders to exactly `size` (from planOutput) per frame, oriented, sRGB, metadata stripped,
+   * the watermark laid over last; every frame of an animated source when `animated` (see
+   * `animates`), otherwise the first.
+   */
+  async function render(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, { watermark, animated = false }: RenderOptions = {}): Promise<Buffer> {
     try {
-      let pipeline = shape(input, spec, size, source);
-      if (watermark) pipeline = pipeline.composite([await watermarkOverlay(watermark, size)]);
+      let pipeline = shape(input, spec, size, source, animated);
+      if (watermark) pipeline = pipeline.composite([await watermarkOverlay(watermark, size, animated)]);
       return await encode(pipeline, spec).toBuffer();
     } catch (error) {
       throw classify(error, limits);
@@ -232,6 +252,8 @@ function encode(pipeline: sharp.Sharp, spec: DerivativeSpec): sharp.Sharp {
     case 'avif':
       // sharp's default effort (4) renders about 8x slower for a 2% smaller file.
       return pipeline.avif({ quality: spec.quality, effort: 2 });
+    case 'gif':
+      return pipeline.gif();
   }
 }
 

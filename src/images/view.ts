@@ -45,7 +45,7 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
       if (kept !== null) region = cropped ? within(cropped, kept) : kept;
     }
     const whole = { width: header.width, height: header.height };
-    return region === null ? wholeView(header) : { ...header, width: region.width, height: region.height, whole, region };
+    return region === null ? wholeView(header) : { hasAlpha: header.hasAlpha, frames: header.frames, width: region.width, height: region.height, whole, region };
   }
 
   return {

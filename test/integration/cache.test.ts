@@ -120,6 +120,7 @@ describe('a failing cache write', () => {
     const limiter = createLimiter({ concurrency: 1, maxQueue: 10 });
     const service = createImageService({
       bounds: { maxDimension: 4000, maxOutputPixels: 16_000_000 },
+      animation: { maxFrames: 100, maxPixels: 1e8 },
       transformer,
       views: createSourceViews({ transformer, limiter }),
       watermarks: await createWatermarks([], { imagesRoot: await fs.realpath(imagesDir), transformer }),

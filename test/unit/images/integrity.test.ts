@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { isWhole } from '../../../src/images/integrity';
 
-const FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
+const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif'] as const;
 let files: Record<(typeof FORMATS)[number], Buffer>;
 
 beforeAll(async () => {
@@ -25,5 +25,14 @@ describe('whole derivative files', () => {
 
   it.each(FORMATS)('a %s file is not taken for another format', (format) => {
     for (const other of FORMATS.filter((candidate) => candidate !== format)) expect(isWhole(files[format], other)).toBe(false);
+  });
+});
+
+describe('whole GIF files', () => {
+  it('an animated GIF is whole, and not once cut at any length', async () => {
+    const frames = await Promise.all(['red', 'green', 'blue'].map((background) => sharp({ create: { width: 30, height: 20, channels: 3, background } }).png().toBuffer()));
+    const gif = await sharp(frames, { join: { animated: true } }).gif({ delay: [50, 50, 50] }).toBuffer();
+    expect(isWhole(gif, 'gif')).toBe(true);
+    for (let length = 0; length < gif.length; length++) expect([length, isWhole(gif.subarray(0, length), 'gif')]).toEqual([length, false]);
   });
 });

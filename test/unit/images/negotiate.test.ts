@@ -16,3 +16,17 @@ describe('choosing the format of an AUTO request', () => {
     expect(chooseFormat(accept, hasAlpha)).toBe(format);
   });
 });
+
+describe('choosing the format of an AUTO request for an animated source', () => {
+  it.each([
+    ['image/avif,image/webp,*/*', 'webp'],
+    ['image/avif', 'webp'],
+    ['image/webp', 'webp'],
+    ['image/avif;q=0,image/webp;q=0', 'gif'],
+    ['*/*', 'gif'],
+    [undefined, 'gif'],
+  ])('Accept %j: %s, a format that keeps the frames', (accept, format) => {
+    expect(chooseFormat(accept, false, true)).toBe(format);
+    expect(chooseFormat(accept, true, true)).toBe(format);
+  });
+});

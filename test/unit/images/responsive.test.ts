@@ -2,7 +2,7 @@ import { planResponsive } from '../../../src/images/responsive';
 import { codeOf } from '../../helpers/errors';
 
 const limits = { minDimension: 10, maxDimension: 4000, maxOutputPixels: 16_000_000 };
-const photo = { width: 1200, height: 800, hasAlpha: false };
+const photo = { width: 1200, height: 800, hasAlpha: false, frames: 1 };
 const widthsOf = (plan: ReturnType<typeof planResponsive>) => plan.candidates.map(({ size }) => `${size.width}x${size.height}`);
 
 describe('planning a responsive image', () => {
@@ -35,7 +35,7 @@ describe('planning a responsive image', () => {
   });
 
   it('keeps a source smaller than the minimum dimension at its own size', () => {
-    expect(widthsOf(planResponsive({ width: 8, height: 6, hasAlpha: false }, { widths: [320, 640] }, limits))).toEqual(['8x6']);
+    expect(widthsOf(planResponsive({ width: 8, height: 6, hasAlpha: false, frames: 1 }, { widths: [320, 640] }, limits))).toEqual(['8x6']);
   });
 
   it.each([
@@ -43,7 +43,7 @@ describe('planning a responsive image', () => {
     [{ widths: Array.from({ length: 17 }, (_, i) => 100 + i) }, 'Expected from 1 to 16 widths for widths but received "17 widths"'],
     [{ widths: [320, 5] }, 'Expected an integer from 10 to 4000 for widths[1] but received 5'],
     [{ formats: ['webp', 'auto'] }, 'Expected a concrete format (AUTO is what <picture> does itself) for formats[1] but received "auto"'],
-    [{ formats: ['gif'] }, 'Expected one of webp, jpeg, png, avif for formats[0] but received "gif"'],
+    [{ formats: ['bmp'] }, 'Expected one of webp, jpeg, png, avif, gif for formats[0] but received "bmp"'],
     [{ height: 5 }, 'Expected an integer from 10 to 4000 for height but received 5'],
     [{ quality: 0 }, 'Expected an integer from 1 to 100 for quality but received 0'],
   ])('refuses %j: %s', (request, message) => {

@@ -17,7 +17,8 @@ describe('the graceful URL grammar', () => {
     ['avif/q50', { format: 'avif', quality: 50 }],
     ['99999x1/invalidformat/q95005', { width: 1000, height: 1000, format: 'webp', quality: 75 }],
     ['99999x1/500', { width: 500, height: null }],
-    ['800x/x5/0x0/q0/q101/WEBP/gif', { width: 1000, height: 1000, format: 'webp', quality: 75 }],
+    ['800x/x5/0x0/q0/q101/WEBP/bmp', { width: 1000, height: 1000, format: 'webp', quality: 75 }],
+    ['300/gif/q50', { width: 300, format: 'gif', quality: 100 }],
     ['x600/jpeg', { width: null, height: 600, format: 'jpeg' }],
     ['x600/cover', { width: null, height: 600, fit: 'inside' }],
     ['auto/300', { width: 300, format: 'auto', quality: 75 }],
@@ -99,8 +100,8 @@ describe('strict arguments', () => {
     [{ height: 12.5 }, 'Expected an integer from 10 to 4000 for height but received 12.5'],
     [{ quality: 0 }, 'Expected an integer from 1 to 100 for quality but received 0'],
     [{ quality: 101 }, 'Expected an integer from 1 to 100 for quality but received 101'],
-    [{ format: 'gif' }, 'Expected one of webp, jpeg, png, avif for format but received "gif"'],
-    [{ format: 'constructor' }, 'Expected one of webp, jpeg, png, avif for format but received "constructor"'],
+    [{ format: 'bmp' }, 'Expected one of webp, jpeg, png, avif, gif for format but received "bmp"'],
+    [{ format: 'constructor' }, 'Expected one of webp, jpeg, png, avif, gif for format but received "constructor"'],
     [{ fit: 'stretch' }, 'Expected one of inside, cover, contain, fill, outside for fit but received "stretch"'],
   ])('refuses %j', (input, message) => {
     const attempt = () => normaliseSpec(input, limits);
