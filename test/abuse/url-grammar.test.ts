@@ -16,7 +16,9 @@ beforeAll(async () => {
   await makeSource(root, 'secret.jpg', { width: 64, height: 64, colour: MAGENTA });
   await makeSource(imagesDir, 'photo.jpg', { width: 300, height: 200 });
   await makeSource(imagesDir, 'cats/default.jpg', { width: 200, height: 200 });
-  server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), '--allow-unsigned', '--rate-limit-renders', 'off', '--rate-limit-image', 'off'], {
+  await makeSource(imagesDir, '_brand/logo.png', { width: 40, height: 20, format: 'png', alpha: true });
+  const flags = ['--allow-unsigned', '--rate-limit-renders', 'off', '--rate-limit-image', 'off', '--watermarks', 'logo: _brand/logo.png'];
+  server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), ...flags], {
     GOIMGSERVER_SIGNING_SECRET: 'url-grammar-abuse-secret-0123456789abcd',
   });
 });
@@ -87,6 +89,7 @@ const segment = fc.oneof(
   fc.constantFrom('photo', 'photo.jpg', 'cats', 'default', '..', '.', '', '.git', '%2e%2e', '%2F', '%00', '%', '%zz', '%252e', 'é', '%C3%A9', '\\', 'q0', 'q101', 'q50', '300', '0', '99999', '300x', 'x300', '300x200', 'webp', 'auto', 'avif', 'cover', 'attention', 'enlarge', 'secret.jpg'),
   // Adjustment words, valid and not.
   fc.constantFrom('dpr2', 'dpr4', 'dpr9', 'dpr1.5', 'rotate90', 'rotate270', 'rotate45', 'fliph', 'flipv', 'bgff0000', 'bg00ff0080', 'bgzz', 'bg1', 'blur3', 'blur10', 'blur99', 'blur0.1', 'sharpen1', 'sharpen9', 'grayscale'),
+  fc.constantFrom('crop0x0x100x100', 'crop9999x9999x10x10', 'crop0x0x0x0', 'cropf0.5x0.5x0.5x0.5', 'cropf0.9x0x0.5x1', 'cropf', 'trim', 'trim1', 'trim100', 'trim101', 'wm-logo', 'wm-logo-north-s100-o1-m25', 'wm-logo-s0', 'wm-nope', 'wm-logo-v0123456789', 'gif'),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
   fc.string({ unit: 'binary', maxLength: 8 }).map(encodeURIComponent),
   // Sent as they are: Node's parser refuses bytes outside ASCII before any route runs.
@@ -141,10 +144,31 @@ describe('GraphQL image arguments, generated', () => {
       format: fc.constantFrom('WEBP', 'JPEG', 'PNG', 'AVIF', 'AUTO', 'GIF', null),
       fit: fc.constantFrom('INSIDE', 'COVER', 'CONTAIN', 'FILL', 'OUTSIDE', 'STRETCH', null),
       enlarge: fc.boolean(),
+      crop: fc.option(
+        fc.record({
+          left: fc.oneof(fc.integer({ min: -5, max: 400 }), fc.double({ min: -1, max: 2, noNaN: true })),
+          top: fc.integer({ min: -5, max: 300 }),
+          width: fc.oneof(fc.integer({ min: -1, max: 400 }), fc.double({ min: 0, max: 1.5, noNaN: true })),
+          height: fc.integer({ min: 0, max: 300 }),
+          unit: fc.constantFrom('PIXELS', 'FRACTION', null),
+        }),
+      ),
+      trim: fc.option(fc.integer({ min: -1, max: 150 })),
+      watermark: fc.option(
+        fc.record({
+          name: fc.constantFrom('logo', 'nope', 'Logo', ''),
+          position: fc.constantFrom('NORTH', 'SOUTHWEST', 'ENTROPY', null),
+          size: fc.option(fc.integer({ min: -1, max: 120 })),
+          opacity: fc.option(fc.integer({ min: -1, max: 120 })),
+          margin: fc.option(fc.integer({ min: -1, max: 40 })),
+        }),
+      ),
     },
     { requiredKeys: ['path'] },
   );
-  const QUERY = 'query ($path: String!, $width: Int, $height: Int, $quality: Int, $format: ImageFormat, $fit: ImageFit, $enlarge: Boolean) { image(path: $path, width: $width, height: $height, quality: $quality, format: $format, fit: $fit, enlarge: $enlarge) { url width height } }';
+  const QUERY = `query ($path: String!, $width: Int, $height: Int, $quality: Int, $format: ImageFormat, $fit: ImageFit, $enlarge: Boolean, $crop: CropInput, $trim: Int, $watermark: WatermarkInput) {
+    image(path: $path, width: $width, height: $height, quality: $quality, format: $format, fit: $fit, enlarge: $enlarge, crop: $crop, trim: $trim, watermark: $watermark) { url width height }
+  }`;
 
   it('answer an image within the bounds or BAD_USER_INPUT naming the argument, never an unexpected error', async () => {
     await fc.assert(
