@@ -14,7 +14,7 @@ const { measureGrowth, growthNotes, growthRows } = require('./growth');
 const { measureMixed, STORM_CLIENTS } = require('./mixed');
 const { startNode } = require('./processes');
 const { formatGrowth, formatGrowthTable, formatTable, number, writeGrowth, writeResults } = require('./report');
-const { makeSources } = require('./sources');
+const { LOGO, makeSources } = require('./sources');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
 const WARMUP_SECONDS = 2;
@@ -46,6 +46,8 @@ const MISSES = [
   // The costliest adjustments at their largest values, after resizing.
   { label: '4000×3000 JPEG → 800 px WebP, blur 10', kind: 'large', width: 800, format: 'webp', adjust: { blur: 10 } },
   { label: '4000×3000 JPEG → 800 px WebP, sharpen 3', kind: 'large', width: 800, format: 'webp', adjust: { sharpen: 3 } },
+  { label: '4000×3000 JPEG → 800 px WebP, watermark (a fifth of the width)', kind: 'large', width: 800, format: 'webp', adjust: { watermark: { name: 'logo' } } },
+  { label: '30-frame 480×360 GIF → 240 px animated WebP', kind: 'animated', width: 240, format: 'webp', animated: true },
 ];
 
 const log = (message) => process.stdout.write(`[bench] ${message}\n`);
@@ -79,7 +81,7 @@ async function graphql(address, query, variables, headers) {
 
 const IMAGE_QUERY = 'query Image($path: String!, $width: Int, $format: ImageFormat) { image(path: $path, width: $width, format: $format) { url width height } }';
 const IMAGES_QUERY =
-  'query Images($paths: [String!]!, $width: Int, $format: ImageFormat, $blur: Float, $sharpen: Float) { images(paths: $paths, width: $width, format: $format, blur: $blur, sharpen: $sharpen) { url width height } }';
+  'query Images($paths: [String!]!, $width: Int, $format: ImageFormat, $blur: Float, $sharpen: Float, $watermark: WatermarkInput) { images(paths: $paths, width: $width, format: $format, blur: $blur, sharpen: $sharpen, watermark: $watermark) { url width height } }';
 
 /** Signed absolute URLs of one variant of each path, asked the way a client would. */
 async function signedUrls(address, paths, width, format, adjust = {}) {
@@ -91,11 +93,23 @@ async function signedUrls(address, paths, width, format, adjust = {}) {
   return urls;
 }
 
+/** A logo laid the way the server lays its default watermark: a fifth of the width, bottom right, 2% margin. */
+async function rawWatermark(logoFile, output) {
+  const width = Math.round(output.width / 5);
+  const { data, info } = await sharp(logoFile).resize({ width }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const margin = Math.round(Math.min(output.width, output.height) * 0.02);
+  return { input: data, raw: { width: info.width, height: info.height, channels: 4 }, left: output.width - info.width - margin, top: output.height - info.height - margin };
+}
+
 /** The same transform as the server's renderer, written as anyone would with sharp. */
-function rawSharp(file, { width, format, adjust = {} }) {
-  let pipeline = sharp(file, { sequentialRead: true }).rotate().resize({ width });
+async function rawSharp(file, { width, format, adjust = {}, animated = false }, logoFile) {
+  let pipeline = sharp(file, { sequentialRead: true, animated }).rotate().resize({ width });
   if (adjust.blur) pipeline = pipeline.blur(adjust.blur);
   if (adjust.sharpen) pipeline = pipeline.sharpen({ sigma: adjust.sharpen });
+  if (adjust.watermark) {
+    const { width: sourceWidth, height: sourceHeight } = await sharp(file).metadata();
+    pipeline = pipeline.composite([await rawWatermark(logoFile, { width, height: Math.round((sourceHeight * width) / sourceWidth) })]);
+  }
   return (format === 'webp' ? pipeline.webp({ quality: 75 }) : pipeline.jpeg({ quality: 75, progressive: true })).toBuffer();
 }
 
@@ -193,10 +207,11 @@ async function misses(work, server, sources) {
     const urls = await signedUrls(server.address, copies, miss.width, miss.format, miss.adjust);
     // The first renders of a kind load codecs: both sides warm up on two copies left out of the count.
     await Promise.all(urls.slice(-2).map(fetchStatus));
-    await Promise.all(copies.slice(-2).map((copy) => rawSharp(path.join(work, 'images', copy), miss)));
+    const logoFile = path.join(work, 'images', LOGO);
+    await Promise.all(copies.slice(-2).map((copy) => rawSharp(path.join(work, 'images', copy), miss, logoFile)));
     const [ours, raw] = await alternateLoops([
       { items: urls.slice(0, -2), concurrency: CLIENTS, task: fetchStatus },
-      { items: copies.slice(0, -2), concurrency: CONCURRENCY, task: (copy) => rawSharp(path.join(work, 'images', copy), miss).then(() => 200) },
+      { items: copies.slice(0, -2), concurrency: CONCURRENCY, task: (copy) => rawSharp(path.join(work, 'images', copy), miss, logoFile).then(() => 200) },
     ]);
     account(ours.outcomes);
     rows.push({ ...miss, ours, raw });
@@ -353,7 +368,7 @@ async function main() {
     const notes = [];
     let hit;
     if (['hits', 'graphql', 'misses', 'mixed', 'stampede'].some(runs)) {
-      const server = await startServer(work, 'cache');
+      const server = await startServer(work, 'cache', ['--watermarks', `logo: ${LOGO}`]);
       if (runs('hits')) rows.push(...hitRows((hit = await hits(work, server, sources))));
       if (runs('graphql')) rows.push(...graphqlRows(await graphqlLoad(work, server, sources)));
       if (runs('misses')) {
