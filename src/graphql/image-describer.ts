@@ -3,8 +3,8 @@ import { toAppError, tooManyPaths } from '../errors';
 import type {
   Describer,
   Description,
+  ResponsiveDescription,
   ResponsiveInput as DomainResponsiveInput,
-  RequestedSpec,
   ResolvedSource,
   SourceMetadata,
   VariantRequest,
@@ -68,12 +68,7 @@ export function createImageDescriber(options: DescriberOptions) {
       };
     }
 
-    async function describe(path: string, spec: RequestedSpec, argument = 'path'): Promise<Image> {
-      return asImage(path, await describer.describe(path, spec, { argument, readHeader }));
-    }
-
-    async function responsive(path: string, input: ResponsiveInput, argument = 'path'): Promise<ResponsiveImage> {
-      const found = await describer.describeResponsive(path, input, { argument, readHeader });
+    function responsive(path: string, found: ResponsiveDescription): ResponsiveImage {
       const { source, largest } = found;
       const images = (candidates: readonly Description[]) => candidates.map((candidate) => asImage(path, candidate));
       // Density descriptors for a fixed-size image, width descriptors otherwise.
@@ -97,7 +92,7 @@ export function createImageDescriber(options: DescriberOptions) {
 
     return {
       /** One image; bad arguments are BAD_USER_INPUT naming the argument. */
-      image: (path: string, input: VariantInput) => describe(path, describer.requested(input)),
+      image: async (path: string, input: VariantInput) => asImage(path, await (describer.describe([path], input, { readHeader })[0] as Promise<Description>)),
       /**
        * One promise per path, in the order asked, so a failure (a corrupt source, a bad path)
        * is reported on its own item, by its index and its path, while the others answer.
@@ -105,19 +100,14 @@ export function createImageDescriber(options: DescriberOptions) {
        */
       images(paths: readonly string[], input: VariantInput): Array<Promise<Image>> {
         checkBatch(paths);
-        const spec = describer.requested(input);
-        return paths.map((path, index) => forItem(path, describe(path, spec, `paths[${index}]`)));
+        return describer.describe(paths, input, { batch: true, readHeader }).map((found, index) => forItem(paths[index] as string, found.then((description) => asImage(paths[index] as string, description))));
       },
       /** Candidates per width and format for a <picture>, with a placeholder rendered only when asked for. */
-      responsive(path: string, input: ResponsiveInput): Promise<ResponsiveImage> {
-        describer.checkResponsive('responsive', input);
-        return responsive(path, input);
-      },
+      responsive: async (path: string, input: ResponsiveInput): Promise<ResponsiveImage> => responsive(path, await (describer.describeResponsive([path], input, { readHeader })[0] as Promise<ResponsiveDescription>)),
       /** `responsive` for many paths with shared arguments, one promise per path as in `images`. */
       responsiveImages(paths: readonly string[], input: ResponsiveInput): Array<Promise<ResponsiveImage>> {
         checkBatch(paths);
-        describer.checkResponsive('responsiveImages', input);
-        return paths.map((path, index) => forItem(path, responsive(path, input, `paths[${index}]`)));
+        return describer.describeResponsive(paths, input, { batch: true, readHeader }).map((found, index) => forItem(paths[index] as string, found.then((description) => responsive(paths[index] as string, description))));
       },
       /** The configured presets, by name. */
       presets: (): ImagePreset[] =>

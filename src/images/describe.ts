@@ -11,7 +11,8 @@ import type { ResolvedSource, Resolver } from './resolve';
 import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
 import { animates, type AnimationBounds } from './animation';
-import type { SourceViews } from './view';
+import type { SourceView } from './region';
+import type { SourceViews, Trimming } from './view';
 import type { Watermarks } from './watermarks';
 
 // What the adapters of `describe` name in their own signatures.
@@ -30,12 +31,19 @@ export interface DescribeOptions {
   presetsOnly: boolean;
 }
 
+/** A path's source and the part of it a spec uses. */
+interface Found {
+  readonly segments: readonly string[];
+  readonly source: ResolvedSource;
+  readonly view: SourceView;
+}
+
 /** Reads a source's header; a caller may pass one that reads each header once per request. */
 export type HeaderReader = (source: ResolvedSource) => Promise<SourceMetadata>;
 
 export interface DescribeContext {
-  /** The argument the path came in, named by errors. @default 'path' */
-  argument?: string;
+  /** The paths came as a batch (`images`, `responsiveImages`): errors name `paths[index]`. @default false */
+  batch?: boolean;
   readHeader?: HeaderReader;
 }
 
@@ -97,65 +105,80 @@ export function createDescriber(options: DescribeOptions) {
     return options.watermarks.bind(normaliseRequest(withPreset(request, options.presets, options.presetsOnly), limits), true);
   }
 
-  async function describe(path: string, spec: RequestedSpec, context: DescribeContext = {}): Promise<Description> {
-    const segments = parseImagePath(path, context.argument);
+  /** The source a path answers with and the part of it `trimming` uses, looked for again when it vanished meanwhile. */
+  function sourceView(path: string, argument: string, trimming: Trimming, readHeader: HeaderReader): Promise<Found> {
+    const segments = parseImagePath(path, argument);
+    return resolver.withSource(segments, async (source) => ({ segments, source, view: await options.views.view(source, await readHeader(source), trimming, { strict: true }) }));
+  }
+
+  /** A derivative as the API reports it: without a background that cannot show, with its watermark's version. */
+  function descriptionOf({ segments, source, view }: Found, requestedSpec: RequestedSpec, size: OutputSize): Description {
+    const bound = options.watermarks.bind(requestedSpec, true);
+    const spec = bound.background !== null && !showsBackground(view, bound, size) ? Object.freeze({ ...bound, background: null }) : bound;
+    return {
+      segments,
+      source,
+      spec,
+      size,
+      version: source.version,
+      contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
+      animated: animates({ ...view.whole, frames: view.frames }, spec, size, options.animation),
+    };
+  }
+
+  /**
+   * The variant `request` asks for, of each path in order. Arguments shared by every path are
+   * checked first and throw for the whole call; then each path answers or fails on its own
+   * promise, its errors naming `paths[index]` in a batch and `path` otherwise.
+   */
+  function describe(paths: readonly string[], request: VariantRequest, context: DescribeContext = {}): Array<Promise<Description>> {
+    const spec = requested(request);
     const readHeader = context.readHeader ?? readStored;
-    return resolver.withSource(segments, async (source) => {
-      const view = await options.views.view(source, await readHeader(source), spec, { strict: true });
-      const size = planOutput(view, spec, limits);
-      return {
-        animated: animates({ ...view.whole, frames: view.frames }, spec, size, options.animation),
-        segments,
-        source,
-        spec: spec.background !== null && !showsBackground(view, spec, size) ? Object.freeze({ ...spec, background: null }) : spec,
-        size,
-        version: source.version,
-        contentType: spec.format === 'auto' ? null : CONTENT_TYPES[spec.format],
-      };
+    return paths.map(async (path, index) => {
+      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', spec, readHeader);
+      return descriptionOf(found, spec, planOutput(found.view, spec, limits));
     });
   }
 
-  /** Refuses what no path could make right: responsive in presets-only mode, a bad argument, a sizes attribute unfit for markup. */
-  function checkResponsive(field: string, input: ResponsiveInput): void {
+  /**
+   * The candidates of a `<picture>` for each path in order, like `describe`. Refuses first what
+   * no path could make right: responsive in presets-only mode, a bad argument, a sizes
+   * attribute unfit for markup.
+   */
+  function describeResponsive(paths: readonly string[], input: ResponsiveInput, context: DescribeContext = {}): Array<Promise<ResponsiveDescription>> {
+    const field = context.batch ? 'responsiveImages' : 'responsive';
     if (options.presetsOnly) throw badInput(field, 'image or images with a preset: the server answers presets only', field);
     const sizes = input.sizes ?? null;
     if (sizes !== null && (sizes.length > MAX_SIZES_LENGTH || SIZES_FORBIDDEN.test(sizes))) {
       throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
     }
     checkResponsiveRequest(input, limits);
-  }
-
-  async function describeResponsive(path: string, input: ResponsiveInput, context: DescribeContext = {}): Promise<ResponsiveDescription> {
-    const segments = parseImagePath(path, context.argument);
-    const readHeader = context.readHeader ?? readStored;
     // Every candidate crops and trims alike: the part of the source they use is found once.
     const trimming = normaliseSpec({ crop: input.crop, trim: input.trim }, limits);
-    const [source, view] = await resolver.withSource(segments, async (found) => [found, await options.views.view(found, await readHeader(found), trimming, { strict: true })] as const);
-    const plan = planResponsive(view, input, limits);
-    const inFormat = (format: OutputFormat) =>
-      plan.candidates.map(({ spec, size }): Description => {
-        const bound = options.watermarks.bind(withFormat(spec, format), true);
-        return { segments, source, spec: bound, size, version: source.version, contentType: CONTENT_TYPES[format], animated: animates({ ...view.whole, frames: view.frames }, bound, size, options.animation) };
-      });
-    const fallback = inFormat(plan.fallback);
-    const largest = fallback[fallback.length - 1] as Description;
-    const largestSpec = (plan.candidates[plan.candidates.length - 1] as Candidate).spec;
-    return {
-      segments,
-      source,
-      sources: plan.sourceFormats.map((format) => ({ contentType: CONTENT_TYPES[format], candidates: inFormat(format) })),
-      fallback,
-      largest,
-      sizes: input.sizes ?? (input.width && input.densities ? `${input.width}px` : `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`),
-      densities: input.densities ? plan.candidates.map((candidate) => candidate.density as number) : null,
-      preview: (admit) => options.previews.preview(source, largestSpec, admit),
-    };
+    const readHeader = context.readHeader ?? readStored;
+    return paths.map(async (path, index): Promise<ResponsiveDescription> => {
+      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', trimming, readHeader);
+      const { segments, source } = found;
+      const plan = planResponsive(found.view, input, limits);
+      const inFormat = (format: OutputFormat) => plan.candidates.map(({ spec, size }) => descriptionOf(found, withFormat(spec, format), size));
+      const fallback = inFormat(plan.fallback);
+      const largest = fallback[fallback.length - 1] as Description;
+      const largestSpec = (plan.candidates[plan.candidates.length - 1] as Candidate).spec;
+      return {
+        segments,
+        source,
+        sources: plan.sourceFormats.map((format) => ({ contentType: CONTENT_TYPES[format], candidates: inFormat(format) })),
+        fallback,
+        largest,
+        sizes: input.sizes ?? (input.width && input.densities ? `${input.width}px` : `(min-width: ${largest.size.width}px) ${largest.size.width}px, 100vw`),
+        densities: input.densities ? plan.candidates.map((candidate) => candidate.density as number) : null,
+        preview: (admit) => options.previews.preview(source, largestSpec, admit),
+      };
+    });
   }
 
   return {
-    requested,
     describe,
-    checkResponsive,
     describeResponsive,
     /** The header reader `describe` uses by default: read once per source version, server-wide. */
     readHeader: readStored,
