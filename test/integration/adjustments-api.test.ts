@@ -174,6 +174,9 @@ describe('adjustments through the API and the bytes route', () => {
     [{ background: 'crimson' }, 'background', 'RRGGBB or RRGGBBAA'],
     [{ blur: 50 }, 'blur', 'a number from 0.3 to 10'],
     [{ sharpen: 0.1 }, 'sharpen', 'a number from 0.5 to 3'],
+    [{ crop: { left: 0, top: 0, width: 0, height: 10 } }, 'crop', 'width and height at least 1'],
+    [{ crop: { left: 0, top: 0, width: 1.5, height: 1, unit: 'FRACTION' } }, 'crop', 'FRACTION'],
+    [{ trim: 0 }, 'trim', 'a number from 1 to 100'],
   ])('refuses %j with BAD_USER_INPUT naming the argument and its range', async (variables, argument, range) => {
     const answer = await ask(variables);
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -223,17 +226,6 @@ describe('adjustments through the API and the bytes route', () => {
     const answer = await ask({ preset: 'righthalf', format: 'PNG' });
     expect(answer.data!.image).toMatchObject({ width: 200, height: 200 });
     expect(await colourAt((await fetchBody(server.url + answer.data!.image.url)).body, 0.5, 0.5)).toBe('green');
-  });
-
-  it.each([
-    [{ crop: { left: 0, top: 0, width: 0, height: 10 } }, 'crop', 'width and height at least 1'],
-    [{ crop: { left: 0, top: 0, width: 1.5, height: 1, unit: 'FRACTION' } }, 'crop', 'FRACTION'],
-    [{ trim: 0 }, 'trim', 'a number from 1 to 100'],
-  ])('refuses %j with BAD_USER_INPUT naming the argument', async (variables, argument, range) => {
-    const answer = await ask(variables);
-    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(answer.errors?.[0]?.message).toContain(range);
-    expect(answer.errors?.[0]?.message).toContain(`for ${argument} but`);
   });
 
   it('refuses a wrong type before anything runs', async () => {
