@@ -28,6 +28,8 @@ export const MEMORY_BOUNDS = {
   rateLimitCalls: 10_000,
   /** GraphQL documents' verdicts on the operation limits, by text (short documents only: see graphql/operation-limits.ts). */
   operationVerdicts: 1000,
+  /** Longest document whose verdict is remembered, in characters: the verdicts hold at most this many times their count. */
+  rememberedDocumentLength: 16 * 1024,
   /** Paths whose warning was told in the last minute (a symbolic link leading outside the images), so it is told once a minute. */
   warnedPaths: 10_000,
 } as const;

@@ -53,7 +53,7 @@ export function exceededLimit(document: DocumentNode, limits: OperationLimits): 
 // Verdicts remembered by document text (MEMORY_BOUNDS.operationVerdicts): clients send the same
 // few documents again and again. Longer documents (a comment can make one as long as the body
 // limit) are measured each time, so that remembering them cannot take much memory.
-const REMEMBERED_LENGTH = 16 * 1024;
+const REMEMBERED_LENGTH = MEMORY_BOUNDS.rememberedDocumentLength;
 
 /**
  * Checks a request's document against the limits before Apollo sees it: GraphQL's own

@@ -1,6 +1,6 @@
 import { badInput } from '../errors';
 import type { OutputFormat } from './formats';
-import { planOutput, showsBackground, type OutputBounds, type OutputSize, type SourceSize } from './plan';
+import { planOutput, type OutputBounds, type OutputSize, type SourceSize } from './plan';
 import { normaliseSpec, parseFormat, type DerivativeSpec, type SpecInput, type SpecLimits } from './spec';
 
 /** Candidate widths when none are asked for: phones to large desktop screens at 2×. */
@@ -130,7 +130,6 @@ export function planResponsive(source: SourceSize & { hasAlpha: boolean; frames:
       spec = specFor(size.width);
       size = planOutput(source, spec, limits);
     }
-    if (spec.background !== null && !showsBackground(source, spec, size)) spec = Object.freeze({ ...spec, background: null });
     const density = cssWidth === null ? null : Math.round((size.width / cssWidth) * 100) / 100;
     if (!candidates.has(size.width)) candidates.set(size.width, { spec, size, density });
   }

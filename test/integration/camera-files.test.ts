@@ -16,7 +16,7 @@ beforeAll(async () => {
   server = await startServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--allow-unsigned', '--precache', 'true'], {
     GOIMGSERVER_SIGNING_SECRET: 'camera-files-secret-0123456789abcdefgh',
   });
-  while (!['done', 'failed'].includes(server.app.precache.progress().state)) await new Promise((resolve) => setTimeout(resolve, 20));
+  await server.logged('pre-cache finished');
 });
 afterAll(() => server.close());
 

@@ -44,6 +44,9 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/graphql/anything.ts', "import { Foo, type Bar } from '../images/spec';", 'src/graphql/ reaches the domain through its use cases'],
     ['src/http/server.ts', '../images/path', 'src/http/ reaches the domain through its use cases'],
     ['src/http/hot-path.ts', "import type { Variant } from '../images/variant';", 'reaches the domain through images/serve only'],
+    ['src/images/anything.ts', '../../src/git/sync', 'never by way of src/'],
+    ['src/http/image-route.ts', '../../src/images/cache', 'never by way of src/'],
+    ['src/app.ts', '../src/images/cache', 'never by way of src/'],
   ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
     expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
   });
@@ -69,5 +72,22 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/main.ts', 'pino'],
   ])('lets %s import %s', async (file, specifier) => {
     expect(await refusals(file, specifier)).toEqual([]);
+  });
+});
+
+describe('dynamic imports (eslint.config.js)', () => {
+  const messages = async (file: string) => {
+    const [result] = await eslint.lintText("export const load = () => import('fastify');\n", { filePath: path.join(ROOT, file) });
+    return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-syntax').map((message) => message.message);
+  };
+
+  it('are refused in the server, where the boundaries could not see them', async () => {
+    expect(await messages('src/images/anything.ts')).toEqual([expect.stringContaining('Import statically')]);
+    expect(await messages('src/http/anything.ts')).toEqual([expect.stringContaining('Import statically')]);
+  });
+
+  it('are allowed where a module must load late: the app after the thread pool is sized, an ES-module-only library', async () => {
+    expect(await messages('src/main.ts')).toEqual([]);
+    expect(await messages('src/images/hashes.ts')).toEqual([]);
   });
 });
