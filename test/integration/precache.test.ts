@@ -82,9 +82,20 @@ describe('pre-cache', () => {
   });
 
   it('logs a progress line at its interval', async () => {
-    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-3')]);
+    // The renders wait behind a task holding the only processing slot until a progress line is written.
+    let release = () => {};
+    const server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-3'), '--processing-concurrency', '1'], {}, {}, (app) => {
+      void app.limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    });
     const lines: object[] = [];
-    const log = { info: (obj: object, msg?: string) => lines.push({ ...obj, msg }), warn: () => undefined, error: () => undefined };
+    const log = {
+      info: (obj: object, msg?: string) => {
+        lines.push({ ...obj, msg });
+        if (msg === 'pre-cache progress') release();
+      },
+      warn: () => undefined,
+      error: () => undefined,
+    };
     try {
       const precache = createPrecache(
         server.app,
@@ -92,7 +103,7 @@ describe('pre-cache', () => {
         log,
       );
       await precache.run();
-      expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'pre-cache progress', state: 'running', total: 6 })]));
+      expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'pre-cache progress', state: 'running', total: 6, generated: 0 })]));
       expect(existsSync(path.join(root, 'cache-3', 'a'))).toBe(true);
     } finally {
       await server.close();
