@@ -6,6 +6,7 @@ const LIBRARY_OWNERS = {
   sharp: ['src/images/transform.ts'],
   thumbhash: ['src/images/hashes.ts'],
   blurhash: ['src/images/hashes.ts'],
+  'exif-reader': ['src/images/exif.ts'],
   'simple-git': ['src/git/'],
   fastify: ['src/http/'],
   '@as-integrations/fastify': ['src/http/'],
@@ -44,11 +45,12 @@ const FORBIDDEN_FOLDERS = {
 // The transports reach into images/ through its use cases alone, and through type-only imports
 // of what those take and answer; each adapter of one use case reaches through that one only.
 const TRANSPORT_FOLDERS = ['src/http/', 'src/graphql/'];
-const USE_CASES = ['serve', 'describe', 'invalidation'];
+const USE_CASES = ['serve', 'describe', 'browse', 'invalidation'];
 const USE_CASE_ADAPTERS = {
   'src/http/image-route.ts': 'serve',
   'src/http/hot-path.ts': 'serve',
   'src/graphql/image-describer.ts': 'describe',
+  'src/graphql/browser.ts': 'browse',
 };
 
 const owns = (owner, file) => (owner.endsWith('/') ? file.startsWith(owner) : file === owner);

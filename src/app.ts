@@ -15,6 +15,8 @@ import type { GitSettings } from './git/git';
 import { createImageSync } from './git/sync';
 import { createAuditor } from './graphql/audit';
 import { createContextFactory } from './graphql/context';
+import { createBrowseAdapter } from './graphql/browser';
+import { createBrowser, type BrowseFs } from './images/browse';
 import { createImageDescriber } from './graphql/image-describer';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createMetrics } from './http/metrics';
@@ -51,6 +53,15 @@ const nodeResolverFs: ResolverFs = {
   stat: (file) => fs.stat(file).catch(() => null),
   realpath: (file) => fs.realpath(file),
   readdir: (dir) => fs.readdir(dir).catch(() => []),
+};
+
+const nodeBrowseFs: BrowseFs = {
+  ...nodeResolverFs,
+  list: async (dir) =>
+    (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).map((entry) => ({
+      name: entry.name,
+      kind: entry.isSymbolicLink() ? 'link' : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other',
+    })),
 };
 
 export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
@@ -228,6 +239,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
           maxBatch: config.maxBatch,
           admitRender,
         }),
+        browser: createBrowseAdapter(createBrowser({ imagesRoot, fs: nodeBrowseFs, resolver, transformer, limiter, maxPageSize: config.maxPageSize })),
         admin: createAdminOperations({ imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },

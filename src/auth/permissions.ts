@@ -60,6 +60,8 @@ export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Nu
       responsive: limit(budgets.image),
       responsiveImages: limit(budgets.images, { countField: 'paths', maxItems: maxBatch, shared: 'images' }),
       imagePresets: limit(budgets.image),
+      folder: limit(budgets.image),
+      source: limit(budgets.image),
       cacheStats: administrator,
       syncStatus: administrator,
     },

@@ -33,6 +33,7 @@ export interface Settings {
   publicUrl: string;
   staleMaxAge: number;
   maxBatch: number;
+  maxPageSize: number;
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
@@ -289,6 +290,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'publicUrl', flag: 'public-url', default: '', doc: 'Origin (and path prefix) that makes image URLs absolute, such as a CDN; unset: URLs are relative (/img/...).', parse: baseUrl },
   { key: 'staleMaxAge', flag: 'stale-max-age', default: '60', doc: 'Seconds a URL minted for an older version of its source may be cached (current URLs are immutable).', parse: int(0, 31536000) },
   { key: 'maxBatch', flag: 'max-batch', default: '100', doc: 'Most paths one images or responsiveImages query may ask for.', parse: int(1, 10000) },
+  { key: 'maxPageSize', flag: 'max-page-size', default: '100', doc: 'Most images or subfolders one page of a folder may ask for (first).', parse: int(1, 10000) },
   { key: 'maxDepth', flag: 'max-depth', default: '8', doc: 'Deepest nesting of fields one GraphQL operation may have.', parse: int(1, 100) },
   { key: 'maxAliases', flag: 'max-aliases', default: '30', doc: 'Most aliased fields one GraphQL operation may have (use images for lists).', parse: int(0, 10000) },
   { key: 'maxTokens', flag: 'max-tokens', default: '5000', doc: 'Most tokens a GraphQL document may have; longer ones are refused while parsing.', parse: int(100, 1000000) },

@@ -2,6 +2,7 @@ import type { Log } from '../log';
 import { addressKey } from '../auth/address-key';
 import type { Caller, Identify } from '../auth/identify';
 import type { AdminOperations } from './admin-operations';
+import type { BrowseAdapter } from './browser';
 import type { ImageDescriber } from './image-describer';
 import type { RequestSummary } from './request-summary';
 
@@ -14,6 +15,8 @@ export interface GraphQLContext {
   /** What the public budgets are multiplied by for this caller. */
   budgetFactor: number;
   images: ImageDescriber;
+  /** Folders and sources to browse, reading headers through `images`' per-request loader. */
+  browse: BrowseAdapter;
   admin: AdminOperations;
   /** Audits an administrative field refused to this caller (see auth/permissions.ts). */
   auditRefusal(field: string, code: string): void;
@@ -26,6 +29,7 @@ export interface ContextSources {
   /** The budget factor of client apps (--client-token-factor). */
   clientTokenFactor: number;
   describer(clientId: string, budgetFactor: number): ImageDescriber;
+  browser(images: ImageDescriber): BrowseAdapter;
   admin(log: Log, caller: Caller, clientId: string): AdminOperations;
 }
 
@@ -36,6 +40,7 @@ export function createContextFactory(sources: ContextSources) {
     const clientId = caller.kind === 'admin' || caller.kind === 'client' ? `${caller.kind}:${caller.name}` : addressKey(request.ip);
     const budgetFactor = caller.kind === 'client' ? sources.clientTokenFactor : 1;
     const admin = sources.admin(request.log, caller, clientId);
-    return { log: request.log, caller, clientId, budgetFactor, images: sources.describer(clientId, budgetFactor), admin, auditRefusal: admin.refused, report };
+    const images = sources.describer(clientId, budgetFactor);
+    return { log: request.log, caller, clientId, budgetFactor, images, browse: sources.browser(images), admin, auditRefusal: admin.refused, report };
   };
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin.resolver';
+import { FolderResolver, SourceImageResolver } from './browse.resolver';
 import { ImageResolver } from './image.resolver';
 import { ResponsiveResolver } from './responsive.resolver';
 
@@ -11,7 +12,7 @@ import { ResponsiveResolver } from './responsive.resolver';
  * without a type-graphql wrapper per field of every result.
  */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [ImageResolver, ResponsiveResolver, AdminResolver], validate: false });
+  return buildSchema({ resolvers: [ImageResolver, ResponsiveResolver, FolderResolver, SourceImageResolver, AdminResolver], validate: false });
 }
 
 /** The text committed as `schema/schema.graphql`, from which client SDKs are generated. */

@@ -35,10 +35,13 @@ export function previewSpec(spec: DerivativeSpec, output: OutputSize): Derivativ
 
 const hex = (n: number) => Math.round(n).toString(16).padStart(2, '0');
 
+/** A colour as `#rrggbb`. */
+export const hexColour = ({ r, g, b }: { r: number; g: number; b: number }) => `#${hex(r)}${hex(g)}${hex(b)}`;
+
 export function toPreview(image: Buffer, dominant: { r: number; g: number; b: number }, hashes: PlaceholderHashes): Preview {
   return {
     ...hashes,
     dataUri: `data:${CONTENT_TYPES.webp};base64,${image.toString('base64')}`,
-    color: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
+    color: hexColour(dominant),
   };
 }

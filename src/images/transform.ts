@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { AppError } from '../errors';
 import { ALPHA_FORMATS } from './formats';
 import type { OutputSize, SourceSize } from './plan';
+import { readExif, type ExifFacts } from './exif';
 import { turnedRegion, watermarkPlacement, type Region, type SourceView } from './region';
 import type { DerivativeSpec, FocalPoint, WatermarkSpec } from './spec';
 
@@ -12,10 +13,12 @@ export interface TransformLimits {
   timeoutSeconds: number;
 }
 
-export interface SourceMetadata extends SourceSize {
+export interface SourceMetadata extends SourceSize, ExifFacts {
   readonly hasAlpha: boolean;
   /** Frames of an animated GIF or WebP; 1 for a still image. */
   readonly frames: number;
+  /** The source's format as its bytes say (`jpeg`, `png`, `webp`, `heif` for AVIF, `gif`, `tiff`), whatever its name says. */
+  readonly format: string;
 }
 
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
@@ -147,7 +150,14 @@ export function createTransformer(limits: TransformLimits) {
     const height = meta.autoOrient?.height ?? meta.pageHeight ?? meta.height;
     if (!width || !height) throw unsupported(new Error('no dimensions in header'));
     if (width * height > limits.maxSourcePixels) throw tooManyPixels(limits);
-    return { width, height, hasAlpha: meta.hasAlpha === true, frames: meta.format === 'gif' || meta.format === 'webp' ? Math.max(1, meta.pages ?? 1) : 1 };
+    return {
+      width,
+      height,
+      hasAlpha: meta.hasAlpha === true,
+      frames: meta.format === 'gif' || meta.format === 'webp' ? Math.max(1, meta.pages ?? 1) : 1,
+      format: meta.format,
+      ...readExif(meta.exif),
+    };
   }
 
   /**
@@ -238,7 +248,20 @@ export function createTransformer(limits: TransformLimits) {
     }
   }
 
-  return { readMetadata, findTrim, render, renderPreview };
+  /**
+   * The dominant colour of a source, from a copy at most 64 pixels a side (JPEG and WebP decode
+   * that small directly): a few milliseconds where a full decode would take a render's time.
+   */
+  async function dominantColour(input: SourceInput): Promise<{ r: number; g: number; b: number }> {
+    try {
+      const { dominant } = await open(input).timeout({ seconds: limits.timeoutSeconds }).resize(64, 64, { fit: 'inside' }).stats();
+      return dominant;
+    } catch (error) {
+      throw classify(error, limits);
+    }
+  }
+
+  return { readMetadata, findTrim, render, renderPreview, dominantColour };
 }
 
 function encode(pipeline: sharp.Sharp, spec: DerivativeSpec): sharp.Sharp {

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type { Browser, FolderListing, Page, PageRequest, ResolvedSource, SourceOrder } from '../images/browse';
+import type { Folder, FolderConnection, PageInfo, SourceImage, SourceImageConnection } from './browse.type';
+import type { ImageDescriber } from './image-describer';
+
+function pageInfo<T>(page: Page<T>): PageInfo {
+  return {
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.items[0]?.cursor ?? null,
+    endCursor: page.items[page.items.length - 1]?.cursor ?? null,
+  };
+}
+
+/**
+ * Answers `folder`, `source` and the fields of their types from the domain's browser. Each
+ * folder is listed once per request, and source headers are read through the request's
+ * DataLoader, which the image fields of the same nodes share.
+ */
+export function createBrowseAdapter(browser: Browser) {
+  return function forRequest(images: Pick<ImageDescriber, 'readHeader'>) {
+    const listings = new Map<string, Promise<FolderListing | null>>();
+    const listing = (folderPath: string) => {
+      let found = listings.get(folderPath);
+      if (!found) listings.set(folderPath, (found = browser.folder(folderPath)));
+      return found;
+    };
+    const folderNode = (found: FolderListing): Folder => ({ path: found.path, name: found.name });
+    const node = (source: ResolvedSource): SourceImage => {
+      const folder = path.posix.dirname(source.relative);
+      return { path: source.relative, name: path.posix.basename(source.relative), folder: folder === '.' ? '' : folder, bytes: source.size, version: source.version, source };
+    };
+    /** The listing of a folder handed out earlier in this request (it was there then). */
+    const listed = async (folder: Folder): Promise<FolderListing> => (await listing(folder.path)) ?? { path: folder.path, name: folder.name, folders: [], images: [] };
+
+    return {
+      folder: async (folderPath: string): Promise<Folder | null> => {
+        const found = await listing(folderPath);
+        return found && folderNode(found);
+      },
+      source: async (sourcePath: string): Promise<SourceImage | null> => {
+        const found = await browser.source(sourcePath);
+        return found && node(found);
+      },
+      async images(folder: Folder, request: PageRequest & { orderBy?: SourceOrder | null }): Promise<SourceImageConnection> {
+        const page = await browser.images(await listed(folder), request.orderBy ?? 'name', request, images.readHeader);
+        const edges = page.items.map(({ item, cursor }) => ({ cursor, node: item && node(item) }));
+        return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
+      },
+      async folders(folder: Folder, request: PageRequest): Promise<FolderConnection> {
+        const page = browser.folders(await listed(folder), request);
+        const edges = page.items.map(({ item, cursor }) => ({ cursor, node: { path: item, name: path.posix.basename(item) } }));
+        return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
+      },
+      defaultImage: async (folder: Folder): Promise<SourceImage | null> => {
+        const found = await browser.defaultImage(await listed(folder));
+        return found && node(found);
+      },
+      header: (image: SourceImage) => images.readHeader(image.source),
+      dominantColor: (image: SourceImage) => browser.dominantColour(image.source),
+    };
+  };
+}
+
+export type BrowseAdapter = ReturnType<ReturnType<typeof createBrowseAdapter>>;

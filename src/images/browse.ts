@@ -1,0 +1,202 @@
+import path from 'node:path';
+import { badInput } from '../errors';
+import { MEMORY_BOUNDS } from '../memory-bounds';
+import { createPromiseMemo } from '../memo';
+import { hasSourceExtension } from './formats';
+import type { Limiter } from './limiter';
+import { checkSegment, parseImagePath } from './path';
+import { hexColour } from './preview';
+import { inputOf, type ResolvedSource, type Resolver } from './resolve';
+import type { SourceMetadata, Transformer } from './transform';
+
+// What the adapters of browsing name in their own signatures.
+export type { ResolvedSource, SourceMetadata };
+
+/** What browsing needs of the file system; `stat` follows symbolic links. */
+export interface BrowseFs {
+  /** A folder's entries, each a file, a folder or a symbolic link (to be followed); empty when it cannot be read. */
+  list(dir: string): Promise<Array<{ name: string; kind: 'file' | 'folder' | 'link' | 'other' }>>;
+  stat(file: string): Promise<{ isFile(): boolean; isDirectory(): boolean } | null>;
+  realpath(file: string): Promise<string>;
+}
+
+/** A folder of the images repository: its subfolders and its images, each sorted by name. */
+export interface FolderListing {
+  /** Relative to the images folder; `""` for the images folder itself. */
+  readonly path: string;
+  /** Its own name; `""` for the images folder itself. */
+  readonly name: string;
+  /** Paths of its subfolders. */
+  readonly folders: readonly string[];
+  /** Paths of its images, with their extensions. */
+  readonly images: readonly string[];
+}
+
+export const SOURCE_ORDERS = ['name', 'takenAt'] as const;
+export type SourceOrder = (typeof SOURCE_ORDERS)[number];
+
+export interface PageRequest {
+  /** How many, at most `maxPageSize`. @default DEFAULT_PAGE_SIZE */
+  readonly first?: number | null;
+  /** The cursor of the item the page starts after. */
+  readonly after?: string | null;
+}
+
+/** A page of a sorted list, in the Relay connection's terms. */
+export interface Page<T> {
+  readonly items: ReadonlyArray<{ readonly item: T; readonly cursor: string }>;
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly totalCount: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+/** Most images a folder may hold to be listed by date taken: each one's header is read to sort them. */
+export const MAX_SORTED_BY_DATE = 1000;
+
+export interface BrowseOptions {
+  /** Real (symlink-free) absolute path of the images directory. */
+  imagesRoot: string;
+  fs: BrowseFs;
+  resolver: Pick<Resolver, 'lookUp'>;
+  transformer: Pick<Transformer, 'dominantColour'>;
+  limiter: Pick<Limiter, 'run'>;
+  /** Largest page a list may be asked for. @default 100 */
+  maxPageSize: number;
+}
+
+/** Reads a source's header; the API passes one that reads each header once per request. */
+export type HeaderReader = (source: ResolvedSource) => Promise<SourceMetadata>;
+
+/** The cursor of an item: its sort key, opaque to clients. */
+const cursorOf = (key: readonly string[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+function keyOf(cursor: string): string[] {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(key) && key.length > 0 && key.length <= 2 && key.every((part) => typeof part === 'string')) return key as string[];
+  } catch {
+    // Falls through to the refusal.
+  }
+  throw badInput('after', 'a cursor handed out in this list (pageInfo.endCursor or an edge cursor)', cursor);
+}
+
+const compareKeys = (a: readonly string[], b: readonly string[]) => {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const [x = '', y = ''] = [a[i], b[i]];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+};
+
+/**
+ * Browsing the images repository: folders and their images, sorted and paginated, and the
+ * facts of one source. Hidden names, files that are not images and symbolic links leading
+ * outside the images folder never appear; a missing path is null (browsing is not serving:
+ * no fallback answers it).
+ */
+export function createBrowser(options: BrowseOptions) {
+  const { imagesRoot, fs } = options;
+  const dominant = createPromiseMemo<string>(MEMORY_BOUNDS.dominantColours);
+
+  async function confined(absolute: string): Promise<boolean> {
+    const real = await fs.realpath(absolute).catch(() => null);
+    return real !== null && (real === imagesRoot || real.startsWith(imagesRoot + path.sep));
+  }
+
+  const browsable = (name: string) => {
+    try {
+      checkSegment(name, 'path');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** The folder at `folderPath` (`""` for the images folder), or null when there is none to browse there. */
+  async function folder(folderPath: string): Promise<FolderListing | null> {
+    const segments = folderPath === '' ? [] : parseImagePath(folderPath);
+    const absolute = path.join(imagesRoot, ...segments);
+    const stat = await fs.stat(absolute);
+    if (!stat?.isDirectory() || !(await confined(absolute))) return null;
+    const folders: string[] = [];
+    const images: string[] = [];
+    for (const entry of await fs.list(absolute)) {
+      if (!browsable(entry.name)) continue;
+      let kind = entry.kind;
+      if (kind === 'link') {
+        const target = path.join(absolute, entry.name);
+        const followed = (await confined(target)) ? await fs.stat(target) : null;
+        kind = followed?.isDirectory() ? 'folder' : followed?.isFile() ? 'file' : 'other';
+      }
+      const relative = [...segments, entry.name].join('/');
+      if (kind === 'folder') folders.push(relative);
+      else if (kind === 'file' && hasSourceExtension(entry.name)) images.push(relative);
+    }
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return { path: segments.join('/'), name: segments[segments.length - 1] ?? '', folders: folders.sort(byName), images: images.sort(byName) };
+  }
+
+  /** The image file a path names (with or without extension, a folder by its default), or null: no fallback answers it. */
+  async function source(sourcePath: string): Promise<ResolvedSource | null> {
+    const found = await options.resolver.lookUp(parseImagePath(sourcePath));
+    return found.kind === 'ORIGINAL' ? found : null;
+  }
+
+  /** A page of `items` by their keys, after the cursor `after`, at most `first` long. */
+  function page<T>(items: ReadonlyArray<{ item: T; key: readonly string[] }>, request: PageRequest): Page<T> {
+    const first = request.first ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(first) || first < 0 || first > options.maxPageSize) throw badInput('first', `an integer from 0 to ${options.maxPageSize} (--max-page-size)`, first);
+    const after = request.after === undefined || request.after === null ? null : keyOf(request.after);
+    const start = after === null ? 0 : items.findIndex(({ key }) => compareKeys(key, after) > 0);
+    const from = start === -1 ? items.length : start;
+    const chosen = items.slice(from, from + first);
+    return {
+      items: chosen.map(({ item, key }) => ({ item, cursor: cursorOf(key) })),
+      hasNextPage: from + chosen.length < items.length,
+      hasPreviousPage: from > 0,
+      totalCount: items.length,
+    };
+  }
+
+  /**
+   * A page of a folder's images in the order asked: by name, or by the date they were taken
+   * (oldest first, those without a date last, then by name), which reads every image's header.
+   */
+  async function images(listing: FolderListing, order: SourceOrder, request: PageRequest, readHeader: HeaderReader): Promise<Page<ResolvedSource | null>> {
+    if (order === 'name') {
+      const named = page(listing.images.map((image) => ({ item: image, key: [image] })), request);
+      return { ...named, items: await Promise.all(named.items.map(async ({ item, cursor }) => ({ item: await source(item), cursor }))) };
+    }
+    if (listing.images.length > MAX_SORTED_BY_DATE) {
+      throw badInput('orderBy', `NAME in a folder of more than ${MAX_SORTED_BY_DATE} images (${listing.path || 'the images folder'} has ${listing.images.length})`, 'TAKEN_AT');
+    }
+    const dated = await Promise.all(
+      listing.images.map(async (image) => {
+        const found = await source(image);
+        const takenAt = found ? await readHeader(found).then((header) => header.takenAt, () => null) : null;
+        // Undated images sort after every date.
+        return { item: found, key: [takenAt ?? '\uffff', image] };
+      }),
+    );
+    return page(dated.sort((a, b) => compareKeys(a.key, b.key)), request);
+  }
+
+  return {
+    folder,
+    source,
+    images,
+    /** A page of a folder's subfolders, by name. */
+    folders: (listing: FolderListing, request: PageRequest): Page<string> => page(listing.folders.map((folderPath) => ({ item: folderPath, key: [folderPath] })), request),
+    /** The image that answers a folder by its name (its `default.*`), or null when it has none. */
+    defaultImage: async (listing: FolderListing): Promise<ResolvedSource | null> => {
+      const found = await options.resolver.lookUp(listing.path === '' ? [] : parseImagePath(listing.path));
+      return found.kind === 'ORIGINAL' ? found : null;
+    },
+    /** The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once per source version. */
+    dominantColour: (found: ResolvedSource): Promise<string> =>
+      dominant(`${found.file}\0${found.version}`, () => options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))))),
+  };
+}
+
+export type Browser = ReturnType<typeof createBrowser>;
