@@ -16,7 +16,7 @@ import { createImageSync } from './git/sync';
 import { createAuditor } from './graphql/audit';
 import { createContextFactory } from './graphql/context';
 import { createBrowseAdapter } from './graphql/browser';
-import { createBrowser, type BrowseFs } from './images/browse';
+import { createBrowser, DEFAULT_PAGE_SIZE, type BrowseFs } from './images/browse';
 import { createImageDescriber } from './graphql/image-describer';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createMetrics } from './http/metrics';
@@ -229,7 +229,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
       limits: { maxDepth: config.maxDepth, maxAliases: config.maxAliases, maxTokens: config.maxTokens, maxFields: config.maxFields, maxCost: config.maxCost },
-      responsiveDefaults: { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length },
+      costDefaults: { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length, pageSize: DEFAULT_PAGE_SIZE },
       context: createContextFactory({
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,

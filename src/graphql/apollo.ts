@@ -3,7 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 import { createFormatError, logUnexpectedErrors } from './format-error';
-import { operationCostPlugin, type ResponsiveDefaults } from './operation-cost';
+import { operationCostPlugin, type CostDefaults } from './operation-cost';
 import { requestSummaryPlugin } from './request-summary';
 import type { OperationLimits } from './operation-limits';
 
@@ -18,7 +18,7 @@ export interface ApolloOptions {
     maxCost: number;
   };
   /** What a responsive image asking for no widths or formats is costed at. */
-  responsiveDefaults: ResponsiveDefaults;
+  costDefaults: CostDefaults;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
@@ -49,7 +49,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       // would instrument every resolved field to compute them.
       ApolloServerPluginCacheControlDisabled(),
       logUnexpectedErrors,
-      operationCostPlugin<GraphQLContext>(options.limits.maxCost, options.responsiveDefaults),
+      operationCostPlugin<GraphQLContext>(options.limits.maxCost, options.costDefaults),
       requestSummaryPlugin<GraphQLContext>(),
       ...(options.plugins ?? []),
     ],

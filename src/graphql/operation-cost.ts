@@ -14,6 +14,10 @@ import { createSelectionFold } from './selection-fold';
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
   image: 1,
   placeholder: 10,
+  // Read from a small copy of the source: a render, like a placeholder.
+  dominantColor: 10,
+  folder: 1,
+  source: 1,
   imagePresets: 1,
   cacheStats: 1,
   syncStatus: 1,
@@ -24,11 +28,16 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 /** Finding a trim's border reads the source's pixels: a render, like a placeholder. */
 const TRIM_COST = FIELD_COSTS.placeholder as number;
 
-/** How many widths and `<source>` formats a responsive image has when it asks for none: what it costs then. */
-export interface ResponsiveDefaults {
+/** What a field costs when it does not say: a responsive image's widths and `<source>` formats, a page's size. */
+export interface CostDefaults {
   readonly widths: number;
   readonly formats: number;
+  /** Items of a folder's page (images, folders) when `first` is not given. */
+  readonly pageSize: number;
 }
+
+/** A folder's paged lists: what is selected below them is paid once per item of the page (`first`). */
+const PAGED = new Set(['images', 'folders']);
 
 /** Fields that mint a responsive image's candidates: widths × (formats + the fallback) URLs. */
 const RESPONSIVE = new Set(['responsive', 'responsiveImages']);
@@ -54,7 +63,7 @@ export function operationCost(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
   ceiling: number,
-  defaults: ResponsiveDefaults,
+  defaults: CostDefaults,
 ): number {
   const argument = (node: FieldNode, name: string) => node.arguments?.find((candidate) => candidate.name.value === name)?.value;
   const defaultOf = (name: string) => operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
@@ -84,7 +93,17 @@ export function operationCost(
   };
   const one = () => 1;
   /** Paths are required: one not given fails validation, and counts as one meanwhile. */
+  /** A whole-number argument: written in the document, given as a variable, or the variable's default. */
+  const numberOf = (value: ValueNode | undefined): number | undefined => {
+    if (value?.kind === Kind.INT) return Number(value.value);
+    if (value?.kind !== Kind.VARIABLE) return undefined;
+    const given = Object.hasOwn(variables, value.name.value) ? variables[value.name.value] : undefined;
+    if (typeof given === 'number') return given;
+    return given === undefined ? numberOf(defaultOf(value.name.value)) : undefined;
+  };
   const times = (node: FieldNode): number => {
+    // Query.images has paths; a folder's images and folders are pages. A page larger than allowed is refused when it resolves.
+    if (PAGED.has(node.name.value) && argument(node, 'paths') === undefined) return Math.max(1, numberOf(argument(node, 'first')) ?? defaults.pageSize);
     const pathArgument = PER_ELEMENT[node.name.value] ?? PER_PATH[node.name.value];
     return pathArgument === undefined ? 1 : (measure(argument(node, pathArgument), weightOf) ?? 1);
   };
@@ -109,7 +128,7 @@ export function operationCost(
  * Refuses, before any resolver runs, an operation that costs more than `maxCost`
  * (BAD_USER_INPUT, HTTP 400), so no document buys more work than that many images are worth.
  */
-export function operationCostPlugin<Context extends object>(maxCost: number, defaults: ResponsiveDefaults): ApolloServerPlugin<Context> {
+export function operationCostPlugin<Context extends object>(maxCost: number, defaults: CostDefaults): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {

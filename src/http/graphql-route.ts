@@ -13,7 +13,7 @@ export interface GraphQLRouteOptions {
   /** Whether a browser opening GET /graphql is sent to the playground. */
   playground: boolean;
   limits: ApolloOptions['limits'];
-  responsiveDefaults: ApolloOptions['responsiveDefaults'];
+  costDefaults: ApolloOptions['costDefaults'];
   context(request: FastifyRequest, report: (summary: RequestSummary) => void): GraphQLContext;
 }
 
@@ -25,7 +25,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     schema: options.schema,
     introspection: options.introspection,
     limits: options.limits,
-    responsiveDefaults: options.responsiveDefaults,
+    costDefaults: options.costDefaults,
   });
   await apollo.start();
   const refusal = createOperationGate(options.limits);

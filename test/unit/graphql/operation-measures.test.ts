@@ -7,7 +7,7 @@ const limits = { maxDepth: 4, maxAliases: 3, maxFields: 10 };
 const costOf = (query: string, variables: Record<string, unknown> = {}, ceiling = 1000) => {
   const document = parse(query);
   const operation = document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode;
-  return operationCost(document, operation, variables, ceiling, { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length });
+  return operationCost(document, operation, variables, ceiling, { widths: DEFAULT_WIDTHS.length, formats: DEFAULT_SOURCE_FORMATS.length, pageSize: 20 });
 };
 
 describe('operation limits, fragments expanded', () => {
@@ -63,6 +63,14 @@ describe('operation cost', () => {
     ['query ($t: Int) { image(path: "a", trim: $t) { url } }', { t: null }, 1],
     ['{ images(paths: ["a", "b", "c"], trim: 1) { url } }', {}, 3 * 11],
     ['{ responsive(path: "a", widths: [100], trim: 20) { src } }', {}, 12],
+    // A folder's pages: what is selected below them is paid per item of the page (first, 20 by default).
+    ['{ folder(path: "a") { path } }', {}, 1],
+    ['{ folder { images { nodes { path } } } }', {}, 1 + 20],
+    ['{ folder { images(first: 5) { nodes { image(width: 100) { url } dominantColor } } } }', {}, 1 + 5 * (1 + 1 + 10)],
+    ['query ($n: Int) { folder { images(first: $n) { nodes { path } } } }', { n: 50 }, 1 + 50],
+    ['query ($n: Int = 7) { folder { images(first: $n) { nodes { path } } } }', {}, 1 + 7],
+    ['{ folder { folders(first: 10) { nodes { images(first: 10) { nodes { image { url } } } } } } }', {}, 1 + 10 * 10 * (1 + 1)],
+    ['{ source(path: "a") { image { url } responsive(widths: [100]) { src } } }', {}, 1 + 1 + 2],
   ])('%s with %j costs %i', (query, variables, expected) => {
     expect(costOf(query, variables)).toBe(expected);
   });
