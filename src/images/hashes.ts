@@ -16,34 +16,44 @@ export interface PlaceholderHashes {
   readonly blurHash: string;
 }
 
-/** ThumbHash's own bound on the input's sides. */
-export const THUMBHASH_MAX_SIDE = 100;
+/** Sides of the pixels hashed: ThumbHash takes at most 100, and either hash gives wrong colours below 3. */
+export const HASH_SIDES = { min: 3, max: 100 } as const;
 
 // thumbhash is published as an ES module only; it is loaded once, when first needed.
 let thumbhash: Promise<typeof ThumbHash> | undefined;
 
-function rgba(pixels: SmallPixels): Uint8ClampedArray {
-  if (pixels.channels === 4) return new Uint8ClampedArray(pixels.data.buffer, pixels.data.byteOffset, pixels.data.length);
+type Rgb = { r: number; g: number; b: number };
+
+/** The pixels as RGBA; with `background`, transparency flattened onto it (BlurHash has no alpha). */
+function rgba(pixels: SmallPixels, background?: Rgb): Uint8ClampedArray {
   const out = new Uint8ClampedArray(pixels.width * pixels.height * 4);
   for (let i = 0, o = 0; i < pixels.data.length; i += pixels.channels, o += 4) {
-    out[o] = pixels.data[i] as number;
-    out[o + 1] = pixels.data[i + 1] as number;
-    out[o + 2] = pixels.data[i + 2] as number;
-    out[o + 3] = 255;
+    const alpha = pixels.channels === 4 ? (pixels.data[i + 3] as number) : 255;
+    const [r, g, b] = [pixels.data[i] as number, pixels.data[i + 1] as number, pixels.data[i + 2] as number];
+    if (background) {
+      const over = (value: number, under: number) => (value * alpha + under * (255 - alpha)) / 255;
+      [out[o], out[o + 1], out[o + 2], out[o + 3]] = [over(r, background.r), over(g, background.g), over(b, background.b), 255];
+    } else {
+      [out[o], out[o + 1], out[o + 2], out[o + 3]] = [r, g, b, alpha];
+    }
   }
   return out;
 }
 
-/** Both hashes of a small rendering (at most THUMBHASH_MAX_SIDE pixels a side). */
-export async function placeholderHashes(pixels: SmallPixels): Promise<PlaceholderHashes> {
-  if (pixels.width > THUMBHASH_MAX_SIDE || pixels.height > THUMBHASH_MAX_SIDE || (pixels.channels !== 3 && pixels.channels !== 4)) {
-    throw new RangeError(`placeholder hashes take RGB or RGBA of at most ${THUMBHASH_MAX_SIDE}×${THUMBHASH_MAX_SIDE} pixels`);
+/**
+ * Both hashes of a small rendering (HASH_SIDES pixels a side). ThumbHash keeps transparency;
+ * the BlurHash is of the pixels flattened onto `background` (the placeholder's colour), which
+ * is what a page shows behind a transparent image.
+ */
+export async function placeholderHashes(pixels: SmallPixels, background: Rgb): Promise<PlaceholderHashes> {
+  const sides = [pixels.width, pixels.height];
+  if (sides.some((side) => side < HASH_SIDES.min || side > HASH_SIDES.max) || (pixels.channels !== 3 && pixels.channels !== 4)) {
+    throw new RangeError(`placeholder hashes take RGB or RGBA of ${HASH_SIDES.min} to ${HASH_SIDES.max} pixels a side`);
   }
   const { rgbaToThumbHash } = await (thumbhash ??= import('thumbhash'));
-  const data = rgba(pixels);
   const [x, y] = pixels.width >= pixels.height ? [4, 3] : [3, 4];
   return {
-    thumbHash: Buffer.from(rgbaToThumbHash(pixels.width, pixels.height, data)).toString('base64'),
-    blurHash: encodeBlurHash(data, pixels.width, pixels.height, x, y),
+    thumbHash: Buffer.from(rgbaToThumbHash(pixels.width, pixels.height, rgba(pixels))).toString('base64'),
+    blurHash: encodeBlurHash(rgba(pixels, background), pixels.width, pixels.height, x, y),
   };
 }

@@ -15,18 +15,19 @@ export interface Preview {
   readonly blurHash: string;
 }
 
-/** Width of a preview in pixels: enough for shapes and colours, small enough to inline. */
-export const PREVIEW_WIDTH = 24;
+/** Largest side of a preview in pixels: enough for shapes and colours, small enough to inline. */
+export const PREVIEW_SIDE = 24;
 
 /**
- * The spec of a variant's preview: the same crop (fit and position) at PREVIEW_WIDTH
- * pixels wide with the variant's aspect ratio. INSIDE and OUTSIDE outputs have the
+ * The spec of a variant's preview: the same crop (fit and position) within PREVIEW_SIDE
+ * pixels a side, with the variant's aspect ratio. INSIDE and OUTSIDE outputs have the
  * source's aspect ratio, so filling their box scales without distortion. The preview is
  * planned with the variant's rotation, so its box already has the turned shape.
  */
 export function previewSpec(spec: DerivativeSpec, output: OutputSize): DerivativeSpec {
-  const width = Math.min(PREVIEW_WIDTH, output.width);
-  const height = Math.max(1, Math.round((width * output.height) / output.width));
+  const scale = Math.min(1, PREVIEW_SIDE / output.width, PREVIEW_SIDE / output.height);
+  const width = Math.max(1, Math.round(output.width * scale));
+  const height = Math.max(1, Math.round(output.height * scale));
   const crops = spec.fit === 'cover' || spec.fit === 'contain';
   // The look stays (cropped, trimmed, turned, mirrored, in grey, on its background); filters and a watermark cannot show through the preview's own blur.
   const { crop, trim, rotate, flipHorizontal, background, grayscale } = spec;

@@ -3,7 +3,7 @@ import type { Limiter } from './limiter';
 import { createPromiseMemo } from '../memo';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
-import { placeholderHashes, THUMBHASH_MAX_SIDE } from './hashes';
+import { HASH_SIDES, placeholderHashes } from './hashes';
 import { previewSpec, toPreview, type Preview } from './preview';
 import { inputOf, type ResolvedSource } from './resolve';
 import { canonicalParams, type DerivativeSpec } from './spec';
@@ -35,9 +35,9 @@ export function createPreviews(options: PreviewsOptions) {
         const view = await views.view(source, await metadata.get(source), spec);
         const small = previewSpec(spec, planOutput(view, spec, bounds));
         await beforeRender?.();
-        const { image, dominant, pixels } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(view, small, bounds), view, THUMBHASH_MAX_SIDE));
+        const { image, dominant, pixels } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(view, small, bounds), view, HASH_SIDES));
         rendered++;
-        return toPreview(image, dominant, await placeholderHashes(pixels));
+        return toPreview(image, dominant, await placeholderHashes(pixels, dominant));
       });
     },
     /** Placeholders rendered since start-up. */

@@ -56,6 +56,21 @@ async function watermarkOverlay(mark: Watermark, size: OutputSize, animated: boo
   return { input: frame, raw: { width: size.width, height: size.height, channels: 4 }, tile: true, gravity: 'northwest' };
 }
 
+/** The mean colour of RGBA pixels, each counted as much as it is opaque: what shows of a transparent image. */
+function visibleMean(data: Buffer): { r: number; g: number; b: number } {
+  const sum = { r: 0, g: 0, b: 0, weight: 0 };
+  for (let i = 0; i < data.length; i += 4) {
+    const alpha = data[i + 3] as number;
+    sum.r += (data[i] as number) * alpha;
+    sum.g += (data[i + 1] as number) * alpha;
+    sum.b += (data[i + 2] as number) * alpha;
+    sum.weight += alpha;
+  }
+  // Wholly transparent: nothing shows, and white is what a page shows through it.
+  if (sum.weight === 0) return { r: 255, g: 255, b: 255 };
+  return { r: sum.r / sum.weight, g: sum.g / sum.weight, b: sum.b / sum.weight };
+}
+
 /** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
 function colour(hex: string): { r: number; g: number; b: number; alpha: number } {
   const byte = (at: number) => parseInt(hex.slice(at, at + 2), 16);
@@ -234,15 +249,22 @@ export function createTransformer(limits: TransformLimits) {
    * A tiny blurred rendering of a variant (`size` is a few pixels wide), its dominant colour
    * and its pixels within `hashSide` a side (what placeholder hashes are computed from), from one decode.
    */
-  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, hashSide: number): Promise<RenderedPreview> {
+  async function renderPreview(input: SourceInput, spec: DerivativeSpec, size: OutputSize, source: SourceView, hashSides: { min: number; max: number }): Promise<RenderedPreview> {
     try {
-      const { data, info } = await shape(input, spec, size, source).raw().toBuffer({ resolveWithObject: true });
-      const raw = { width: info.width, height: info.height, channels: info.channels };
-      const image = await encode(sharp(data, { raw }).blur(PREVIEW_BLUR), spec).toBuffer();
-      const { dominant } = await sharp(data, { raw }).stats();
-      const fits = raw.width <= hashSide && raw.height <= hashSide;
-      const pixels = fits ? { data, ...raw } : await sharp(data, { raw }).resize(hashSide, hashSide, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true }).then((small) => ({ data: small.data, width: small.info.width, height: small.info.height, channels: small.info.channels }));
-      return { image, dominant, pixels };
+      const shaped = await shape(input, spec, size, source).raw().toBuffer({ resolveWithObject: true });
+      // RGBA whatever the look (grey, opaque): what the colour and the hashes read. sharp keeps a
+      // grey look grey whatever colour space is asked, so the grey pixels are turned in a step of their own.
+      const raw = { width: shaped.info.width, height: shaped.info.height, channels: 4 as const };
+      const given = { width: raw.width, height: raw.height, channels: shaped.info.channels };
+      const data = given.channels === 4 ? shaped.data : await sharp(shaped.data, { raw: given }).toColourspace('srgb').ensureAlpha().raw().toBuffer();
+      const image = await encode(sharp(shaped.data, { raw: given }).blur(PREVIEW_BLUR), spec).toBuffer();
+      const opaque = data.every((value, index) => index % 4 !== 3 || value === 255);
+      const dominant = opaque ? (await sharp(data, { raw }).removeAlpha().stats()).dominant : visibleMean(data);
+      // The hashes take a few pixels a side at least (fewer give wrong colours) and ThumbHash 100 at most.
+      const scale = Math.min(1, hashSides.max / raw.width, hashSides.max / raw.height);
+      const [width, height] = [raw.width, raw.height].map((side) => Math.max(hashSides.min, Math.round(side * scale))) as [number, number];
+      const pixels = width === raw.width && height === raw.height ? data : await sharp(data, { raw }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+      return { image, dominant, pixels: { data: pixels, width, height, channels: 4 } };
     } catch (error) {
       throw classify(error, limits);
     }

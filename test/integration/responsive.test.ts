@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { decode as decodeBlurHash, isBlurhashValid } from 'blurhash';
 import sharp from 'sharp';
 import { inspect, makeSource } from '../helpers/images';
@@ -162,6 +163,36 @@ describe('responsive images', () => {
     const strip = await hashesOf({ path: 'strip' });
     expect(thumbHashToApproximateAspectRatio(Buffer.from(strip.thumbHash, 'base64'))).toBeLessThan(0.3);
     expect(isBlurhashValid(strip.blurHash)).toEqual({ result: true });
+  });
+
+  it('keeps placeholders right in grey, for transparent images and for extreme shapes', async () => {
+    const { thumbHashToAverageRGBA } = await import('thumbhash');
+    type Placeholder = { responsive: { placeholder: { dataUri: string; color: string; thumbHash: string; blurHash: string } } };
+    const ask = async (variables: Record<string, unknown>) => {
+      const answer = await graphql<Placeholder>(server.url, 'query($path: String!, $grayscale: Boolean) { responsive(path: $path, widths: [400], grayscale: $grayscale) { placeholder { dataUri color thumbHash blurHash } } }', variables);
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.responsive.placeholder;
+    };
+    const grey = await ask({ path: 'photo', grayscale: true });
+    const [r, g, b] = [1, 3, 5].map((at) => parseInt(grey.color.slice(at, at + 2), 16));
+    expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!)).toBeLessThan(4);
+
+    // Mostly transparent, with a red square: the colour is the red that shows, not the black under the transparency.
+    const square = await sharp({ create: { width: 400, height: 300, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: { create: { width: 100, height: 100, channels: 4, background: { r: 220, g: 20, b: 20, alpha: 1 } } }, left: 150, top: 100 }])
+      .png()
+      .toBuffer();
+    await writeFile(path.join(imagesDir, 'sticker.png'), square);
+    expect((await ask({ path: 'sticker' })).color).toMatch(/^#[c-f][0-9a-f](0|1|2)[0-9a-f](0|1|2)[0-9a-f]$/);
+
+    // 1920×100 and 4000×20 banners: their previews are a pixel or two high, the hashes still have their colour.
+    for (const [name, width, height] of [['banner-wide', 1920, 100], ['banner-thin', 4000, 20]] as const) {
+      await makeSource(imagesDir, `${name}.png`, { width, height, format: 'png', colour: { r: 32, g: 96, b: 192 } });
+      const placeholder = await ask({ path: name });
+      const average = thumbHashToAverageRGBA(Buffer.from(placeholder.thumbHash, 'base64'));
+      expect([average.r * 255, average.g * 255, average.b * 255].map((value, index) => Math.abs(value - [32, 96, 192][index]!) < 30)).toEqual([true, true, true]);
+      expect(Buffer.from(placeholder.dataUri.split(',')[1]!, 'base64').length).toBeLessThan(1000);
+    }
   });
 
   it('does not render a placeholder nobody asked for', async () => {
