@@ -53,6 +53,7 @@ export function createImageDescriber(options: DescriberOptions) {
       { cacheKeyFn: (source) => `${source.file}\0${source.version}` },
     );
     const readHeader = (source: ResolvedSource) => headers.load(source);
+    const admitRender = () => options.admitRender(clientId, budgetFactor);
 
     function asImage(path: string, { segments, source, spec, size, version, contentType, animated }: Description): Image {
       return {
@@ -86,7 +87,7 @@ export function createImageDescriber(options: DescriberOptions) {
         sizes: found.sizes,
         sources: sources.map(({ type, images: list }) => ({ type, srcSet: srcSet(list) })),
         candidates: [...sources.flatMap(({ images: list }) => list), ...fallback],
-        preview: () => forItem(path, found.preview(() => options.admitRender(clientId, budgetFactor))),
+        preview: () => forItem(path, found.preview(admitRender)),
       };
     }
 
@@ -94,7 +95,7 @@ export function createImageDescriber(options: DescriberOptions) {
       /** A source's header, read once per request (browsing reads the facts of its nodes through it too). */
       readHeader,
       /** One image; bad arguments are BAD_USER_INPUT naming the argument. */
-      image: async (path: string, input: VariantInput) => asImage(path, await (describer.describe([path], input, { readHeader })[0] as Promise<Description>)),
+      image: async (path: string, input: VariantInput) => asImage(path, await (describer.describe([path], input, { readHeader, admitRender })[0] as Promise<Description>)),
       /**
        * One promise per path, in the order asked, so a failure (a corrupt source, a bad path)
        * is reported on its own item, by its index and its path, while the others answer.
@@ -102,14 +103,14 @@ export function createImageDescriber(options: DescriberOptions) {
        */
       images(paths: readonly string[], input: VariantInput): Array<Promise<Image>> {
         checkBatch(paths);
-        return describer.describe(paths, input, { batch: true, readHeader }).map((found, index) => forItem(paths[index] as string, found.then((description) => asImage(paths[index] as string, description))));
+        return describer.describe(paths, input, { batch: true, readHeader, admitRender }).map((found, index) => forItem(paths[index] as string, found.then((description) => asImage(paths[index] as string, description))));
       },
       /** Candidates per width and format for a <picture>, with a placeholder rendered only when asked for. */
-      responsive: async (path: string, input: ResponsiveInput): Promise<ResponsiveImage> => responsive(path, await (describer.describeResponsive([path], input, { readHeader })[0] as Promise<ResponsiveDescription>)),
+      responsive: async (path: string, input: ResponsiveInput): Promise<ResponsiveImage> => responsive(path, await (describer.describeResponsive([path], input, { readHeader, admitRender })[0] as Promise<ResponsiveDescription>)),
       /** `responsive` for many paths with shared arguments, one promise per path as in `images`. */
       responsiveImages(paths: readonly string[], input: ResponsiveInput): Array<Promise<ResponsiveImage>> {
         checkBatch(paths);
-        return describer.describeResponsive(paths, input, { batch: true, readHeader }).map((found, index) => forItem(paths[index] as string, found.then((description) => responsive(paths[index] as string, description))));
+        return describer.describeResponsive(paths, input, { batch: true, readHeader, admitRender }).map((found, index) => forItem(paths[index] as string, found.then((description) => responsive(paths[index] as string, description))));
       },
       /** The configured presets, by name. */
       presets: (): ImagePreset[] =>

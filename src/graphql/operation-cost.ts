@@ -137,7 +137,7 @@ export function operationCostPlugin<Context extends object>(maxCost: number, def
           const cost = operationCost(document, operation, request.variables ?? {}, maxCost, defaults);
           if (cost <= maxCost) return;
           throw new GraphQLError(
-            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder 10, once per path in a batch) but received more`,
+            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder, a trim and a dominant colour 10, once per path in a batch, folder and source 1, what is below a folder's page once per item of the page) but received more`,
             { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
           );
         },

@@ -24,8 +24,12 @@ export interface FramedSource {
  * frames are within the bounds. Otherwise the output is the first frame.
  */
 export function animates(source: FramedSource, spec: Pick<DerivativeSpec, 'rotate'> & { readonly format: FormatChoice }, size: OutputSize, bounds: AnimationBounds): boolean {
-  if (source.frames < 2 || (spec.format !== 'auto' && !ANIMATED_FORMATS.has(spec.format))) return false;
-  if (spec.rotate === 90 || spec.rotate === 270) return false;
-  const frames = source.frames;
-  return frames <= bounds.maxFrames && frames * source.width * source.height <= bounds.maxPixels && frames * size.width * size.height <= bounds.maxPixels;
+  if (spec.format !== 'auto' && !ANIMATED_FORMATS.has(spec.format)) return false;
+  return keepsFrames(source, spec, bounds) && source.frames * size.width * size.height <= bounds.maxPixels;
+}
+
+/** Whether outputs of an animated source may keep its frames at all: what `animates` asks of the source and the turn. */
+export function keepsFrames(source: FramedSource, spec: Pick<DerivativeSpec, 'rotate'>, bounds: AnimationBounds): boolean {
+  const { frames } = source;
+  return frames >= 2 && spec.rotate !== 90 && spec.rotate !== 270 && frames <= bounds.maxFrames && frames * source.width * source.height <= bounds.maxPixels;
 }

@@ -10,9 +10,8 @@ import { checkResponsiveRequest, planResponsive, type Candidate, type Responsive
 import type { ResolvedSource, Resolver } from './resolve';
 import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
-import { animates, type AnimationBounds } from './animation';
-import type { SourceView } from './region';
-import type { SourceViews, Trimming } from './view';
+import { animates, keepsFrames, type AnimationBounds } from './animation';
+import type { SourceViews, Trimming, Viewed } from './view';
 import type { Watermarks } from './watermarks';
 
 // What the adapters of `describe` name in their own signatures.
@@ -35,7 +34,7 @@ export interface DescribeOptions {
 interface Found {
   readonly segments: readonly string[];
   readonly source: ResolvedSource;
-  readonly view: SourceView;
+  readonly view: Viewed;
 }
 
 /** Reads a source's header; a caller may pass one that reads each header once per request. */
@@ -45,6 +44,8 @@ export interface DescribeContext {
   /** The paths came as a batch (`images`, `responsiveImages`): errors name `paths[index]`. @default false */
   batch?: boolean;
   readHeader?: HeaderReader;
+  /** Counts looking for a trim's border in a source's pixels (a render) against the client's budget; may refuse it. */
+  admitRender?: () => Promise<void>;
 }
 
 /** Everything a URL is minted from and the API reports about one derivative, found without rendering. */
@@ -106,15 +107,28 @@ export function createDescriber(options: DescribeOptions) {
   }
 
   /** The source a path answers with and the part of it `trimming` uses, looked for again when it vanished meanwhile. */
-  function sourceView(path: string, argument: string, trimming: Trimming, readHeader: HeaderReader): Promise<Found> {
+  function sourceView(path: string, argument: string, trimming: Trimming, context: DescribeContext): Promise<Found> {
     const segments = parseImagePath(path, argument);
-    return resolver.withSource(segments, async (source) => ({ segments, source, view: await options.views.view(source, await readHeader(source), trimming, { strict: true }) }));
+    const readHeader = context.readHeader ?? readStored;
+    return resolver.withSource(segments, async (source) => ({
+      segments,
+      source,
+      view: await options.views.view(source, await readHeader(source), trimming, { strict: true, admit: context.admitRender }),
+    }));
   }
 
-  /** A derivative as the API reports it: without a background that cannot show, with its watermark's version. */
+  /**
+   * A derivative as the API reports it: without a background, a crop or a trim that change
+   * nothing here (so the same image has one URL), with its watermark's version.
+   */
   function descriptionOf({ segments, source, view }: Found, requestedSpec: RequestedSpec, size: OutputSize): Description {
     const bound = options.watermarks.bind(requestedSpec, true);
-    const spec = bound.background !== null && !showsBackground(view, bound, size) ? Object.freeze({ ...bound, background: null }) : bound;
+    const idle = {
+      ...(bound.background !== null && !showsBackground(view, bound, size) ? { background: null } : {}),
+      ...(bound.crop !== null && !view.cropsAnything ? { crop: null } : {}),
+      ...(bound.trim !== 0 && !view.trimsAnything ? { trim: 0 } : {}),
+    };
+    const spec = Object.keys(idle).length === 0 ? bound : Object.freeze({ ...bound, ...idle });
     return {
       segments,
       source,
@@ -133,9 +147,8 @@ export function createDescriber(options: DescribeOptions) {
    */
   function describe(paths: readonly string[], request: VariantRequest, context: DescribeContext = {}): Array<Promise<Description>> {
     const spec = requested(request);
-    const readHeader = context.readHeader ?? readStored;
     return paths.map(async (path, index) => {
-      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', spec, readHeader);
+      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', spec, context);
       return descriptionOf(found, spec, planOutput(found.view, spec, limits));
     });
   }
@@ -153,13 +166,12 @@ export function createDescriber(options: DescribeOptions) {
       throw badInput('sizes', `a sizes attribute of at most ${MAX_SIZES_LENGTH} characters without quotes, < or >`, sizes);
     }
     checkResponsiveRequest(input, limits);
-    // Every candidate crops and trims alike: the part of the source they use is found once.
-    const trimming = normaliseSpec({ crop: input.crop, trim: input.trim }, limits);
-    const readHeader = context.readHeader ?? readStored;
+    // Every candidate crops, trims and turns alike: the part of the source they use is found once.
+    const look = normaliseSpec({ crop: input.crop, trim: input.trim, rotate: input.rotate, flipVertical: input.flipVertical }, limits);
     return paths.map(async (path, index): Promise<ResponsiveDescription> => {
-      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', trimming, readHeader);
-      const { segments, source } = found;
-      const plan = planResponsive(found.view, input, limits);
+      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', look, context);
+      const { segments, source, view } = found;
+      const plan = planResponsive({ ...view, animated: keepsFrames({ ...view.whole, frames: view.frames }, look, options.animation) }, input, limits);
       const inFormat = (format: OutputFormat) => plan.candidates.map(({ spec, size }) => descriptionOf(found, withFormat(spec, format), size));
       const fallback = inFormat(plan.fallback);
       const largest = fallback[fallback.length - 1] as Description;

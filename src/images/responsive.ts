@@ -108,9 +108,9 @@ function checkDensities(densities: readonly number[], cssWidth: number, limits: 
  * keeps the aspect ratio of (largest width × height). With densities, the widths are the
  * CSS width times each density, and each candidate says the density it really has.
  */
-export function planResponsive(source: SourceSize & { hasAlpha: boolean; frames: number }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
+export function planResponsive(source: SourceSize & { hasAlpha: boolean; animated: boolean }, request: ResponsiveRequest, limits: SpecLimits & OutputBounds): ResponsivePlan {
   const { widths, formats, cssWidth } = checkResponsiveRequest(request, limits);
-  const animated = source.frames > 1;
+  const { animated } = source;
   const fallback: OutputFormat = animated ? 'gif' : source.hasAlpha ? 'png' : 'jpeg';
   // A browser takes the first <source> it decodes: an AVIF still would win over an animated WebP.
   const sourceFormats = PICTURE_ORDER.filter((format) => format !== fallback && formats.has(format) && !(animated && format === 'avif'));

@@ -71,6 +71,10 @@ function visibleMean(data: Buffer): { r: number; g: number; b: number } {
   return { r: sum.r / sum.weight, g: sum.g / sum.weight, b: sum.b / sum.weight };
 }
 
+/** Largest side of the copy a trim's border is looked for in. */
+export const TRIM_ANALYSIS_SIDE = 2000;
+const TRIM_MIN_SIDE = 3;
+
 /** `rrggbb` or `rrggbbaa` as sharp takes a colour. */
 function colour(hex: string): { r: number; g: number; b: number; alpha: number } {
   const byte = (at: number) => parseInt(hex.slice(at, at + 2), 16);
@@ -176,20 +180,32 @@ export function createTransformer(limits: TransformLimits) {
   }
 
   /**
-   * The border a trim would remove from the source as displayed (or from `region` of it):
-   * what is kept, relative to what was looked at; null when nothing would be removed or
-   * everything would (the colour is uniform), which trims nothing.
+   * The border a trim would remove from what is looked at (`lookedAt` pixels: the source as
+   * displayed, or `region` of it): what is kept, relative to it; null when nothing would be
+   * removed, everything would (the colour is uniform) or it is too small to have a border.
+   * The border is found on a copy at most TRIM_ANALYSIS_SIDE pixels a side and scaled back,
+   * keeping every pixel that may not be border: the cost of a decode at that size, whatever
+   * the source's. Renders cut out this region, so the size planned from it is what they make.
    */
-  async function findTrim(input: SourceInput, region: Region | null, threshold: number): Promise<Region | null> {
+  async function findTrim(input: SourceInput, region: Region | null, lookedAt: SourceSize, threshold: number): Promise<Region | null> {
     try {
       // sharp trims before it extracts or orients, so the pixels are taken as displayed first.
       let oriented = open(input).timeout({ seconds: limits.timeoutSeconds }).autoOrient();
       if (region !== null) oriented = oriented.extract(region);
-      const { data, info } = await oriented.raw().toBuffer({ resolveWithObject: true });
+      const small = oriented.resize(TRIM_ANALYSIS_SIDE, TRIM_ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true });
+      const { data, info } = await small.raw().toBuffer({ resolveWithObject: true });
       const raw = { width: info.width, height: info.height, channels: info.channels };
-      const trimmed = await sharp(data, { raw }).trim({ threshold }).raw().toBuffer({ resolveWithObject: true });
+      // libvips finds no border in fewer pixels than its filter spans.
+      if (raw.width < TRIM_MIN_SIDE || raw.height < TRIM_MIN_SIDE) return null;
+      const trimmed = await sharp(data, { raw }).timeout({ seconds: limits.timeoutSeconds }).trim({ threshold }).raw().toBuffer({ resolveWithObject: true });
       const kept = { left: -(trimmed.info.trimOffsetLeft ?? 0), top: -(trimmed.info.trimOffsetTop ?? 0), width: trimmed.info.width, height: trimmed.info.height };
-      return kept.width === raw.width && kept.height === raw.height ? null : kept;
+      if (kept.width === raw.width && kept.height === raw.height) return null;
+      const [x, y] = [lookedAt.width / raw.width, lookedAt.height / raw.height];
+      const left = Math.floor(kept.left * x);
+      const top = Math.floor(kept.top * y);
+      const right = Math.min(lookedAt.width, Math.ceil((kept.left + kept.width) * x));
+      const bottom = Math.min(lookedAt.height, Math.ceil((kept.top + kept.height) * y));
+      return { left, top, width: right - left, height: bottom - top };
     } catch (error) {
       throw classify(error, limits);
     }

@@ -12,6 +12,14 @@ export interface ViewOptions {
   strict?: boolean;
   /** How the trim analysis waits for a processing slot; a render already holding one passes one that runs at once. */
   slot?: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Runs before a trim's border is looked for (not when it is remembered) and may refuse it: the client's render budget. */
+  admit?: () => Promise<void>;
+}
+
+/** A view, and whether the spec's crop and trim take anything away (else the same image has a shorter spec). */
+export interface Viewed extends SourceView {
+  readonly cropsAnything: boolean;
+  readonly trimsAnything: boolean;
 }
 
 export type Trimming = Pick<DerivativeSpec, 'crop' | 'trim'>;
@@ -25,27 +33,34 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
   const trims = createPromiseMemo<Region | null>(MEMORY_BOUNDS.trimBorders);
   let analysed = 0;
 
-  async function view(source: ResolvedSource, header: SourceMetadata, spec: Trimming, { strict = false, slot }: ViewOptions = {}): Promise<SourceView> {
-    if (spec.crop === null && spec.trim === 0) return wholeView(header);
+  async function view(source: ResolvedSource, header: SourceMetadata, spec: Trimming, { strict = false, slot, admit }: ViewOptions = {}): Promise<Viewed> {
+    const nothing = { cropsAnything: false, trimsAnything: false };
+    if (spec.crop === null && spec.trim === 0) return { ...wholeView(header), ...nothing };
     let region: Region | null = null;
     if (spec.crop !== null) {
       if (strict && !cropFits(header, spec.crop)) {
         throw badInput('crop', `a region inside the source's ${header.width}×${header.height} pixels`, cropWord(spec.crop));
       }
       region = cropRegion(header, spec.crop);
+      if (region !== null && region.width === header.width && region.height === header.height) region = null;
     }
+    const cropsAnything = region !== null;
+    let trimsAnything = false;
     if (spec.trim !== 0) {
       const cropped = region;
       const key = `${source.file}\0${source.version}\0${cropped ? `${cropped.left},${cropped.top},${cropped.width},${cropped.height}` : ''}\0${spec.trim}`;
-      const kept = await trims(key, () => {
+      const kept = await trims(key, async () => {
+        await admit?.();
         analysed++;
-        const find = () => options.transformer.findTrim(inputOf(source), cropped, spec.trim);
+        const find = () => options.transformer.findTrim(inputOf(source), cropped, cropped ?? header, spec.trim);
         return slot ? slot(find) : options.limiter.run(find);
       });
       if (kept !== null) region = cropped ? within(cropped, kept) : kept;
+      trimsAnything = kept !== null;
     }
     const whole = { width: header.width, height: header.height };
-    return region === null ? wholeView(header) : { hasAlpha: header.hasAlpha, frames: header.frames, width: region.width, height: region.height, whole, region };
+    const flags = { cropsAnything, trimsAnything };
+    return region === null ? { ...wholeView(header), ...flags } : { hasAlpha: header.hasAlpha, frames: header.frames, width: region.width, height: region.height, whole, region, ...flags };
   }
 
   return {

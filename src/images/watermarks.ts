@@ -38,7 +38,7 @@ export function parseWatermarks(raw: string): { value: WatermarkEntry[] } | { ex
     } catch {
       valid = false;
     }
-    if (!valid) return { expected: 'watermarks as "name: path; name: path" with unique names of lower-case letters, digits and _, and paths inside the images folder, such as "logo: _brand/logo.png"' };
+    if (!valid) return { expected: 'watermarks as "name: path; name: path" with unique names of lower-case letters, digits and _, and image paths inside the images folder (no hidden segment, no ..), such as "logo: _brand/logo.png"' };
     entries.push({ name, path: file });
   }
   return { value: entries };
@@ -63,12 +63,15 @@ export async function createWatermarks(entries: readonly WatermarkEntry[], optio
       throw wrong('is not a file in the images folder');
     });
     if (!real.startsWith(options.imagesRoot + path.sep)) throw wrong('leads outside the images folder');
+    // A link may lead to a hidden file of the checkout (.git/...), which no image path reaches.
+    if (path.relative(options.imagesRoot, real).split(path.sep).some((segment) => segment.startsWith('.'))) throw wrong('leads to a hidden file');
     const stat = await fs.stat(real);
     if (!stat.isFile()) throw wrong('is not a file');
     if (stat.size > MAX_WATERMARK_BYTES) throw wrong(`is larger than ${MAX_WATERMARK_BYTES} bytes`);
     const data = await fs.readFile(real);
-    const header = await options.transformer.readMetadata(data).catch(() => {
-      throw wrong('is not a supported image');
+    const header = await options.transformer.readMetadata(data).catch((error: Error) => {
+      // "The source has more than N pixels." and the like, said of the watermark.
+      throw wrong(`is not a supported image: ${error.message.replace(/^The source /, 'it ').replace(/\.$/, '')}`);
     });
     return { ...header, name: entry.name, data, version: createHash('sha256').update(data).digest('hex').slice(0, 10) };
   }

@@ -39,6 +39,7 @@ beforeAll(async () => {
     .png()
     .toBuffer();
   writeFile(imagesDir, 'framed.png', framed);
+  writeFile(imagesDir, 'uniform.png', await sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 30, g: 60, b: 90 } } }).png().toBuffer());
 });
 
 let server: TestServer;
@@ -218,6 +219,15 @@ describe('adjustments through the API and the bytes route', () => {
     expect(await colourAt(bytes, 0.02, 0.02)).toBe('green');
     const unsigned = await fetchBody(`${server.url}/img/framed/trim/png`);
     expect(await inspect(unsigned.body)).toMatchObject({ width: 60, height: 40 });
+  });
+
+  it('leaves a crop of the whole source and a trim that removes nothing out of the URL: the same image has one URL', async () => {
+    const plain = await ask({ width: 100 });
+    const whole = await ask({ width: 100, crop: { left: 0, top: 0, width: 400, height: 200 } });
+    expect(whole.data!.image.url).toBe(plain.data!.image.url);
+    // A uniform image has no border to trim.
+    const uniform = await ask({ path: 'uniform', width: 100 });
+    expect((await ask({ path: 'uniform', width: 100, trim: 10 })).data!.image.url).toBe(uniform.data!.image.url);
   });
 
   it('applies a crop and trim from a preset, and lists them', async () => {

@@ -287,6 +287,34 @@ describe('trim', () => {
     expect({ width: info.width, height: info.height }).toEqual(planned);
   });
 
+  it('leaves images too small to have a border whole', async () => {
+    for (const [name, width, height] of [['dot.png', 1, 1], ['line.png', 1, 1000], ['pair.png', 2, 2]] as const) {
+      const tiny = await writeFile(dir, name, await sharp({ create: { width, height, channels: 3, background: RED } }).png().toBuffer());
+      const { planned, info } = await render(tiny, { trim: 10, width: 10, enlarge: false });
+      expect(planned).toEqual({ width: Math.min(10, width), height: Math.max(1, Math.round((Math.min(10, width) / width) * height)) });
+      expect({ width: info.width, height: info.height }).toEqual(planned);
+    }
+  });
+
+  it('finds the border of a large source on a smaller copy, keeping every pixel of what is inside', async () => {
+    // 6000×300: analysed at 2000×100, so the border is found to within 3 pixels, on the side of keeping.
+    const image = await sharp({ create: { width: 4000, height: 200, channels: 3, background: RED } })
+      .extend({ left: 1000, right: 1000, top: 50, bottom: 50, background: { r: 255, g: 255, b: 255 } })
+      .png()
+      .toBuffer();
+    const wide = await writeFile(dir, 'wide-framed.png', image);
+    const view = await views.view(sourceAt(wide), await transformer.readMetadata(wide), normaliseSpec({ trim: 10 }, limits));
+    const region = view.region!;
+    expect(region.left).toBeLessThanOrEqual(1000);
+    expect(region.left).toBeGreaterThanOrEqual(997);
+    expect(region.top).toBeLessThanOrEqual(50);
+    expect(region.left + region.width).toBeGreaterThanOrEqual(5000);
+    expect(region.left + region.width).toBeLessThanOrEqual(5003);
+    expect(region.top + region.height).toBeGreaterThanOrEqual(250);
+    const { planned, info } = await render(wide, { trim: 10, width: 400 });
+    expect({ width: info.width, height: info.height }).toEqual(planned);
+  });
+
   it('counts as border what differs from the corner colour by at most the threshold', async () => {
     // A light grey square on white, with a red dot in it: grey is border only above its difference from white.
     const image = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 255, g: 255, b: 255 } } })

@@ -119,4 +119,13 @@ describe('rate limits', () => {
     clock.advance(1_001);
     expect((await fetchBody(server.url + third)).status).toBe(200);
   });
+
+  it('count looking for a trim border in the pixels as a render, once per source, threshold and crop', async () => {
+    const server = await start(['--rate-limit-renders', '2/1m'], manualClock());
+    const TRIM = 'query($t: Int) { image(path: "photo", width: 50, trim: $t) { url } }';
+    const codes = [];
+    for (const threshold of [10, 20, 10, 30]) codes.push(codeOf(await graphql(server.url, TRIM, { t: threshold })));
+    // The third asks for a border already found: nothing is read again, and nothing counted.
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+  });
 });

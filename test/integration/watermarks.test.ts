@@ -164,6 +164,9 @@ describe('watermarks at start-up', () => {
     writeFileSync(path.join(imagesDir, '_brand', 'notes.png'), 'not an image');
     writeFileSync(path.join(root, 'outside.png'), await solid(10, 10, RED));
     symlinkSync(path.join(root, 'outside.png'), path.join(imagesDir, '_brand', 'escape.png'));
+    mkdirSync(path.join(imagesDir, '.git'));
+    writeFileSync(path.join(imagesDir, '.git', 'logo.png'), await solid(10, 10, RED));
+    symlinkSync(path.join('..', '.git', 'logo.png'), path.join(imagesDir, '_brand', 'hidden.png'));
   });
 
   it.each([
@@ -171,6 +174,7 @@ describe('watermarks at start-up', () => {
     ['a file that is not an image', ['--watermarks', 'logo: _brand/notes.png'], /The watermark logo .* is not a supported image.*--watermarks/],
     ['a link leading outside the images folder', ['--watermarks', 'logo: _brand/escape.png'], /leads outside the images folder.*--watermarks/],
     ['a path outside the images folder', ['--watermarks', 'logo: ../outside.png'], /--watermarks/],
+    ['a link to a hidden file', ['--watermarks', 'logo: _brand/hidden.png'], /leads to a hidden file.*--watermarks/],
     ['a preset laying a watermark that is not configured', ['--presets', 'stamped: 200 wm-logo'], /The preset stamped lays the watermark logo, which --watermarks does not configure/],
   ])('refuses %s with one line naming the setting', async (_name, flags, expected) => {
     const started = spawnServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'plain-cache'), ...flags], { GOIMGSERVER_SIGNING_SECRET: SECRET }, root);

@@ -2,7 +2,7 @@ import { planResponsive } from '../../../src/images/responsive';
 import { codeOf } from '../../helpers/errors';
 
 const limits = { minDimension: 10, maxDimension: 4000, maxOutputPixels: 16_000_000 };
-const photo = { width: 1200, height: 800, hasAlpha: false, frames: 1 };
+const photo = { width: 1200, height: 800, hasAlpha: false, animated: false };
 const widthsOf = (plan: ReturnType<typeof planResponsive>) => plan.candidates.map(({ size }) => `${size.width}x${size.height}`);
 
 describe('planning a responsive image', () => {
@@ -35,7 +35,7 @@ describe('planning a responsive image', () => {
   });
 
   it('keeps a source smaller than the minimum dimension at its own size', () => {
-    expect(widthsOf(planResponsive({ width: 8, height: 6, hasAlpha: false, frames: 1 }, { widths: [320, 640] }, limits))).toEqual(['8x6']);
+    expect(widthsOf(planResponsive({ width: 8, height: 6, hasAlpha: false, animated: false }, { widths: [320, 640] }, limits))).toEqual(['8x6']);
   });
 
   it.each([
