@@ -224,7 +224,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
-        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, config.maxBatch, clock),
+        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, { maxBatch: config.maxBatch, pageSize: DEFAULT_PAGE_SIZE }, clock),
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),

@@ -17,9 +17,15 @@ export interface AuthContext extends ClientContext {
 
 export interface RateBudgets {
   image: Budget;
-  /** Counted per path asked for. */
+  /** Counted per path asked for, and per image a folder's page may hold. */
   images: Budget;
   admin: Budget;
+}
+
+/** Sizes the rules count with: the longest batch, and a folder's page when it does not say. */
+export interface PermissionSizes {
+  maxBatch: number;
+  pageSize: number;
 }
 
 function asAdministrator(caller: Caller): true | AppError {
@@ -42,7 +48,7 @@ function asAdministrator(caller: Caller): true | AppError {
  * attempts over fields. Every refused attempt is audited. A root field not listed here is
  * denied (`fallbackRule: deny`).
  */
-export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Number.POSITIVE_INFINITY, clock: Clock = systemClock) {
+export function permissionTree(store: Store, budgets: RateBudgets, { maxBatch, pageSize }: PermissionSizes = { maxBatch: Number.POSITIVE_INFINITY, pageSize: 20 }, clock: Clock = systemClock) {
   const { check, limit } = createRateLimitRules(store, clock);
   // Public budgets grow for client apps; the admin budget, which bounds guessing, never does.
   const adminBudget = check(budgets.admin, { shared: 'admin' });
@@ -69,11 +75,18 @@ export function permissionTree(store: Store, budgets: RateBudgets, maxBatch = Nu
       clearCache: administrator,
       syncImages: administrator,
     },
+    // A page of a folder's images counts each image it may hold against the same budget as images.
+    Folder: {
+      images: limit(budgets.images, { countNumber: { field: 'first', default: pageSize }, shared: 'images' }),
+    },
   };
 }
 
+/** Fields of result types that count against a budget themselves: a folder's page of images. */
+const COUNTED_FIELDS: Readonly<Record<string, readonly string[]>> = { Folder: ['images'] };
+
 /**
- * The schema with the permission tree applied to the root fields. Result types are reached
+ * The schema with the permission tree applied to the root fields and to COUNTED_FIELDS. Result types are reached
  * only through a root field, which decides access, so their fields are left as they are:
  * wrapping every field of every result in an asynchronous rule cost more than the rest of a
  * 50-path `images` query.
@@ -86,5 +99,6 @@ export function protect(schema: GraphQLSchema, tree: ReturnType<typeof permissio
     fallbackError: () => new AppError('FORBIDDEN', 'Not allowed.'),
   }).generate(schema) as IMiddlewareTypeMap;
   const roots = [schema.getQueryType(), schema.getMutationType()].flatMap((type) => (type ? [type.name] : []));
-  return applyMiddleware(schema, Object.fromEntries(roots.map((name) => [name, permissions[name]])));
+  const counted = Object.entries(COUNTED_FIELDS).map(([type, fields]) => [type, Object.fromEntries(fields.map((field) => [field, (permissions[type] as Record<string, unknown>)[field]]))]);
+  return applyMiddleware(schema, Object.fromEntries([...roots.map((name) => [name, permissions[name]]), ...counted]) as IMiddlewareTypeMap);
 }

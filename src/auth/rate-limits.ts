@@ -30,6 +30,8 @@ function secondsUntilFree(recent: readonly number[], windowSeconds: number, now:
 interface CheckOptions {
   /** Counts each element of this list argument as a call. */
   countField?: string;
+  /** Counts this whole-number argument as that many calls (a page's `first`), or `default` when it is not given. */
+  countNumber?: { field: string; default: number };
   /** Longest list `countField` may hold: longer ones are refused (BAD_USER_INPUT) and not counted. */
   maxItems?: number;
   /** One budget that several fields draw from; each field has its own otherwise. */
@@ -82,7 +84,7 @@ export function createRateLimitRules(store: Store, clock: Clock = systemClock) {
    * fields draw from (each field has its own otherwise). Aliases of one field in one request
    * are calls of their own, counted in turn.
    */
-  function check(budget: Budget, { countField, maxItems, shared, scaled = false }: CheckOptions = {}) {
+  function check(budget: Budget, { countField, countNumber, maxItems, shared, scaled = false }: CheckOptions = {}) {
     return async (_parent: unknown, args: Record<string, unknown>, context: ClientContext, info: GraphQLResolveInfo): Promise<true | AppError> => {
       // A list over the batch bound is refused before it is counted: a refused call costs nothing.
       const items = countField === undefined ? undefined : args[countField];
@@ -90,12 +92,13 @@ export function createRateLimitRules(store: Store, clock: Clock = systemClock) {
       if (budget.max === 0) return true;
       const name = shared ?? info.fieldName;
       const max = scaled ? budget.max * context.budgetFactor : budget.max;
-      // An empty list still asks once.
-      const calls = Array.isArray(items) && items.length > 0 ? items.length : 1;
+      const asked = countNumber === undefined ? undefined : (args[countNumber.field] ?? countNumber.default);
+      // An empty list or page still asks once.
+      const calls = typeof asked === 'number' ? Math.max(1, asked) : Array.isArray(items) && items.length > 0 ? items.length : 1;
       const retryAfter = await take(context.clientId, name, max, budget.windowSeconds, calls);
       if (retryAfter === null) return true;
       // The batch fields share the budget named `images`, which counts paths, not calls.
-      const what = name === 'images' ? 'paths through images and responsiveImages' : `${name} calls`;
+      const what = name === 'images' ? 'paths through images and responsiveImages, and images of folder pages' : `${name} calls`;
       return new AppError('RATE_LIMITED', `Expected at most ${max} ${what} per ${budget.windowSeconds} s from one client`, { retryAfter });
     };
   }

@@ -145,7 +145,7 @@ export function createBrowser(options: BrowseOptions) {
 
   /** A page of `items` by their keys, after the cursor `after`, at most `first` long. */
   function page<T>(items: ReadonlyArray<{ item: T; key: readonly string[] }>, request: PageRequest): Page<T> {
-    const first = request.first ?? DEFAULT_PAGE_SIZE;
+    const first = request.first ?? Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize);
     if (!Number.isInteger(first) || first < 0 || first > options.maxPageSize) throw badInput('first', `an integer from 0 to ${options.maxPageSize} (--max-page-size)`, first);
     const after = request.after === undefined || request.after === null ? null : keyOf(request.after);
     const start = after === null ? 0 : items.findIndex(({ key }) => compareKeys(key, after) > 0);

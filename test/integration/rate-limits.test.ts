@@ -54,7 +54,7 @@ describe('rate limits', () => {
     const server = await start(['--rate-limit-images', '5/1m']);
     expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo', 'photo'] }))).toBe('ok');
     const over = await graphql(server.url, IMAGES, { paths: ['photo', 'photo', 'photo'] });
-    expect([codeOf(over), over.errors?.[0]?.message]).toEqual(['RATE_LIMITED', 'Expected at most 5 paths through images and responsiveImages per 60 s from one client']);
+    expect([codeOf(over), over.errors?.[0]?.message]).toEqual(['RATE_LIMITED', 'Expected at most 5 paths through images and responsiveImages, and images of folder pages per 60 s from one client']);
     expect(codeOf(await graphql(server.url, IMAGES, { paths: ['photo', 'photo'] }))).toBe('ok');
   });
 
@@ -118,6 +118,16 @@ describe('rate limits', () => {
     expect((await fetchBody(server.url + third)).status).toBe(429);
     clock.advance(1_001);
     expect((await fetchBody(server.url + third)).status).toBe(200);
+  });
+
+  it('count a page of a folder against the images budget, each image it may hold', async () => {
+    const server = await start(['--rate-limit-images', '10/1m'], manualClock());
+    const PAGE = 'query($n: Int) { folder { images(first: $n) { totalCount } } }';
+    const codes = [];
+    for (const first of [6, 4, 1]) codes.push(codeOf(await graphql(server.url, PAGE, { n: first })));
+    expect(codes).toEqual(['ok', 'ok', 'RATE_LIMITED']);
+    const refused = await graphql(server.url, PAGE, { n: 1 });
+    expect(refused.errors?.[0]?.message).toBe('Expected at most 10 paths through images and responsiveImages, and images of folder pages per 60 s from one client');
   });
 
   it('count looking for a trim border in the pixels as a render, once per source, threshold and crop', async () => {
