@@ -2,18 +2,22 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 import {
   CacheStatsDocument,
   ClearCacheDocument,
+  FolderDocument,
   GalleryDocument,
   ImageDocument,
   ImagePresetsDocument,
   ImagesDocument,
   ResponsiveDocument,
+  SourceDocument,
   SyncImagesDocument,
   SyncStatusDocument,
   type ClearCacheMutationVariables,
+  type FolderQueryVariables,
   type GalleryQueryVariables,
   type ImageQueryVariables,
   type ImagesQueryVariables,
   type ResponsiveQueryVariables,
+  type SourceQueryVariables,
 } from './generated/graphql.js';
 
 // The .js extension is what Node's ESM resolution (NodeNext) needs; TypeScript, bundlers and
@@ -102,6 +106,19 @@ export function createClient(options: ClientOptions) {
   }
 
   /**
+   * Runs a document whose parts may be missing (an image that cannot be read is null in a
+   * folder's page, or as its default): errors below the field's own arguments (path, first,
+   * after) leave those parts null; an error about the field or its lists throws.
+   */
+  async function partial<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables): Promise<TResult> {
+    const { status, data, errors = [] } = await answer(document, variables);
+    const whole = errors.find((error) => (error.path?.length ?? 0) <= 2);
+    if (whole) throw asError(whole);
+    if (!data) throw new GoimgserverError('BAD_RESPONSE', `The server answered HTTP ${status} without data.`);
+    return data;
+  }
+
+  /**
    * Runs a batch field (`images`, `responsiveImages`): every item is its result or, where
    * that path failed, the GoimgserverError at its index. An error about the whole field throws.
    */
@@ -124,6 +141,14 @@ export function createClient(options: ClientOptions) {
     /** `responsive` for many paths (a gallery): per path, the result or its GoimgserverError. */
     responsiveImages: (variables: GalleryQueryVariables) => batch('responsiveImages', GalleryDocument, variables),
     imagePresets: async () => (await request(ImagePresetsDocument, {})).imagePresets,
+    /**
+     * A folder to browse (the images folder by default): its default image, subfolders and a
+     * page of images with their responsive candidates; null where there is none. An image that
+     * cannot be read is null in the page.
+     */
+    folder: async (variables: FolderQueryVariables = {}) => (await partial(FolderDocument, variables)).folder,
+    /** The facts of one image file; null where none answers the path (no fallback). */
+    source: async (variables: SourceQueryVariables) => (await request(SourceDocument, variables)).source,
     cacheStats: async () => (await request(CacheStatsDocument, {})).cacheStats,
     syncStatus: async () => (await request(SyncStatusDocument, {})).syncStatus,
     clearCache: async (variables: ClearCacheMutationVariables = {}) => (await request(ClearCacheDocument, variables)).clearCache,

@@ -20,13 +20,28 @@ const DEFAULT_QUERY = `# goimgserver: ask for images. Administrative fields (cac
 # (comma-separated name:token pairs): put {"authorization": "Bearer <token>"} under
 # Headers below. Headers stay in this page's memory, never in the browser's storage,
 # so type the token again after a reload.
-query Landscape {
+# An image, and a gallery of a folder: a page of its images, each with its <picture> candidates.
+query Gallery {
   image(path: "landscape", width: 300) {
     url
     width
     height
     format
     source
+  }
+  folder(path: "") {
+    folders { nodes { path } }
+    images(first: 12) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        path
+        width
+        height
+        takenAt
+        responsive(widths: [320, 640]) { src srcSet sizes }
+      }
+    }
   }
 }
 `;

@@ -66,6 +66,13 @@ export type ImageSource =
   /** The image that was asked for (for a group: its default image). */
   | 'ORIGINAL';
 
+/** The order images of a folder are listed in. */
+export type SourceOrder =
+  /** By file name (code point order): stable, and the default. */
+  | 'NAME'
+  /** By the date the camera recorded, oldest first, images without one last; reads every image header of the folder, so only for folders of at most 1000 images. */
+  | 'TAKEN_AT';
+
 /** How a sync of the images repository ended. */
 export type SyncOutcome =
   /** Nothing changed; lastSyncErrorCode says why. */
@@ -97,6 +104,27 @@ export type SyncImagesMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type SyncImagesMutation = { syncImages: { updated: boolean, branch: string | null, previousCommit: string | null, currentCommit: string | null, changedPaths: Array<string>, clearedFiles: number, changes: Array<{ path: string, change: FileChangeKind }> } };
 
+export type SourceImageFieldsFragment = { path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null };
+
+export type FolderQueryVariables = Exact<{
+  path?: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  orderBy?: SourceOrder | null | undefined;
+  widths?: Array<number> | number | null | undefined;
+  sizes?: string | null | undefined;
+}>;
+
+
+export type FolderQuery = { folder: { path: string, name: string, default: { path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null } | null, folders: { totalCount: number, nodes: Array<{ path: string, name: string }> }, images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null, responsive: { width: number, height: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }> } } | null> } } | null };
+
+export type SourceQueryVariables = Exact<{
+  path: string;
+}>;
+
+
+export type SourceQuery = { source: { dominantColor: string, path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null } | null };
+
 export type GalleryQueryVariables = Exact<{
   paths: Array<string> | string;
   widths?: Array<number> | number | null | undefined;
@@ -109,9 +137,9 @@ export type GalleryQueryVariables = Exact<{
 }>;
 
 
-export type GalleryQuery = { responsiveImages: Array<{ path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } } | null> };
+export type GalleryQuery = { responsiveImages: Array<{ path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string, thumbHash: string, blurHash: string } } | null> };
 
-export type ImageFieldsFragment = { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number };
+export type ImageFieldsFragment = { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number, animated: boolean };
 
 export type ImageQueryVariables = Exact<{
   path: string;
@@ -126,7 +154,7 @@ export type ImageQueryVariables = Exact<{
 }>;
 
 
-export type ImageQuery = { image: { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number } };
+export type ImageQuery = { image: { url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number, animated: boolean } };
 
 export type ImagesQueryVariables = Exact<{
   paths: Array<string> | string;
@@ -141,7 +169,7 @@ export type ImagesQueryVariables = Exact<{
 }>;
 
 
-export type ImagesQuery = { images: Array<{ url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number } | null> };
+export type ImagesQuery = { images: Array<{ url: string, path: string, source: ImageSource, width: number, height: number, format: ImageFormat, contentType: string | null, quality: number, animated: boolean } | null> };
 
 export type ImagePresetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -160,9 +188,9 @@ export type ResponsiveQueryVariables = Exact<{
 }>;
 
 
-export type ResponsiveQuery = { responsive: { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } } };
+export type ResponsiveQuery = { responsive: { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string, thumbHash: string, blurHash: string } } };
 
-export type ResponsiveFieldsFragment = { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string } };
+export type ResponsiveFieldsFragment = { path: string, source: ImageSource, width: number, height: number, aspectRatio: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }>, placeholder: { dataUri: string, color: string, thumbHash: string, blurHash: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -182,6 +210,22 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const SourceImageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SourceImageFields on SourceImage {
+  path
+  name
+  folder
+  format
+  width
+  height
+  bytes
+  hasAlpha
+  frames
+  version
+  takenAt
+  camera
+}
+    `, {"fragmentName":"SourceImageFields"}) as unknown as TypedDocumentString<SourceImageFieldsFragment, unknown>;
 export const ImageFieldsFragmentDoc = new TypedDocumentString(`
     fragment ImageFields on Image {
   url
@@ -192,6 +236,7 @@ export const ImageFieldsFragmentDoc = new TypedDocumentString(`
   format
   contentType
   quality
+  animated
 }
     `, {"fragmentName":"ImageFields"}) as unknown as TypedDocumentString<ImageFieldsFragment, unknown>;
 export const ResponsiveFieldsFragmentDoc = new TypedDocumentString(`
@@ -211,6 +256,8 @@ export const ResponsiveFieldsFragmentDoc = new TypedDocumentString(`
   placeholder {
     dataUri
     color
+    thumbHash
+    blurHash
   }
 }
     `, {"fragmentName":"ResponsiveFields"}) as unknown as TypedDocumentString<ResponsiveFieldsFragment, unknown>;
@@ -262,6 +309,79 @@ export const SyncImagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SyncImagesMutation, SyncImagesMutationVariables>;
+export const FolderDocument = new TypedDocumentString(`
+    query Folder($path: String! = "", $first: Int, $after: String, $orderBy: SourceOrder, $widths: [Int!], $sizes: String) {
+  folder(path: $path) {
+    path
+    name
+    default {
+      ...SourceImageFields
+    }
+    folders {
+      totalCount
+      nodes {
+        path
+        name
+      }
+    }
+    images(first: $first, after: $after, orderBy: $orderBy) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        ...SourceImageFields
+        responsive(widths: $widths, sizes: $sizes) {
+          width
+          height
+          src
+          srcSet
+          sizes
+          sources {
+            type
+            srcSet
+          }
+        }
+      }
+    }
+  }
+}
+    fragment SourceImageFields on SourceImage {
+  path
+  name
+  folder
+  format
+  width
+  height
+  bytes
+  hasAlpha
+  frames
+  version
+  takenAt
+  camera
+}`) as unknown as TypedDocumentString<FolderQuery, FolderQueryVariables>;
+export const SourceDocument = new TypedDocumentString(`
+    query Source($path: String!) {
+  source(path: $path) {
+    ...SourceImageFields
+    dominantColor
+  }
+}
+    fragment SourceImageFields on SourceImage {
+  path
+  name
+  folder
+  format
+  width
+  height
+  bytes
+  hasAlpha
+  frames
+  version
+  takenAt
+  camera
+}`) as unknown as TypedDocumentString<SourceQuery, SourceQueryVariables>;
 export const GalleryDocument = new TypedDocumentString(`
     query Gallery($paths: [String!]!, $widths: [Int!], $sizes: String, $formats: [ImageFormat!], $height: Int, $fit: ImageFit, $position: ImagePosition, $quality: Int) {
   responsiveImages(
@@ -293,6 +413,8 @@ export const GalleryDocument = new TypedDocumentString(`
   placeholder {
     dataUri
     color
+    thumbHash
+    blurHash
   }
 }`) as unknown as TypedDocumentString<GalleryQuery, GalleryQueryVariables>;
 export const ImageDocument = new TypedDocumentString(`
@@ -320,6 +442,7 @@ export const ImageDocument = new TypedDocumentString(`
   format
   contentType
   quality
+  animated
 }`) as unknown as TypedDocumentString<ImageQuery, ImageQueryVariables>;
 export const ImagesDocument = new TypedDocumentString(`
     query Images($paths: [String!]!, $preset: String, $width: Int, $height: Int, $format: ImageFormat, $quality: Int, $fit: ImageFit, $position: ImagePosition, $enlarge: Boolean) {
@@ -346,6 +469,7 @@ export const ImagesDocument = new TypedDocumentString(`
   format
   contentType
   quality
+  animated
 }`) as unknown as TypedDocumentString<ImagesQuery, ImagesQueryVariables>;
 export const ImagePresetsDocument = new TypedDocumentString(`
     query ImagePresets {
@@ -392,5 +516,7 @@ export const ResponsiveDocument = new TypedDocumentString(`
   placeholder {
     dataUri
     color
+    thumbHash
+    blurHash
   }
 }`) as unknown as TypedDocumentString<ResponsiveQuery, ResponsiveQueryVariables>;

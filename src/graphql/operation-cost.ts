@@ -36,6 +36,12 @@ export interface CostDefaults {
   readonly pageSize: number;
 }
 
+/**
+ * Root fields whose names result types also give to a plain value (ResponsiveImage.source,
+ * SourceImage.folder): they cost only where they select fields, as the root fields do.
+ */
+const ONLY_WITH_SELECTION = new Set(['folder', 'source']);
+
 /** A folder's paged lists: what is selected below them is paid once per item of the page (`first`). */
 const PAGED = new Set(['images', 'folders']);
 
@@ -114,6 +120,7 @@ export function operationCost(
       const urls = listOr(node, 'widths', defaults.widths) * (listOr(node, 'formats', defaults.formats) + 1);
       return Math.max(1, Math.ceil(urls / URLS_PER_COST)) + trimmed(node);
     }
+    if (ONLY_WITH_SELECTION.has(node.name.value) && !node.selectionSet) return 0;
     return (node.name.value in PER_ELEMENT ? 1 : (FIELD_COSTS[node.name.value] ?? 0)) + trimmed(node);
   };
   const cost = createSelectionFold<number>(document, {

@@ -16,11 +16,9 @@ let server: TestServer;
 
 /** A JPEG with the EXIF a camera writes: when it was taken, the camera and a position. */
 async function photo(file: string, { taken, camera }: { taken?: string; camera?: [string, string] }) {
-  const exif = {
-    IFD0: { ...(camera ? { Make: camera[0], Model: camera[1] } : {}) },
-    IFD2: taken ? { DateTimeOriginal: taken } : {},
-    IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 30/1' },
-  };
+  const main: Record<string, string> = camera ? { Make: camera[0], Model: camera[1] } : {};
+  const photographic: Record<string, string> = taken ? { DateTimeOriginal: taken } : {};
+  const exif = { IFD0: main, IFD2: photographic, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 30/1' } };
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, await sharp({ create: { width: 60, height: 40, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg().withExif(exif).toBuffer());
 }

@@ -75,6 +75,20 @@ describe('the typed client against a live server', () => {
     await expect(client().images({ paths: ['photo'], width: 5 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', path: ['images'] });
   });
 
+  it('browses folders and reads the facts of a source', async () => {
+    const folder = await client().folder({ widths: [200] });
+    expect(folder).toMatchObject({ path: '', folders: { totalCount: 1, nodes: [{ path: 'cats', name: 'cats' }] } });
+    // broken.jpg cannot be read: it is null in the page, and the rest answers.
+    expect(folder!.images.nodes.map((node) => node?.path ?? null)).toEqual([null, 'photo.jpg']);
+    expect(folder!.images.totalCount).toBe(2);
+    const cats = await client().folder({ path: 'cats' });
+    expect(cats!.default).toMatchObject({ path: 'cats/default.jpg', format: 'jpeg', width: 400, height: 300 });
+    expect(await client().folder({ path: 'dogs' })).toBeNull();
+    const source = await client().source({ path: 'photo' });
+    expect(source).toMatchObject({ path: 'photo.jpg', width: 1200, height: 800, frames: 1, dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/) });
+    expect(await client().source({ path: 'cats/tiger' })).toBeNull();
+  });
+
   it('throws the server error code for bad input', async () => {
     const failure = await client().image({ path: 'photo', width: 5 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(GoimgserverError);

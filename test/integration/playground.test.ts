@@ -161,11 +161,14 @@ describe('the playground in a real browser', () => {
     await page.getByRole('button', { name: 'Headers' }).click();
   }
 
-  it('opens from /graphql and runs the image query it starts with', async () => {
+  it('opens from /graphql and runs the image and gallery query it starts with', async () => {
     const page = await open(`${server.url}/graphql`);
     expect(page.url()).toBe(`${server.url}/playground`);
-    const { body } = await run(page, 'Landscape');
-    expect(body.data).toEqual({ image: expect.objectContaining({ width: 300, height: 200, format: 'WEBP', source: 'ORIGINAL' }) });
+    const { body } = await run(page, 'Gallery');
+    expect(body.data).toEqual({
+      image: expect.objectContaining({ width: 300, height: 200, format: 'WEBP', source: 'ORIGINAL' }),
+      folder: expect.objectContaining({ images: expect.objectContaining({ nodes: expect.arrayContaining([expect.objectContaining({ path: 'landscape.jpg', responsive: expect.objectContaining({ src: expect.stringMatching(/^\/img\//) }) })]) }) }),
+    });
     // Monaco lays text out with non-breaking spaces, which \s matches. A locator waits from
     // Playwright's own isolated script, which the page's CSP (no eval) does not govern.
     await page.locator('.graphiql-response').filter({ hasText: /"height":\s*200/ }).waitFor({ timeout: 10_000 });

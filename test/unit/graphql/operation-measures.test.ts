@@ -71,6 +71,8 @@ describe('operation cost', () => {
     ['query ($n: Int = 7) { folder { images(first: $n) { nodes { path } } } }', {}, 1 + 7],
     ['{ folder { folders(first: 10) { nodes { images(first: 10) { nodes { image { url } } } } } } }', {}, 1 + 10 * 10 * (1 + 1)],
     ['{ source(path: "a") { image { url } responsive(widths: [100]) { src } } }', {}, 1 + 1 + 2],
+    // Result fields named like the root fields, holding plain values, cost nothing.
+    ['{ responsive(path: "a", widths: [100]) { source } source(path: "a") { folder } }', {}, 2 + 1],
   ])('%s with %j costs %i', (query, variables, expected) => {
     expect(costOf(query, variables)).toBe(expected);
   });
