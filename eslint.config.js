@@ -7,6 +7,7 @@ const LIBRARY_OWNERS = {
   thumbhash: ['src/images/hashes.ts'],
   blurhash: ['src/images/hashes.ts'],
   'exif-reader': ['src/images/exif.ts'],
+  yaml: ['src/images/meta.ts'],
   'simple-git': ['src/git/'],
   fastify: ['src/http/'],
   '@as-integrations/fastify': ['src/http/'],

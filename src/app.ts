@@ -33,6 +33,7 @@ import { createInvalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
 import { createSourceViews } from './images/view';
 import { createWatermarks } from './images/watermarks';
+import { createMetaStore } from './images/meta';
 import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from './images/responsive';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
@@ -156,6 +157,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   });
   const invalidation = createInvalidation({ resolver, cache });
   const views = createSourceViews({ transformer, limiter });
+  const meta = createMetaStore({ imagesRoot, fs: { ...nodeResolverFs, stat: (file) => fs.stat(file).catch(() => null), readFile: (file) => fs.readFile(file) } });
+  const browser = createBrowser({ imagesRoot, fs: nodeBrowseFs, resolver, transformer, limiter, meta, maxPageSize: config.maxPageSize });
   const service = createImageService({
     bounds: limits,
     animation,
@@ -234,13 +237,13 @@ export async function createApp(config: Config, logger: Logger, { clock = system
         identify: createIdentifier(config.adminTokens, config.clientTokens),
         clientTokenFactor: config.clientTokenFactor,
         describer: createImageDescriber({
-          describer: createDescriber({ resolver, metadata, views, watermarks, animation, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
+          describer: createDescriber({ resolver, metadata, views, watermarks, meta, animation, previews, limits, presets: new Map(config.presets.map((preset) => [preset.name, preset])), presetsOnly: config.presetsOnly }),
           signer,
           maxBatch: config.maxBatch,
           admitRender,
         }),
-        browser: createBrowseAdapter(createBrowser({ imagesRoot, fs: nodeBrowseFs, resolver, transformer, limiter, maxPageSize: config.maxPageSize })),
-        admin: createAdminOperations({ imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        browser: createBrowseAdapter(browser),
+        admin: createAdminOperations({ metadataProblems: browser.metaProblemsIn, imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,

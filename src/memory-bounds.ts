@@ -12,6 +12,8 @@ export const MEMORY_BOUNDS = {
   sourceHeaders: 10_000,
   /** Placeholders, per source version and crop. */
   placeholders: 10_000,
+  /** Folders' metadata files (_meta.yml), read. */
+  metaFolders: 10_000,
   /** Dominant colours of sources, per source version. */
   dominantColours: 10_000,
   /** Borders a trim removes, per source version, crop and threshold. */

@@ -13,6 +13,8 @@ export interface AdminOperationsOptions {
   invalidation: Invalidation;
   cacheStats(): { files: number; bytes: number };
   sync: ImageSync;
+  /** What is wrong in the metadata files among a sync's changed files. */
+  metadataProblems(paths: readonly string[]): Promise<Array<{ file: string; line: number; message: string }>>;
   auditor: Auditor;
 }
 
@@ -52,7 +54,8 @@ export function createAdminOperations(options: AdminOperationsOptions) {
         return audited(log, admin, 'syncImages', {}, async () => {
           const result = await sync.sync(log);
           const changes = result.changes.map(({ path, change }) => ({ path, change: change as FileChangeKind }));
-          return { ...result, changes, changedPaths: changes.map((change) => change.path) };
+          const present = changes.filter((change) => change.change !== 'DELETED').map((change) => change.path);
+          return { ...result, changes, changedPaths: changes.map((change) => change.path), metadataProblems: await options.metadataProblems(present) };
         });
       },
     };

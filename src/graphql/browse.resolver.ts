@@ -1,8 +1,8 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { Folder, FolderConnection, SourceImage, SourceImageConnection, SourceOrder } from './browse.type';
+import { Folder, FolderConnection, MetadataProblem, SourceImage, SourceImageConnection, SourceOrder } from './browse.type';
 import type { GraphQLContext } from './context';
 import { ResponsiveArgs, VariantArgs } from './image.args';
-import { Image } from './image.type';
+import { FocalPoint, Image } from './image.type';
 import { ResponsiveImage } from './responsive.type';
 
 @ArgsType()
@@ -41,6 +41,11 @@ export class FolderResolver {
   @FieldResolver(() => FolderConnection, { description: 'A page of the subfolders, by name.' })
   folders(@Root() folder: Folder, @Args(() => PageArgs) args: PageArgs, @Ctx() context: GraphQLContext): Promise<FolderConnection> {
     return context.browse.folders(folder, args);
+  }
+
+  @FieldResolver(() => [MetadataProblem], { description: 'What is wrong in the folder\'s _meta.yml, with the line; empty when nothing is or there is none.' })
+  metadataProblems(@Root() folder: Folder, @Ctx() context: GraphQLContext): Promise<readonly MetadataProblem[]> {
+    return context.browse.metaProblems(folder);
   }
 
   @FieldResolver(() => SourceImage, { nullable: true, description: 'The image that answers the folder by its name, its default.* (the group default of the images below it); null when it has none.' })
@@ -93,6 +98,26 @@ export class SourceImageResolver {
   @FieldResolver(() => String, { nullable: true, description: "The camera's make and model from its EXIF; null when it says nothing." })
   async camera(@Root() image: SourceImage, @Ctx() context: GraphQLContext): Promise<string | null> {
     return (await context.browse.header(image)).camera;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Alternative text for the image, from the _meta.yml of its folder.' })
+  async alt(@Root() image: SourceImage, @Ctx() context: GraphQLContext): Promise<string | null> {
+    return (await context.browse.meta(image))?.alt ?? null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Its title, from the _meta.yml of its folder.' })
+  async title(@Root() image: SourceImage, @Ctx() context: GraphQLContext): Promise<string | null> {
+    return (await context.browse.meta(image))?.title ?? null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Who to credit for it, from the _meta.yml of its folder.' })
+  async credit(@Root() image: SourceImage, @Ctx() context: GraphQLContext): Promise<string | null> {
+    return (await context.browse.meta(image))?.credit ?? null;
+  }
+
+  @FieldResolver(() => FocalPoint, { nullable: true, description: 'Where COVER crops of it are centred when a request names no position or focal point, from the _meta.yml of its folder.' })
+  async focalPoint(@Root() image: SourceImage, @Ctx() context: GraphQLContext): Promise<FocalPoint | null> {
+    return (await context.browse.meta(image))?.focalPoint ?? null;
   }
 
   @FieldResolver(() => String, { description: 'The dominant colour, #rrggbb, from a small copy; costs 10 in --max-cost, like a placeholder.' })

@@ -51,6 +51,18 @@ export class SourceImage {
   source!: ResolvedSource;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'Something wrong in a metadata file (_meta.yml): serving goes on without it.' })
+export class MetadataProblem {
+  @Field(() => String, { description: 'The file, inside the images folder.' })
+  file!: string;
+
+  @Field(() => Int, { description: 'Its line, from 1.' })
+  line!: number;
+
+  @Field(() => String)
+  message!: string;
+}
+
 @ObjectType({ simpleResolvers: true })
 export class SourceImageEdge {
   @Field(() => String)

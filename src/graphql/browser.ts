@@ -57,6 +57,8 @@ export function createBrowseAdapter(browser: Browser) {
         return found && node(found);
       },
       header: (image: SourceImage) => images.readHeader(image.source),
+      meta: (image: SourceImage) => browser.meta(image.source),
+      metaProblems: async (folder: Folder) => browser.metaProblems(await listed(folder)),
       dominantColor: (image: SourceImage) => browser.dominantColour(image.source),
     };
   };

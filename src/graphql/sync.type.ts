@@ -1,4 +1,5 @@
 import { Field, GraphQLISODateTime, Int, ObjectType } from 'type-graphql';
+import { MetadataProblem } from './browse.type';
 import { FileChangeKind, SyncOutcome } from './enums';
 
 @ObjectType({ simpleResolvers: true, description: 'One file that a sync added, modified or deleted.' })
@@ -32,6 +33,9 @@ export class ImageSyncResult {
 
   @Field(() => Int, { description: 'Derivative files deleted because their source changed or another file answers their path now.' })
   clearedFiles!: number;
+
+  @Field(() => [MetadataProblem], { description: 'What is wrong in the metadata files (_meta.yml) the sync changed, with their lines: what is wrong is left out, everything else is served.' })
+  metadataProblems!: MetadataProblem[];
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The images checkout and the last sync since the server started.' })

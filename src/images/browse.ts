@@ -4,13 +4,14 @@ import { MEMORY_BOUNDS } from '../memory-bounds';
 import { createPromiseMemo } from '../memo';
 import { hasSourceExtension } from './formats';
 import type { Limiter } from './limiter';
+import { META_FILE, type ImageMeta, type MetaProblem, type MetaStore } from './meta';
 import { checkSegment, parseImagePath } from './path';
 import { hexColour } from './preview';
 import { inputOf, type ResolvedSource, type Resolver } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
 
 // What the adapters of browsing name in their own signatures.
-export type { ResolvedSource, SourceMetadata };
+export type { ResolvedSource, SourceMetadata, ImageMeta, MetaProblem };
 
 /** What browsing needs of the file system; `stat` follows symbolic links. */
 export interface BrowseFs {
@@ -61,6 +62,8 @@ export interface BrowseOptions {
   resolver: Pick<Resolver, 'lookUp'>;
   transformer: Pick<Transformer, 'dominantColour'>;
   limiter: Pick<Limiter, 'run'>;
+  /** The metadata files next to the images. */
+  meta: MetaStore;
   /** Largest page a list may be asked for. @default 100 */
   maxPageSize: number;
 }
@@ -193,6 +196,15 @@ export function createBrowser(options: BrowseOptions) {
       const found = await options.resolver.lookUp(listing.path === '' ? [] : parseImagePath(listing.path));
       return found.kind === 'ORIGINAL' ? found : null;
     },
+    /** What the metadata of its folder says of a source; null when nothing. */
+    meta: (found: ResolvedSource): Promise<ImageMeta | null> => options.meta.image(found.relative),
+    /** What is wrong in the metadata files among `paths` (a sync's changed files), with their lines. */
+    metaProblemsIn: async (paths: readonly string[]): Promise<MetaProblem[]> => {
+      const folders = paths.filter((changed) => path.posix.basename(changed) === META_FILE).map((file) => path.posix.dirname(file)).map((folderPath) => (folderPath === '.' ? '' : folderPath));
+      return (await Promise.all(folders.map(async (folderPath) => (await options.meta.folder(folderPath)).problems))).flat();
+    },
+    /** What is wrong in a folder's metadata file, with the line; empty when nothing is (or there is none). */
+    metaProblems: async (listing: FolderListing): Promise<readonly MetaProblem[]> => (await options.meta.folder(listing.path)).problems,
     /** The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once per source version. */
     dominantColour: (found: ResolvedSource): Promise<string> =>
       dominant(`${found.file}\0${found.version}`, () => options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))))),

@@ -8,10 +8,11 @@ import type { Preview } from './preview';
 import type { Previews } from './previews';
 import { checkResponsiveRequest, planResponsive, type Candidate, type ResponsiveRequest } from './responsive';
 import type { ResolvedSource, Resolver } from './resolve';
-import { normaliseRequest, normaliseSpec, withFormat, type RequestedSpec, type SpecLimits } from './spec';
+import { DEFAULT_POSITION, normaliseRequest, normaliseSpec, withFormat, type FocalPoint, type RequestedSpec, type SpecInput, type SpecLimits } from './spec';
 import type { SourceMetadata } from './transform';
 import { animates, keepsFrames, type AnimationBounds } from './animation';
 import type { SourceViews, Trimming, Viewed } from './view';
+import type { MetaStore } from './meta';
 import type { Watermarks } from './watermarks';
 
 // What the adapters of `describe` name in their own signatures.
@@ -22,6 +23,8 @@ export interface DescribeOptions {
   metadata: MetadataCache;
   views: SourceViews;
   watermarks: Pick<Watermarks, 'bind'>;
+  /** The metadata files next to the images: a focal point centres COVER crops that name no place. */
+  meta: Pick<MetaStore, 'image'>;
   animation: AnimationBounds;
   previews: Previews;
   limits: SpecLimits & OutputBounds;
@@ -88,6 +91,9 @@ export interface ResponsiveDescription {
 }
 
 const MAX_SIZES_LENGTH = 1000;
+
+/** Whether arguments say where a COVER crop is centred (a position or a focal point). */
+const isPlaced = (input: Pick<SpecInput, 'position' | 'focalPoint'>) => (input.position !== undefined && input.position !== null) || (input.focalPoint !== undefined && input.focalPoint !== null);
 // The sizes attribute lands in markup: nothing that could end the attribute or start a tag.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const SIZES_FORBIDDEN = /[<>"'`\u0000-\u001f]/;
@@ -101,9 +107,19 @@ export function createDescriber(options: DescribeOptions) {
   const { resolver, limits } = options;
   const readStored: HeaderReader = (source) => options.metadata.get(source);
 
-  /** The spec asked for: the preset's values, then the arguments beside it; BAD_USER_INPUT naming the argument at fault. */
-  function requested(request: VariantRequest): RequestedSpec {
-    return options.watermarks.bind(normaliseRequest(withPreset(request, options.presets, options.presetsOnly), limits), true);
+  /**
+   * The spec asked for: the preset's values, then the arguments beside it; BAD_USER_INPUT
+   * naming the argument at fault. `placed`: whether they say where a COVER crop is centred.
+   */
+  function requested(request: VariantRequest): { spec: RequestedSpec; placed: boolean } {
+    const input = withPreset(request, options.presets, options.presetsOnly);
+    return { spec: options.watermarks.bind(normaliseRequest(input, limits), true), placed: isPlaced(input) };
+  }
+
+  /** The focal point the image's metadata gives, where a COVER crop names no place: null otherwise. */
+  async function metadataFocus(source: ResolvedSource, fit: string | null | undefined, placed: boolean): Promise<FocalPoint | null> {
+    if (placed || fit !== 'cover') return null;
+    return (await options.meta.image(source.relative))?.focalPoint ?? null;
   }
 
   /** The source a path answers with and the part of it `trimming` uses, looked for again when it vanished meanwhile. */
@@ -146,9 +162,11 @@ export function createDescriber(options: DescribeOptions) {
    * promise, its errors naming `paths[index]` in a batch and `path` otherwise.
    */
   function describe(paths: readonly string[], request: VariantRequest, context: DescribeContext = {}): Array<Promise<Description>> {
-    const spec = requested(request);
+    const asked = requested(request);
     return paths.map(async (path, index) => {
-      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', spec, context);
+      const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', asked.spec, context);
+      const focus = await metadataFocus(found.source, asked.spec.fit, asked.placed);
+      const spec = focus === null ? asked.spec : Object.freeze({ ...asked.spec, focus, position: DEFAULT_POSITION });
       return descriptionOf(found, spec, planOutput(found.view, spec, limits));
     });
   }
@@ -171,7 +189,9 @@ export function createDescriber(options: DescribeOptions) {
     return paths.map(async (path, index): Promise<ResponsiveDescription> => {
       const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', look, context);
       const { segments, source, view } = found;
-      const plan = planResponsive({ ...view, animated: keepsFrames({ ...view.whole, frames: view.frames }, look, options.animation) }, input, limits);
+      const focus = await metadataFocus(source, input.fit?.toLowerCase(), isPlaced(input));
+      const placed = focus === null ? input : { ...input, focalPoint: focus };
+      const plan = planResponsive({ ...view, animated: keepsFrames({ ...view.whole, frames: view.frames }, look, options.animation) }, placed, limits);
       const inFormat = (format: OutputFormat) => plan.candidates.map(({ spec, size }) => descriptionOf(found, withFormat(spec, format), size));
       const fallback = inFormat(plan.fallback);
       const largest = fallback[fallback.length - 1] as Description;

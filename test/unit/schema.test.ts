@@ -34,7 +34,8 @@ describe('the committed schema', () => {
         'Folder.images',
         'Folder.folders',
         'Folder.default',
-        ...['format', 'width', 'height', 'hasAlpha', 'frames', 'takenAt', 'camera', 'dominantColor', 'image', 'responsive'].map((field) => `SourceImage.${field}`),
+        'Folder.metadataProblems',
+        ...['format', 'width', 'height', 'hasAlpha', 'frames', 'takenAt', 'camera', 'alt', 'title', 'credit', 'focalPoint', 'dominantColor', 'image', 'responsive'].map((field) => `SourceImage.${field}`),
       ].sort(),
     );
   });
