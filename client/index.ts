@@ -107,12 +107,12 @@ export function createClient(options: ClientOptions) {
 
   /**
    * Runs a document whose parts may be missing (an image that cannot be read is null in a
-   * folder's page, or as its default): errors below the field's own arguments (path, first,
-   * after) leave those parts null; an error about the field or its lists throws.
+   * folder's page, or as its default). Only that leaves a part null: an error about the field
+   * or its lists, a bad argument anywhere (BAD_USER_INPUT) and a spent budget throw.
    */
   async function partial<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables): Promise<TResult> {
     const { status, data, errors = [] } = await answer(document, variables);
-    const whole = errors.find((error) => (error.path?.length ?? 0) <= 2);
+    const whole = errors.find((error) => (error.path?.length ?? 0) <= 2 || error.extensions?.code !== 'UNSUPPORTED_IMAGE');
     if (whole) throw asError(whole);
     if (!data) throw new GoimgserverError('BAD_RESPONSE', `The server answered HTTP ${status} without data.`);
     return data;

@@ -113,10 +113,12 @@ export type FolderQueryVariables = Exact<{
   orderBy?: SourceOrder | null | undefined;
   widths?: Array<number> | number | null | undefined;
   sizes?: string | null | undefined;
+  foldersFirst?: number | null | undefined;
+  foldersAfter?: string | null | undefined;
 }>;
 
 
-export type FolderQuery = { folder: { path: string, name: string, default: { path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null } | null, folders: { totalCount: number, nodes: Array<{ path: string, name: string }> }, images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null, responsive: { width: number, height: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }> } } | null> } } | null };
+export type FolderQuery = { folder: { path: string, name: string, default: { path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null } | null, folders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ path: string, name: string }> }, images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ path: string, name: string, folder: string, format: string, width: number, height: number, bytes: number, hasAlpha: boolean, frames: number, version: string, takenAt: string | null, camera: string | null, responsive: { width: number, height: number, src: string, srcSet: string, sizes: string, sources: Array<{ type: string, srcSet: string }> } } | null> } } | null };
 
 export type SourceQueryVariables = Exact<{
   path: string;
@@ -310,15 +312,19 @@ export const SyncImagesDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<SyncImagesMutation, SyncImagesMutationVariables>;
 export const FolderDocument = new TypedDocumentString(`
-    query Folder($path: String! = "", $first: Int, $after: String, $orderBy: SourceOrder, $widths: [Int!], $sizes: String) {
+    query Folder($path: String! = "", $first: Int, $after: String, $orderBy: SourceOrder, $widths: [Int!], $sizes: String, $foldersFirst: Int, $foldersAfter: String) {
   folder(path: $path) {
     path
     name
     default {
       ...SourceImageFields
     }
-    folders {
+    folders(first: $foldersFirst, after: $foldersAfter) {
       totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
       nodes {
         path
         name

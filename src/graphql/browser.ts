@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Browser, FolderListing, Page, PageRequest, ResolvedSource, SourceOrder } from '../images/browse';
+import { BROWSE_BOUNDS, type Browser, type FolderListing, type Page, type PageRequest, type ResolvedSource, type SourceOrder } from '../images/browse';
+import { badInput } from '../errors';
 import type { Folder, FolderConnection, PageInfo, SourceImage, SourceImageConnection } from './browse.type';
 import type { ImageDescriber } from './image-describer';
 
@@ -18,11 +19,19 @@ function pageInfo<T>(page: Page<T>): PageInfo {
  * DataLoader, which the image fields of the same nodes share.
  */
 export function createBrowseAdapter(browser: Browser) {
-  return function forRequest(images: Pick<ImageDescriber, 'readHeader'>) {
+  return function forRequest(images: Pick<ImageDescriber, 'readHeader' | 'admitRender'>) {
     const listings = new Map<string, Promise<FolderListing | null>>();
+    const spent = { entries: 0, dated: 0 };
     const listing = (folderPath: string) => {
       let found = listings.get(folderPath);
-      if (!found) listings.set(folderPath, (found = browser.folder(folderPath)));
+      if (!found) {
+        found = browser.folder(folderPath).then((listed) => {
+          spent.entries += listed ? listed.folders.length + listed.images.length : 0;
+          if (spent.entries > BROWSE_BOUNDS.entriesPerRequest) throw badInput('folder', `at most ${BROWSE_BOUNDS.entriesPerRequest} folder entries listed in one request`, `${spent.entries} entries`);
+          return listed;
+        });
+        listings.set(folderPath, found);
+      }
       return found;
     };
     const folderNode = (found: FolderListing): Folder => ({ path: found.path, name: found.name });
@@ -43,7 +52,12 @@ export function createBrowseAdapter(browser: Browser) {
         return found && node(found);
       },
       async images(folder: Folder, request: PageRequest & { orderBy?: SourceOrder | null }): Promise<SourceImageConnection> {
-        const page = await browser.images(await listed(folder), request.orderBy ?? 'name', request, images.readHeader);
+        const found = await listed(folder);
+        if (request.orderBy === 'takenAt') {
+          spent.dated += found.images.length;
+          if (spent.dated > BROWSE_BOUNDS.datedPerRequest) throw badInput('orderBy', `NAME once ${BROWSE_BOUNDS.datedPerRequest} images were sorted by date in one request`, 'TAKEN_AT');
+        }
+        const page = await browser.images(found, request.orderBy ?? 'name', request, images.readHeader);
         const edges = page.items.map(({ item, cursor }) => ({ cursor, node: item && node(item) }));
         return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
       },
@@ -59,7 +73,7 @@ export function createBrowseAdapter(browser: Browser) {
       header: (image: SourceImage) => images.readHeader(image.source),
       meta: (image: SourceImage) => browser.meta(image.source),
       metaProblems: async (folder: Folder) => browser.metaProblems(await listed(folder)),
-      dominantColor: (image: SourceImage) => browser.dominantColour(image.source),
+      dominantColor: (image: SourceImage) => browser.dominantColour(image.source, images.admitRender),
     };
   };
 }

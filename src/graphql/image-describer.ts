@@ -94,6 +94,8 @@ export function createImageDescriber(options: DescriberOptions) {
     return {
       /** A source's header, read once per request (browsing reads the facts of its nodes through it too). */
       readHeader,
+      /** Counts a render against the client's budget (browsing's dominant colours too). */
+      admitRender,
       /** One image; bad arguments are BAD_USER_INPUT naming the argument. */
       image: async (path: string, input: VariantInput) => asImage(path, await (describer.describe([path], input, { readHeader, admitRender })[0] as Promise<Description>)),
       /**

@@ -42,8 +42,13 @@ export interface CostDefaults {
  */
 const ONLY_WITH_SELECTION = new Set(['folder', 'source']);
 
-/** A folder's paged lists: what is selected below them is paid once per item of the page (`first`). */
+/**
+ * A folder's paged lists: listing the folder costs 1, sorting its images by date (reading up
+ * to a thousand headers) 100, and what is selected below is paid once per item of the page (`first`).
+ */
 const PAGED = new Set(['images', 'folders']);
+const LISTING_COST = 1;
+const BY_DATE_COST = 100;
 
 /** Fields that mint a responsive image's candidates: widths × (formats + the fallback) URLs. */
 const RESPONSIVE = new Set(['responsive', 'responsiveImages']);
@@ -107,9 +112,21 @@ export function operationCost(
     if (typeof given === 'number') return given;
     return given === undefined ? numberOf(defaultOf(value.name.value)) : undefined;
   };
+  // Query.images has paths; a folder's images and folders are pages. A page larger than allowed is refused when it resolves.
+  const isPage = (node: FieldNode) => PAGED.has(node.name.value) && argument(node, 'paths') === undefined;
+  const enumOf = (value: ValueNode | undefined): string | undefined => {
+    if (value?.kind === Kind.ENUM) return value.value;
+    if (value?.kind !== Kind.VARIABLE) return undefined;
+    const given = Object.hasOwn(variables, value.name.value) ? variables[value.name.value] : undefined;
+    return typeof given === 'string' ? given : given === undefined ? enumOf(defaultOf(value.name.value)) : undefined;
+  };
+  const pageCost = (node: FieldNode, below: number): number => {
+    const byDate = enumOf(argument(node, 'orderBy')) === 'TAKEN_AT' ? BY_DATE_COST : 0;
+    // Each image of a page is resolved and looked at, like a path of images; a subfolder only when something below asks.
+    const perItem = node.name.value === 'images' ? 1 : 0;
+    return LISTING_COST + byDate + Math.max(0, numberOf(argument(node, 'first')) ?? defaults.pageSize) * (perItem + below);
+  };
   const times = (node: FieldNode): number => {
-    // Query.images has paths; a folder's images and folders are pages. A page larger than allowed is refused when it resolves.
-    if (PAGED.has(node.name.value) && argument(node, 'paths') === undefined) return Math.max(1, numberOf(argument(node, 'first')) ?? defaults.pageSize);
     const pathArgument = PER_ELEMENT[node.name.value] ?? PER_PATH[node.name.value];
     return pathArgument === undefined ? 1 : (measure(argument(node, pathArgument), weightOf) ?? 1);
   };
@@ -125,7 +142,7 @@ export function operationCost(
   };
   const cost = createSelectionFold<number>(document, {
     empty: 0,
-    field: (node, below) => Math.min(times(node) * (own(node) + below), ceiling + 1),
+    field: (node, below) => Math.min(isPage(node) ? pageCost(node, below) : times(node) * (own(node) + below), ceiling + 1),
     siblings: (a, b) => Math.min(a + b, ceiling + 1),
   });
   return cost(operation.selectionSet);
@@ -144,7 +161,7 @@ export function operationCostPlugin<Context extends object>(maxCost: number, def
           const cost = operationCost(document, operation, request.variables ?? {}, maxCost, defaults);
           if (cost <= maxCost) return;
           throw new GraphQLError(
-            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder, a trim and a dominant colour 10, once per path in a batch, folder and source 1, what is below a folder's page once per item of the page) but received more`,
+            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder, a trim and a dominant colour 10, once per path in a batch, folder and source 1, a listing of a folder 1 (sorted by date 100), each image of a page 1 and what is below a page once per item of it) but received more`,
             { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
           );
         },

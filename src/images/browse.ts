@@ -5,7 +5,7 @@ import { createPromiseMemo } from '../memo';
 import { hasSourceExtension } from './formats';
 import type { Limiter } from './limiter';
 import { META_FILE, type ImageMeta, type MetaProblem, type MetaStore } from './meta';
-import { checkSegment, parseImagePath } from './path';
+import { parseImagePath, reachable } from './path';
 import { hexColour } from './preview';
 import { inputOf, type ResolvedSource, type Resolver } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
@@ -52,6 +52,11 @@ export interface Page<T> {
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
+/**
+ * What one request may make browsing read, whatever its cost says: folder entries listed (a
+ * cost counts listings, not how long they are) and headers read to sort folders by date.
+ */
+export const BROWSE_BOUNDS = { entriesPerRequest: 100_000, datedPerRequest: 2_000 } as const;
 /** Most images a folder may hold to be listed by date taken: each one's header is read to sort them. */
 export const MAX_SORTED_BY_DATE = 1000;
 
@@ -71,17 +76,18 @@ export interface BrowseOptions {
 /** Reads a source's header; the API passes one that reads each header once per request. */
 export type HeaderReader = (source: ResolvedSource) => Promise<SourceMetadata>;
 
-/** The cursor of an item: its sort key, opaque to clients. */
-const cursorOf = (key: readonly string[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+/** The cursor of an item: the list it is in (folder and order) and its sort key, opaque to clients. */
+const cursorOf = (list: string, key: readonly string[]) => Buffer.from(JSON.stringify([list, ...key])).toString('base64url');
 
-function keyOf(cursor: string): string[] {
+/** The sort key a cursor of `list` names; BAD_USER_INPUT for anything else, a cursor of another list included. */
+function keyOf(cursor: string, list: string): string[] {
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(key) && key.length > 0 && key.length <= 2 && key.every((part) => typeof part === 'string')) return key as string[];
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(parts) && parts.length >= 2 && parts.length <= 3 && parts.every((part) => typeof part === 'string') && parts[0] === list) return parts.slice(1) as string[];
   } catch {
     // Falls through to the refusal.
   }
-  throw badInput('after', 'a cursor handed out in this list (pageInfo.endCursor or an edge cursor)', cursor);
+  throw badInput('after', 'a cursor handed out in this list (pageInfo.endCursor or an edge cursor of the same folder and order)', cursor);
 }
 
 const compareKeys = (a: readonly string[], b: readonly string[]) => {
@@ -102,17 +108,19 @@ export function createBrowser(options: BrowseOptions) {
   const { imagesRoot, fs } = options;
   const dominant = createPromiseMemo<string>(MEMORY_BOUNDS.dominantColours);
 
-  async function confined(absolute: string): Promise<boolean> {
+  async function confined(absolute: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
-    return real !== null && (real === imagesRoot || real.startsWith(imagesRoot + path.sep));
+    return real !== null && reachable(imagesRoot, real) ? real : null;
   }
 
-  const browsable = (name: string) => {
+  /** The path of an entry when an image path can name it (segments, lengths, characters), else null. */
+  const pathOf = (segments: readonly string[], name: string): string | null => {
+    const relative = [...segments, name].join('/');
     try {
-      checkSegment(name, 'path');
-      return true;
+      parseImagePath(relative);
+      return relative;
     } catch {
-      return false;
+      return null;
     }
   };
 
@@ -121,18 +129,22 @@ export function createBrowser(options: BrowseOptions) {
     const segments = folderPath === '' ? [] : parseImagePath(folderPath);
     const absolute = path.join(imagesRoot, ...segments);
     const stat = await fs.stat(absolute);
-    if (!stat?.isDirectory() || !(await confined(absolute))) return null;
+    const real = stat?.isDirectory() ? await confined(absolute) : null;
+    if (real === null) return null;
     const folders: string[] = [];
     const images: string[] = [];
     for (const entry of await fs.list(absolute)) {
-      if (!browsable(entry.name)) continue;
+      const relative = pathOf(segments, entry.name);
+      if (relative === null) continue;
       let kind = entry.kind;
       if (kind === 'link') {
         const target = path.join(absolute, entry.name);
-        const followed = (await confined(target)) ? await fs.stat(target) : null;
-        kind = followed?.isDirectory() ? 'folder' : followed?.isFile() ? 'file' : 'other';
+        const followed = await confined(target);
+        // A link to this folder or one above it would list the same folders again without end.
+        const loops = followed !== null && (real === followed || real.startsWith(followed + path.sep));
+        const targetStat = followed === null || loops ? null : await fs.stat(target);
+        kind = targetStat?.isDirectory() ? 'folder' : targetStat?.isFile() ? 'file' : 'other';
       }
-      const relative = [...segments, entry.name].join('/');
       if (kind === 'folder') folders.push(relative);
       else if (kind === 'file' && hasSourceExtension(entry.name)) images.push(relative);
     }
@@ -146,16 +158,16 @@ export function createBrowser(options: BrowseOptions) {
     return found.kind === 'ORIGINAL' ? found : null;
   }
 
-  /** A page of `items` by their keys, after the cursor `after`, at most `first` long. */
-  function page<T>(items: ReadonlyArray<{ item: T; key: readonly string[] }>, request: PageRequest): Page<T> {
+  /** A page of `items` of `list` by their keys, after the cursor `after`, at most `first` long. */
+  function page<T>(list: string, items: ReadonlyArray<{ item: T; key: readonly string[] }>, request: PageRequest): Page<T> {
     const first = request.first ?? Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize);
     if (!Number.isInteger(first) || first < 0 || first > options.maxPageSize) throw badInput('first', `an integer from 0 to ${options.maxPageSize} (--max-page-size)`, first);
-    const after = request.after === undefined || request.after === null ? null : keyOf(request.after);
+    const after = request.after === undefined || request.after === null ? null : keyOf(request.after, list);
     const start = after === null ? 0 : items.findIndex(({ key }) => compareKeys(key, after) > 0);
     const from = start === -1 ? items.length : start;
     const chosen = items.slice(from, from + first);
     return {
-      items: chosen.map(({ item, key }) => ({ item, cursor: cursorOf(key) })),
+      items: chosen.map(({ item, key }) => ({ item, cursor: cursorOf(list, key) })),
       hasNextPage: from + chosen.length < items.length,
       hasPreviousPage: from > 0,
       totalCount: items.length,
@@ -167,8 +179,9 @@ export function createBrowser(options: BrowseOptions) {
    * (oldest first, those without a date last, then by name), which reads every image's header.
    */
   async function images(listing: FolderListing, order: SourceOrder, request: PageRequest, readHeader: HeaderReader): Promise<Page<ResolvedSource | null>> {
+    const list = `${listing.path}\0images by ${order}`;
     if (order === 'name') {
-      const named = page(listing.images.map((image) => ({ item: image, key: [image] })), request);
+      const named = page(list, listing.images.map((image) => ({ item: image, key: [image] })), request);
       return { ...named, items: await Promise.all(named.items.map(async ({ item, cursor }) => ({ item: await source(item), cursor }))) };
     }
     if (listing.images.length > MAX_SORTED_BY_DATE) {
@@ -182,7 +195,7 @@ export function createBrowser(options: BrowseOptions) {
         return { item: found, key: [takenAt ?? '\uffff', image] };
       }),
     );
-    return page(dated.sort((a, b) => compareKeys(a.key, b.key)), request);
+    return page(list, dated.sort((a, b) => compareKeys(a.key, b.key)), request);
   }
 
   return {
@@ -190,7 +203,7 @@ export function createBrowser(options: BrowseOptions) {
     source,
     images,
     /** A page of a folder's subfolders, by name. */
-    folders: (listing: FolderListing, request: PageRequest): Page<string> => page(listing.folders.map((folderPath) => ({ item: folderPath, key: [folderPath] })), request),
+    folders: (listing: FolderListing, request: PageRequest): Page<string> => page(`${listing.path}\0folders`, listing.folders.map((folderPath) => ({ item: folderPath, key: [folderPath] })), request),
     /** The image that answers a folder by its name (its `default.*`), or null when it has none. */
     defaultImage: async (listing: FolderListing): Promise<ResolvedSource | null> => {
       const found = await options.resolver.lookUp(listing.path === '' ? [] : parseImagePath(listing.path));
@@ -205,9 +218,15 @@ export function createBrowser(options: BrowseOptions) {
     },
     /** What is wrong in a folder's metadata file, with the line; empty when nothing is (or there is none). */
     metaProblems: async (listing: FolderListing): Promise<readonly MetaProblem[]> => (await options.meta.folder(listing.path)).problems,
-    /** The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once per source version. */
-    dominantColour: (found: ResolvedSource): Promise<string> =>
-      dominant(`${found.file}\0${found.version}`, () => options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))))),
+    /**
+     * The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once
+     * per source version. `admit` counts it against the client's render budget when it is made.
+     */
+    dominantColour: (found: ResolvedSource, admit?: () => Promise<void>): Promise<string> =>
+      dominant(`${found.file}\0${found.version}`, async () => {
+        await admit?.();
+        return options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))));
+      }),
   };
 }
 

@@ -9,6 +9,9 @@ export interface ExifFacts {
 }
 
 const NONE: ExifFacts = { takenAt: null, camera: null };
+// The years a date is believed in: EXIF's unknown date reads as 1899, so from 1900.
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 9999;
 // Text fields are short in any real camera's EXIF; a longer one is not shown.
 const MAX_TEXT = 100;
 
@@ -35,8 +38,11 @@ export function readExif(block: Buffer | undefined): ExifFacts {
   } catch {
     return NONE;
   }
-  const taken = tags.Photo?.DateTimeOriginal ?? tags.Image?.DateTime;
-  // exif-reader reads the camera's wall-clock time into the UTC fields of a Date.
-  const takenAt = taken instanceof Date && !Number.isNaN(taken.getTime()) ? taken.toISOString().slice(0, 19) : null;
+  // When the picture was taken, or digitised; not the image's DateTime, which says when the file last changed.
+  const taken = tags.Photo?.DateTimeOriginal ?? tags.Photo?.DateTimeDigitized;
+  // exif-reader reads the camera's wall-clock time into the UTC fields of a Date; EXIF writes
+  // "0000:00:00 00:00:00" for an unknown date, which that makes a day in 1899.
+  const year = taken instanceof Date ? taken.getUTCFullYear() : Number.NaN;
+  const takenAt = taken instanceof Date && year >= FIRST_YEAR && year <= LAST_YEAR ? taken.toISOString().slice(0, 19) : null;
   return { takenAt, camera: cameraOf(text(tags.Image?.Make), text(tags.Image?.Model)) };
 }

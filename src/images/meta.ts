@@ -2,6 +2,7 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import { createMemo } from '../memo';
+import { reachable } from './path';
 import type { FocalPoint } from './spec';
 
 /** The file, next to the images of a folder, that describes them. */
@@ -118,7 +119,7 @@ export function createMetaStore(options: { imagesRoot: string; fs: MetaFs }) {
   async function read(file: string, relative: string, size: number): Promise<FolderMeta> {
     const real = await fs.realpath(file).catch(() => null);
     // A link leading out of the images folder is not read.
-    if (real === null || !real.startsWith(imagesRoot + path.sep)) return { images: new Map(), problems: [{ file: relative, line: 1, message: 'leads outside the images folder; not read' }] };
+    if (real === null || !reachable(imagesRoot, real)) return { images: new Map(), problems: [{ file: relative, line: 1, message: 'leads outside the images folder or to a hidden file; not read' }] };
     if (size > MAX_META_BYTES) return { images: new Map(), problems: [{ file: relative, line: 1, message: `larger than ${MAX_META_BYTES} bytes; not read` }] };
     return parseMeta((await fs.readFile(real)).toString('utf8'), relative);
   }

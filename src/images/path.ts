@@ -1,3 +1,4 @@
+import nodePath from 'node:path';
 import { badInput, malformedEncoding } from '../errors';
 
 /** Longest image path accepted, in UTF-8 bytes, and deepest nesting. */
@@ -26,6 +27,17 @@ export function checkSegment(segment: string, name: string): void {
   if (LONE_SURROGATE.test(segment)) throw badInput(name, 'path segments of well-formed Unicode (no lone surrogate)', segment);
   // File systems count bytes, not characters: 200 "é" are 400 bytes.
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badInput(name, `path segments of at most ${MAX_SEGMENT_BYTES} bytes (UTF-8)`, segment);
+}
+
+/**
+ * Whether a real (symlink-free) path lies in the images folder where a path can reach: inside
+ * it, and not in or under a hidden name (`.git/...`), which no image path may name but a
+ * committed symbolic link could lead to.
+ */
+export function reachable(imagesRoot: string, real: string): boolean {
+  if (real === imagesRoot) return true;
+  if (!real.startsWith(imagesRoot + nodePath.sep)) return false;
+  return !real.slice(imagesRoot.length + 1).split(nodePath.sep).some((segment) => segment.startsWith('.'));
 }
 
 /** Splits and checks an image path as given to the API, e.g. `cats/cat_white`. */

@@ -4,6 +4,7 @@ import { fileVersion, type SourceIdentity } from './key';
 import { createMemo } from '../memo';
 import { looksLikeParameter } from './spec';
 import { SourceGoneError, type SourceInput } from './transform';
+import { reachable } from './path';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import { systemClock, type Clock } from '../clock';
 
@@ -69,8 +70,9 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
     if (real === null) return null;
-    if (real === imagesRoot || real.startsWith(imagesRoot + path.sep)) return real;
-    options.onEscape?.(relative);
+    if (reachable(imagesRoot, real)) return real;
+    // A link to a hidden file of the checkout is absent, like the file itself; only one leading out is told.
+    if (!real.startsWith(imagesRoot + path.sep)) options.onEscape?.(relative);
     return null;
   }
 

@@ -51,6 +51,11 @@ beforeAll(async () => {
   symlinkSync(path.join(imagesDir, 'cats'), path.join(imagesDir, 'kittens'));
   writeFileSync(path.join(root, 'outside.jpg'), await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).jpeg().toBuffer());
   symlinkSync(path.join(root, 'outside.jpg'), path.join(imagesDir, 'escape.jpg'));
+  // Links a hostile commit could make: into hidden files of the checkout, and back up the tree.
+  symlinkSync('.hidden.jpg', path.join(imagesDir, 'tohidden.jpg'));
+  symlinkSync('.git', path.join(imagesDir, 'gitlink'));
+  symlinkSync('..', path.join(imagesDir, 'cats', 'up'));
+  symlinkSync('.', path.join(imagesDir, 'self'));
 });
 afterAll(() => server.close());
 
@@ -100,6 +105,26 @@ describe('browsing folders', () => {
     }
     const empty = (await browse({ path: 'empty' })).data!.folder!;
     expect(empty).toMatchObject({ default: null, images: { totalCount: 0, nodes: [] } });
+  });
+
+  it('follows no link into hidden files or back up the tree, and serves nothing through one', async () => {
+    const rootFolder = (await browse({ path: '', first: 5 })).data!.folder!;
+    expect(rootFolder.folders.nodes.map((node) => node.path)).not.toContain('gitlink');
+    expect(rootFolder.folders.nodes.map((node) => node.path)).not.toContain('self');
+    expect((await browse({ path: 'cats' })).data!.folder!.folders.totalCount).toBe(0);
+    expect((await browse({ path: 'gitlink' })).data).toEqual({ folder: null });
+    expect((await graphql<SourceAnswer>(server.url, SOURCE, { path: 'tohidden.jpg' })).data!.source).toBeNull();
+    const image = await graphql<{ image: { source: string } }>(server.url, '{ image(path: "tohidden.jpg") { source } }');
+    expect(image.data!.image.source).toBe('DEFAULT');
+  });
+
+  it('takes a cursor only in the list that handed it out', async () => {
+    const catsCursor = (await browse({ path: 'cats', first: 1 })).data!.folder!.images.pageInfo.endCursor!;
+    const elsewhere = await browse({ path: 'trips', after: catsCursor });
+    expect(elsewhere.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('for after but') });
+    const byName = (await browse({ path: 'trips', first: 1 })).data!.folder!.images.pageInfo.endCursor!;
+    const byDate = await graphql(server.url, 'query($a: String) { folder(path: "trips") { images(orderBy: TAKEN_AT, after: $a) { totalCount } } }', { a: byName });
+    expect(byDate.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('answers null where there is no folder, with no fallback', async () => {

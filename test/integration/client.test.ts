@@ -87,6 +87,8 @@ describe('the typed client against a live server', () => {
     const source = await client().source({ path: 'photo' });
     expect(source).toMatchObject({ path: 'photo.jpg', width: 1200, height: 800, frames: 1, dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/) });
     expect(await client().source({ path: 'cats/tiger' })).toBeNull();
+    // A bad argument is not an unreadable image: it throws.
+    await expect(client().folder({ widths: [5] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('throws the server error code for bad input', async () => {

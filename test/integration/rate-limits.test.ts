@@ -130,6 +130,16 @@ describe('rate limits', () => {
     expect(refused.errors?.[0]?.message).toBe('Expected at most 10 paths through images and responsiveImages, and images of folder pages per 60 s from one client');
   });
 
+  it('count a dominant colour as a render, once per source', async () => {
+    const server = await start(['--rate-limit-renders', '2/1m'], manualClock());
+    await makeSource(imagesDir, 'more/a.jpg', { width: 40, height: 30 });
+    await makeSource(imagesDir, 'more/b.jpg', { width: 40, height: 30 });
+    const COLOUR = 'query($p: String!) { source(path: $p) { dominantColor } }';
+    const codes = [];
+    for (const source of ['photo', 'more/a', 'photo', 'more/b']) codes.push(codeOf(await graphql(server.url, COLOUR, { p: source })));
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+  });
+
   it('count looking for a trim border in the pixels as a render, once per source, threshold and crop', async () => {
     const server = await start(['--rate-limit-renders', '2/1m'], manualClock());
     const TRIM = 'query($t: Int) { image(path: "photo", width: 50, trim: $t) { url } }';

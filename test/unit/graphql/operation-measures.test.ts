@@ -65,11 +65,19 @@ describe('operation cost', () => {
     ['{ responsive(path: "a", widths: [100], trim: 20) { src } }', {}, 12],
     // A folder's pages: what is selected below them is paid per item of the page (first, 20 by default).
     ['{ folder(path: "a") { path } }', {}, 1],
-    ['{ folder { images { nodes { path } } } }', {}, 1 + 20],
-    ['{ folder { images(first: 5) { nodes { image(width: 100) { url } dominantColor } } } }', {}, 1 + 5 * (1 + 1 + 10)],
-    ['query ($n: Int) { folder { images(first: $n) { nodes { path } } } }', { n: 50 }, 1 + 50],
-    ['query ($n: Int = 7) { folder { images(first: $n) { nodes { path } } } }', {}, 1 + 7],
-    ['{ folder { folders(first: 10) { nodes { images(first: 10) { nodes { image { url } } } } } } }', {}, 1 + 10 * 10 * (1 + 1)],
+    // folder 1, listing 1, each image of the page 1 and what is below it.
+    ['{ folder { images { nodes { path } } } }', {}, 1 + 1 + 20],
+    ['{ folder { images(first: 5) { nodes { image(width: 100) { url } dominantColor } } } }', {}, 1 + 1 + 5 * (1 + 1 + 10)],
+    ['query ($n: Int) { folder { images(first: $n) { nodes { path } } } }', { n: 50 }, 1 + 1 + 50],
+    ['query ($n: Int = 7) { folder { images(first: $n) { nodes { path } } } }', {}, 1 + 1 + 7],
+    ['{ folder { images(first: 0) { totalCount } } }', {}, 1 + 1],
+    // Sorting by date reads every header of the folder: 100.
+    ['{ folder { images(first: 0, orderBy: TAKEN_AT) { totalCount } } }', {}, 1 + 1 + 100],
+    ['query ($o: SourceOrder) { folder { images(first: 1, orderBy: $o) { totalCount } } }', { o: 'TAKEN_AT' }, 1 + 1 + 100 + 1],
+    // Each subfolder listed costs its listing.
+    ['{ folder { folders(first: 10) { nodes { images(first: 10) { nodes { image { url } } } } } } }', {}, 1 + 1 + 10 * (1 + 10 * (1 + 1))],
+    // 1 + 1 + 100 × (1 + 100 × 1) listings: counting stops past the ceiling.
+    ['{ folder { folders(first: 100) { nodes { folders(first: 100) { nodes { folders(first: 0) { totalCount } } } } } } }', {}, 1001],
     ['{ source(path: "a") { image { url } responsive(widths: [100]) { src } } }', {}, 1 + 1 + 2],
     // Result fields named like the root fields, holding plain values, cost nothing.
     ['{ responsive(path: "a", widths: [100]) { source } source(path: "a") { folder } }', {}, 2 + 1],
