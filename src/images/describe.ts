@@ -116,9 +116,8 @@ export function createDescriber(options: DescribeOptions) {
     return { spec: options.watermarks.bind(normaliseRequest(input, limits), true), placed: isPlaced(input) };
   }
 
-  /** The focal point the image's metadata gives, where a COVER crop names no place: null otherwise. */
-  async function metadataFocus(source: ResolvedSource, fit: string | null | undefined, placed: boolean): Promise<FocalPoint | null> {
-    if (placed || fit !== 'cover') return null;
+  /** The focal point the image's metadata gives (for a COVER crop that names no place); null when none. */
+  async function metadataFocus(source: ResolvedSource): Promise<FocalPoint | null> {
     return (await options.meta.image(source.relative))?.focalPoint ?? null;
   }
 
@@ -126,11 +125,11 @@ export function createDescriber(options: DescribeOptions) {
   function sourceView(path: string, argument: string, trimming: Trimming, context: DescribeContext): Promise<Found> {
     const segments = parseImagePath(path, argument);
     const readHeader = context.readHeader ?? readStored;
-    return resolver.withSource(segments, async (source) => ({
-      segments,
-      source,
-      view: await options.views.view(source, await readHeader(source), trimming, { strict: true, admit: context.admitRender }),
-    }));
+    return resolver.withSource(segments, async (source) => {
+      const header = await readHeader(source);
+      const view = trimming.crop === null && trimming.trim === 0 ? options.views.whole(header) : await options.views.view(source, header, trimming, { strict: true, admit: context.admitRender });
+      return { segments, source, view };
+    });
   }
 
   /**
@@ -139,12 +138,12 @@ export function createDescriber(options: DescribeOptions) {
    */
   function descriptionOf({ segments, source, view }: Found, requestedSpec: RequestedSpec, size: OutputSize): Description {
     const bound = options.watermarks.bind(requestedSpec, true);
-    const idle = {
-      ...(bound.background !== null && !showsBackground(view, bound, size) ? { background: null } : {}),
-      ...(bound.crop !== null && !view.cropsAnything ? { crop: null } : {}),
-      ...(bound.trim !== 0 && !view.trimsAnything ? { trim: 0 } : {}),
-    };
-    const spec = Object.keys(idle).length === 0 ? bound : Object.freeze({ ...bound, ...idle });
+    const idleBackground = bound.background !== null && !showsBackground(view, bound, size);
+    const idleCrop = bound.crop !== null && !view.cropsAnything;
+    const idleTrim = bound.trim !== 0 && !view.trimsAnything;
+    const spec = idleBackground || idleCrop || idleTrim
+      ? Object.freeze({ ...bound, ...(idleBackground ? { background: null } : {}), ...(idleCrop ? { crop: null } : {}), ...(idleTrim ? { trim: 0 } : {}) })
+      : bound;
     return {
       segments,
       source,
@@ -165,7 +164,7 @@ export function createDescriber(options: DescribeOptions) {
     const asked = requested(request);
     return paths.map(async (path, index) => {
       const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', asked.spec, context);
-      const focus = await metadataFocus(found.source, asked.spec.fit, asked.placed);
+      const focus = asked.placed || asked.spec.fit !== 'cover' ? null : await metadataFocus(found.source);
       const spec = focus === null ? asked.spec : Object.freeze({ ...asked.spec, focus, position: DEFAULT_POSITION });
       return descriptionOf(found, spec, planOutput(found.view, spec, limits));
     });
@@ -189,7 +188,7 @@ export function createDescriber(options: DescribeOptions) {
     return paths.map(async (path, index): Promise<ResponsiveDescription> => {
       const found = await sourceView(path, context.batch ? `paths[${index}]` : 'path', look, context);
       const { segments, source, view } = found;
-      const focus = await metadataFocus(source, input.fit?.toLowerCase(), isPlaced(input));
+      const focus = isPlaced(input) || input.fit?.toLowerCase() !== 'cover' ? null : await metadataFocus(source);
       const placed = focus === null ? input : { ...input, focalPoint: focus };
       const plan = planResponsive({ ...view, animated: keepsFrames({ ...view.whole, frames: view.frames }, look, options.animation) }, placed, limits);
       const inFormat = (format: OutputFormat) => plan.candidates.map(({ spec, size }) => descriptionOf(found, withFormat(spec, format), size));

@@ -33,9 +33,19 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
   const trims = createPromiseMemo<Region | null>(MEMORY_BOUNDS.trimBorders);
   let analysed = 0;
 
+  // Headers are remembered per source version, so the view of a whole source is made once per header.
+  const wholeViews = new WeakMap<SourceMetadata, Viewed>();
+
+  /** The view of a spec that neither crops nor trims: the whole source, at once. */
+  function wholeOf(header: SourceMetadata): Viewed {
+    let known = wholeViews.get(header);
+    if (!known) wholeViews.set(header, (known = { ...wholeView(header), cropsAnything: false, trimsAnything: false }));
+    return known;
+  }
+
   async function view(source: ResolvedSource, header: SourceMetadata, spec: Trimming, { strict = false, slot, admit }: ViewOptions = {}): Promise<Viewed> {
     const nothing = { cropsAnything: false, trimsAnything: false };
-    if (spec.crop === null && spec.trim === 0) return { ...wholeView(header), ...nothing };
+    if (spec.crop === null && spec.trim === 0) return wholeOf(header);
     let region: Region | null = null;
     if (spec.crop !== null) {
       if (strict && !cropFits(header, spec.crop)) {
@@ -65,6 +75,8 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
 
   return {
     view,
+    /** The view of a spec without crop or trim, without waiting: most requests. */
+    whole: wholeOf,
     /** Trim borders looked for in sources' pixels so far. */
     analysed: () => analysed,
   };
