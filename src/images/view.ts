@@ -44,7 +44,6 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
   }
 
   async function view(source: ResolvedSource, header: SourceMetadata, spec: Trimming, { strict = false, slot, admit }: ViewOptions = {}): Promise<Viewed> {
-    const nothing = { cropsAnything: false, trimsAnything: false };
     if (spec.crop === null && spec.trim === 0) return wholeOf(header);
     let region: Region | null = null;
     if (spec.crop !== null) {
