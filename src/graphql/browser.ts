@@ -13,6 +13,12 @@ function pageInfo<T>(page: Page<T>): PageInfo {
   };
 }
 
+/** A page in the Relay connection shape, each item made a node by `nodeOf`. */
+function connectionOf<T, N>(page: Page<T>, nodeOf: (item: T) => N) {
+  const edges = page.items.map(({ item, cursor }) => ({ cursor, node: nodeOf(item) }));
+  return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
+}
+
 /**
  * Answers `folder`, `source` and the fields of their types from the domain's browser. Each
  * folder is listed once per request, and source headers are read through the request's
@@ -57,14 +63,10 @@ export function createBrowseAdapter(browser: Browser) {
           spent.dated += found.images.length;
           if (spent.dated > BROWSE_BOUNDS.datedPerRequest) throw badInput('orderBy', `NAME once ${BROWSE_BOUNDS.datedPerRequest} images were sorted by date in one request`, 'TAKEN_AT');
         }
-        const page = await browser.images(found, request.orderBy ?? 'name', request, images.readHeader);
-        const edges = page.items.map(({ item, cursor }) => ({ cursor, node: item && node(item) }));
-        return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
+        return connectionOf(await browser.images(found, request.orderBy ?? 'name', request, images.readHeader), (item) => item && node(item));
       },
       async folders(folder: Folder, request: PageRequest): Promise<FolderConnection> {
-        const page = browser.folders(await listed(folder), request);
-        const edges = page.items.map(({ item, cursor }) => ({ cursor, node: { path: item, name: path.posix.basename(item) } }));
-        return { edges, nodes: edges.map((edge) => edge.node), pageInfo: pageInfo(page), totalCount: page.totalCount };
+        return connectionOf(browser.folders(await listed(folder), request), (item) => ({ path: item, name: path.posix.basename(item) }));
       },
       defaultImage: async (folder: Folder): Promise<SourceImage | null> => {
         const found = await browser.defaultImage(await listed(folder));
