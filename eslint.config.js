@@ -13,6 +13,8 @@ const LIBRARY_OWNERS = {
   '@as-integrations/fastify': ['src/http/'],
   // The domain and everything below the transports know no HTTP server.
   'node:http': ['src/http/'],
+  // Render processes are started in one place.
+  'node:child_process': ['src/images/render-pool.ts'],
   http: ['src/http/'],
   'prom-client': ['src/http/metrics.ts'],
   pino: ['src/main.ts', 'src/app.ts', 'src/http/'],

@@ -37,6 +37,7 @@ import { createMetaStore } from './images/meta';
 import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from './images/responsive';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
+import { createRenderPool } from './images/render-pool';
 import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
 import { createEventLoopLoad } from './event-loop-load';
@@ -72,9 +73,11 @@ export const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..'
 export interface AppDependencies {
   /** Decides source rechecks and render budgets' windows. @default systemClock */
   clock?: Clock;
+  /** Node options of the render processes (a TypeScript loader where the sources run uncompiled). @default [] */
+  renderExecArgv?: readonly string[];
 }
 
-export async function createApp(config: Config, logger: Logger, { clock = systemClock }: AppDependencies = {}) {
+export async function createApp(config: Config, logger: Logger, { clock = systemClock, renderExecArgv = [] }: AppDependencies = {}) {
   const git: GitSettings = { timeoutSeconds: config.gitTimeout, env: config.gitEnv };
   if (config.gitUrl) await cloneImages(config, git, logger);
 
@@ -98,7 +101,22 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     throw new StartupError(`The cache directory ${config.cacheDir} and the images directory ${config.imagesDir} overlap (one is, or is inside, the other): derivatives would be written among the originals. Choose separate folders (--cachedir, --imagesdir).`);
   }
 
-  const transformer = createTransformer({ maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout });
+  const transformLimits = { maxSourcePixels: config.maxSourcePixels, timeoutSeconds: config.processingTimeout };
+  const processes = Math.min(config.renderProcesses, config.processingConcurrency);
+  const pool =
+    processes === 0
+      ? null
+      : createRenderPool({
+          processes,
+          rendersPerProcess: Math.ceil(config.processingConcurrency / processes),
+          nice: config.renderPriority,
+          limits: transformLimits,
+          execArgv: renderExecArgv,
+          onExit: (ended) => logger.error(ended, 'a render process ended; the renders it ran failed with 503 and the next render starts another'),
+        });
+  const local = createTransformer(transformLimits);
+  // Headers are read here; the pixel work runs in the render processes when there are any.
+  const transformer = pool ? { ...local, render: pool.render, renderPreview: pool.renderPreview, findTrim: pool.findTrim, dominantColour: pool.dominantColour } : local;
   const watermarks = await createWatermarks(config.watermarks, { imagesRoot, transformer }).catch((error: Error) => {
     throw new StartupError(`${error.message} (--watermarks)`);
   });
@@ -153,7 +171,8 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     busy: eventLoop.busy,
     // One core stays free for the event loop; a render runs one libvips thread.
     busyConcurrency: Math.max(1, availableParallelism() - 1),
-    around: createThreadPriority(config.renderPriority, logger),
+    // Render processes have their own priority; renders in this process lower their threads.
+    ...(pool ? {} : { around: createThreadPriority(config.renderPriority, logger) }),
   });
   const invalidation = createInvalidation({ resolver, cache });
   const views = createSourceViews({ transformer, limiter });
@@ -296,6 +315,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       eventLoop.stop();
       await server.close();
       await service.settled();
+      await pool?.close();
       await walked;
       await learning;
       return { removedTemporary: await cache.removeTemporary() };

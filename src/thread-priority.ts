@@ -62,3 +62,18 @@ export function createThreadPriority(configured: number, log: Log): () => void {
   lower();
   return lower;
 }
+
+/**
+ * Lowers every thread of this process to niceness `configured` (never above its own): for a
+ * render process, which serves no requests, called before it starts any thread of its own.
+ */
+export function lowerEveryThread(configured: number): void {
+  const nice = Math.max(configured, getPriority());
+  const threads = listThreads();
+  if (threads instanceof Error) {
+    // Elsewhere than Linux a process has one priority for all its threads.
+    setPriority(nice);
+    return;
+  }
+  for (const thread of threads) setPriority(Number(thread), nice);
+}

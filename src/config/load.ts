@@ -4,7 +4,9 @@ import path from 'node:path';
 import { SETTINGS, envName, type SettingDef, type Settings } from './settings';
 
 /** The effective configuration: the settings plus what follows from the environment. */
-export interface Config extends Settings {
+export interface Config extends Omit<Settings, 'renderProcesses'> {
+  /** Render processes; 0 renders in the server process. */
+  renderProcesses: number;
   /** `NODE_ENV=production`: a signing secret is required, introspection is off by default. */
   production: boolean;
   /** The only variables git is given: what finds the binary and the user's credentials. */
@@ -67,6 +69,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
     auditFile: settings.auditFile && path.resolve(cwd, settings.auditFile),
     precacheWorkers: settings.precacheWorkers || cpus,
     processingConcurrency: settings.processingConcurrency || 2 * cpus,
+    renderProcesses: settings.renderProcesses === 'auto' ? cpus : settings.renderProcesses,
     production,
     gitEnv: Object.fromEntries(GIT_ENV.flatMap((name) => (env[name] ? [[name, env[name]]] : []))),
     origins: origins as Config['origins'],

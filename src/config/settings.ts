@@ -62,6 +62,7 @@ export interface Settings {
   maxSourceBytes: number;
   processingTimeout: number;
   processingConcurrency: number;
+  renderProcesses: number | 'auto';
   renderPriority: number;
   maxQueue: number;
   logHits: boolean;
@@ -320,7 +321,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'processingTimeout', flag: 'processing-timeout', default: '30', doc: 'Seconds one derivative may take to render before it fails.', parse: int(1, 3600) },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', default: 'auto', doc: 'Seconds a stop (SIGTERM, SIGINT) waits for requests and renders in flight before it exits 1; auto: --processing-timeout plus 15.', parse: autoOr(int(1, 86_400)) },
   { key: 'processingConcurrency', flag: 'processing-concurrency', default: '0', doc: 'Derivatives rendered at once; 0 means twice the number of CPUs (each render runs one libvips thread and waits on reads and writes part of the time: measured about 5% more images per second than one per CPU).', parse: int(0, 256) },
-  { key: 'renderPriority', flag: 'render-priority', default: '10', doc: "Niceness (0–19, never above the server's own) of the threads that render, below the event loop's thread, so that hits and queries are answered at their speed while misses render; 0 leaves every thread at the server's priority. Linux only.", parse: int(0, 19) },
+  { key: 'renderProcesses', flag: 'render-processes', default: 'auto', doc: 'Processes that render, apart from the one that answers requests, so that hits and queries keep their pace while misses render; auto: one per CPU; 0 renders in the server process itself.', parse: autoOr(int(0, 64)) },
+  { key: 'renderPriority', flag: 'render-priority', default: '10', doc: "Niceness (0–19, never above the server's own) of the render processes (with --render-processes 0, of the threads that render), below the server's, so that hits and queries are answered at their speed while misses render; 0 leaves renders at the server's priority. Linux only.", parse: int(0, 19) },
   { key: 'maxQueue', flag: 'max-queue', default: '100', doc: 'Renders allowed to wait for a slot; past that a request is refused with 503 and Retry-After.', parse: int(0, 100000) },
   { key: 'logHits', flag: 'log-hits', default: 'true', doc: 'Log each image request answered from memory at info, like every other request; false logs those at debug only (they still count in /metrics and /health). On a busy server the line costs up to a tenth of such a request.', parse: bool },
   { key: 'logLevel', flag: 'log-level', default: 'info', doc: 'Log level (pino).', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },

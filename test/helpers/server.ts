@@ -7,6 +7,9 @@ import { createApp, type App, type AppDependencies } from '../../src/app';
 import type { Clock } from '../../src/clock';
 import { loadConfig } from '../../src/config/load';
 
+/** Node options that let the server's render processes run the TypeScript sources. */
+export const TS_LOADER = ['--require', path.join(__dirname, 'register-ts.js')];
+
 export interface TestServer {
   url: string;
   app: App;
@@ -44,7 +47,7 @@ export async function startServer(
       done();
     },
   });
-  const app = await createApp(config, pino({ level: 'debug' }, sink), dependencies);
+  const app = await createApp(config, pino({ level: 'debug' }, sink), { renderExecArgv: TS_LOADER, ...dependencies });
   beforeListen?.(app);
   const url = await app.listen();
   return {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,15 @@ function threadsOf(pid: number): Array<{ tid: number; name: string; nice: number
   });
 }
 
+/** The processes a process started (pgrep exits 1 when there are none). */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 async function renderedWith(args: string[], cacheName: string) {
   const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, cacheName), '--precache', 'false', '--allow-unsigned', ...args], {}, root);
   try {
@@ -34,7 +44,8 @@ async function renderedWith(args: string[], cacheName: string) {
     const miss = await fetchBody(`${server.address}/img/photo/600/webp`);
     expect(miss.status).toBe(200);
     expect(miss.headers.get('x-cache-status')).toBe('MISS');
-    return { pid: server.pid, beforeRendering, threads: threadsOf(server.pid) };
+    const children = childrenOf(server.pid);
+    return { pid: server.pid, beforeRendering, threads: threadsOf(server.pid), children: children.map((child) => threadsOf(child)) };
   } finally {
     expect(await server.stop()).toBe(0);
   }
@@ -45,8 +56,18 @@ const linux = process.platform === 'linux';
 const base = getPriority();
 
 (linux ? describe : describe.skip)('the priority of renders in the real server (Linux: threads are listed in /proc)', () => {
-  it('runs the libvips workers at --render-priority and the event loop at the priority it started with', async () => {
-    const { pid, beforeRendering, threads } = await renderedWith(['--render-priority', '19'], 'cache-19');
+  it('renders in a process whose every thread runs at --render-priority, the server keeping the priority it started with', async () => {
+    const { threads, children } = await renderedWith(['--render-priority', '19'], 'cache-pool');
+    expect(children).toHaveLength(1);
+    const renderer = children[0] ?? [];
+    expect(renderer.some((thread) => thread.name.startsWith('libvips'))).toBe(true);
+    expect(renderer.map((thread) => thread.nice)).toEqual(renderer.map(() => 19));
+    expect(threads.map((thread) => thread.nice)).toEqual(threads.map(() => base));
+  });
+
+  it('with --render-processes 0, runs the libvips workers at --render-priority and the event loop at the priority it started with', async () => {
+    const { pid, beforeRendering, threads, children } = await renderedWith(['--render-processes', '0', '--render-priority', '19'], 'cache-19');
+    expect(children).toEqual([]);
     // libuv's pool is lowered before the first render, so the libvips workers its threads start inherit the priority.
     expect(beforeRendering.filter((thread) => thread.nice === 19).length).toBeGreaterThanOrEqual(4);
     const own = threads.find((thread) => thread.tid === pid);
@@ -58,8 +79,8 @@ const base = getPriority();
     expect(threads.filter((thread) => thread.nice === base).length).toBeGreaterThan(1);
   });
 
-  it('leaves every thread at the server priority with --render-priority 0', async () => {
-    const { threads } = await renderedWith(['--render-priority', '0'], 'cache-0');
+  it('leaves every thread at the server priority with --render-processes 0 and --render-priority 0', async () => {
+    const { threads } = await renderedWith(['--render-processes', '0', '--render-priority', '0'], 'cache-0');
     expect(threads.some((thread) => thread.name.startsWith('libvips'))).toBe(true);
     expect(threads.map((thread) => thread.nice)).toEqual(threads.map(() => base));
   });

@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import path from 'node:path';
+import { inspect, makeSource } from '../helpers/images';
+import { fetchBody, startServer, type TestServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+let cacheCount = 0;
+
+beforeAll(async () => {
+  await makeSource(imagesDir, 'photo.jpg', { width: 2400, height: 1600 });
+  const whole = await makeSource(imagesDir, 'whole.jpg', { width: 1200, height: 800 });
+  // A header that reads well over pixels that are cut off: found out only by the render.
+  const bytes = readFileSync(whole);
+  writeFileSync(path.join(imagesDir, 'truncated.jpg'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+});
+
+async function server(flags: string[] = []): Promise<TestServer> {
+  return startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, `cache-${cacheCount++}`), '--allow-unsigned', ...flags]);
+}
+
+/** The render processes the server (this test process) started, by pid. */
+function renderProcesses(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'render-child'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    // pgrep exits 1 when nothing matches.
+    return [];
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function niceness(pid: number): number[] {
+  return execFileSync('ps', ['-L', '-o', 'nice=', '-p', String(pid)], { encoding: 'utf8' }).split('\n').filter((line) => line.trim()).map(Number);
+}
+
+describe('renders in separate processes', () => {
+  it('renders a miss in a render process at --render-priority, started only when a render is needed, and ends it with the server', async () => {
+    const app = await server(['--render-processes', '2', '--render-priority', '15']);
+    try {
+      expect(renderProcesses()).toEqual([]);
+      const miss = await fetchBody(`${app.url}/img/photo/600/webp`);
+      expect(miss.status).toBe(200);
+      expect(miss.headers.get('x-cache-status')).toBe('MISS');
+      expect(await inspect(miss.body)).toMatchObject({ format: 'webp', width: 600, height: 400 });
+      const [child] = renderProcesses();
+      expect(child).toBeDefined();
+      expect(new Set(niceness(child as number))).toEqual(new Set([Math.max(15, getPriority())]));
+    } finally {
+      await app.close();
+    }
+    expect(renderProcesses()).toEqual([]);
+  });
+
+  it('spreads renders in flight over at most --render-processes processes', async () => {
+    const app = await server(['--render-processes', '2', '--processing-concurrency', '4']);
+    try {
+      const answers = await Promise.all([300, 310, 320, 330, 340, 350].map((width) => fetchBody(`${app.url}/img/photo/${width}/avif`)));
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      expect(renderProcesses()).toHaveLength(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 422 for a source whose pixels cannot be decoded, as a render in the server would', async () => {
+    const app = await server();
+    try {
+      const answer = await fetchBody(`${app.url}/img/truncated/300`);
+      expect(answer.status).toBe(422);
+      expect(answer.json()).toMatchObject({ code: 'UNSUPPORTED_IMAGE' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('fails the renders of a process that dies with 503 and Retry-After, logs it, and renders the next miss in a new one', async () => {
+    const app = await server(['--render-processes', '1']);
+    try {
+      expect((await fetchBody(`${app.url}/img/photo/200/webp`)).status).toBe(200);
+      const [first] = renderProcesses();
+      // Stopped, it takes the next render and never answers; killed, it fails that render.
+      process.kill(first as number, 'SIGSTOP');
+      const inFlight = fetchBody(`${app.url}/img/photo/210/webp`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      process.kill(first as number, 'SIGKILL');
+      const failed = await inFlight;
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get('retry-after')).toBe('1');
+      expect(await app.logged('a render process ended; the renders it ran failed with 503 and the next render starts another')).toMatchObject({ signal: 'SIGKILL', pending: 1 });
+      const next = await fetchBody(`${app.url}/img/photo/210/webp`);
+      expect(next.status).toBe(200);
+      expect(renderProcesses()).not.toContain(first);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('kills a render process that stays silent past the render timeout, failing its render as too slow', async () => {
+    const app = await server(['--render-processes', '1', '--processing-timeout', '1']);
+    try {
+      expect((await fetchBody(`${app.url}/img/photo/200/webp`)).status).toBe(200);
+      const [stuck] = renderProcesses();
+      process.kill(stuck as number, 'SIGSTOP');
+      const answer = await fetchBody(`${app.url}/img/photo/220/webp`);
+      expect(answer.status).toBe(422);
+      expect(answer.json()).toMatchObject({ code: 'UNSUPPORTED_IMAGE', message: 'The source took longer than 1 s to process.' });
+      // The request stops waiting at the timeout; the process is killed a few seconds past it.
+      const deadline = Date.now() + 10_000;
+      while (alive(stuck as number) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive(stuck as number)).toBe(false);
+      expect((await fetchBody(`${app.url}/img/photo/220/webp`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  }, 20_000);
+
+  it('renders in the server process itself with --render-processes 0', async () => {
+    const app = await server(['--render-processes', '0']);
+    try {
+      expect((await fetchBody(`${app.url}/img/photo/230/webp`)).status).toBe(200);
+      expect(renderProcesses()).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
