@@ -1,18 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chooseFormat } from '../../src/images/negotiate';
 import { inspect, makeSource } from '../helpers/images';
+import { checkShipped, freePort, getFrom, SHIPPED_CACHE, startNginx, type RunningNginx } from '../helpers/nginx';
 import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
-// Debian's nginx package; .ci/run installs it.
-const NGINX = '/usr/sbin/nginx';
-const SITE = path.resolve(__dirname, '../../deploy/nginx.conf');
-const shipped = readFileSync(SITE, 'utf8');
-const SHIPPED_CACHE = /^proxy_cache_path (\S+) /m.exec(shipped)?.[1] ?? '';
 const env = { GOIMGSERVER_SIGNING_SECRET: 'nginx-test-secret-0123456789abcdef' };
 const isRoot = process.getuid?.() === 0;
 
@@ -20,22 +13,13 @@ const root = tempDir();
 // nginx's workers drop to an unprivileged user when started as root: they must reach the cache.
 chmodSync(root, 0o755);
 
-/** A main nginx.conf around an http-level site file, as Debian's includes conf.d/*.conf; nginx writes only under `prefix`. */
-function mainConfig(prefix: string, site: string): string {
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${prefix}/${kind}-temp;`);
-  return [`error_log ${prefix}/error.log;`, 'events { worker_connections 64; }', 'http {', `    access_log ${prefix}/access.log;`, ...temps, `    include ${site};`, '}', ''].join('\n');
-}
-
-describe('deploy/nginx.conf', () => {
+// Both shipped site files, one after the other: each check creates and removes the same cache folder.
+describe.each(['nginx.conf', 'nginx-replicas.conf'])('deploy/%s', (site) => {
   const check = isRoot ? it : it.skip;
   check(`passes nginx -t as shipped, creating ${SHIPPED_CACHE} itself${isRoot ? '' : ' (needs root, as nginx runs on a server)'}`, () => {
     const existed = existsSync(SHIPPED_CACHE);
-    const prefix = path.join(root, 'check');
-    mkdirSync(prefix);
-    writeFileSync(path.join(prefix, 'nginx.conf'), mainConfig(prefix, SITE));
     try {
-      const run = spawnSync(NGINX, ['-t', '-q', '-p', `${prefix}/`, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log')], { encoding: 'utf8' });
-      expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
+      expect(checkShipped(path.join(root, `check-${site}`), site)).toEqual({ status: 0, output: '' });
       expect(statSync(SHIPPED_CACHE).isDirectory()).toBe(true);
     } finally {
       if (!existed) rmSync(SHIPPED_CACHE, { recursive: true, force: true });
@@ -43,45 +27,12 @@ describe('deploy/nginx.conf', () => {
   });
 });
 
-/** The shipped file with each of a few exact texts replaced, each found exactly once. */
-function adapt(replacements: Array<[from: string, to: string]>): string {
-  let text = shipped;
-  for (const [from, to] of replacements) {
-    expect(text.split(from)).toHaveLength(2);
-    text = text.replace(from, to);
-  }
-  return text;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-/** GET from a given local address (all of 127.0.0.0/8 is this machine, but only 127.0.0.1 is "local" to the config). */
-function getFrom(localAddress: string, url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { localAddress }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      })
-      .on('error', reject);
-  });
-}
-
 describe('nginx with deploy/nginx.conf in front of the server', () => {
   const imagesDir = path.join(root, 'images');
   const prefix = path.join(root, 'nginx');
   const cacheDir = path.join(prefix, 'cache');
   let server: TestServer;
-  let nginx: ChildProcess;
-  let exited: Promise<unknown>;
+  let nginx: RunningNginx;
   let base: string;
 
   const requestLines = (route: string) => server.logs.filter((line) => line.msg === 'request' && String(line.url).startsWith(route));
@@ -97,31 +48,19 @@ describe('nginx with deploy/nginx.conf in front of the server', () => {
     await makeSource(imagesDir, 'landscape.jpg', { width: 600, height: 400 });
     server = await startServer(['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache'), '--trusted-proxies', '127.0.0.1'], env);
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    mkdirSync(prefix);
     // Only what cannot stay as shipped: the listening address, the server's port, a cache of this test's own.
-    const site = adapt([
-      ['listen 80;', `listen 127.0.0.1:${port};`],
-      ['server 127.0.0.1:9000;', `server ${new URL(server.url).host};`],
-      [`proxy_cache_path ${SHIPPED_CACHE} `, `proxy_cache_path ${cacheDir} `],
-    ]);
-    writeFileSync(path.join(prefix, 'goimgserver.conf'), site);
-    writeFileSync(path.join(prefix, 'nginx.conf'), mainConfig(prefix, path.join(prefix, 'goimgserver.conf')));
-    nginx = spawn(NGINX, ['-p', `${prefix}/`, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log'), '-g', `daemon off; pid ${prefix}/nginx.pid;`], { stdio: 'ignore' });
-    exited = new Promise((resolve) => nginx.on('exit', resolve));
-    let gone = false;
-    void exited.then(() => (gone = true));
-    for (let attempt = 0; ; attempt++) {
-      if (gone || attempt === 100) throw new Error(`nginx did not start: ${readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
-      const health = await fetchBody(`${base}/health`).catch(() => null);
-      if (health?.status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    nginx = await startNginx(prefix, 'nginx.conf', port, {
+      'nginx.conf': [
+        ['listen 80;', `listen 127.0.0.1:${port};`],
+        ['server 127.0.0.1:9000;', `server ${new URL(server.url).host};`],
+      ],
+      'snippets/goimgserver-http.conf': [[`proxy_cache_path ${SHIPPED_CACHE} `, `proxy_cache_path ${cacheDir} `]],
+    });
+    base = nginx.base;
   });
 
   afterAll(async () => {
-    if (nginx?.pid) process.kill(nginx.pid, 'SIGTERM');
-    await exited;
+    await nginx?.stop();
     await server?.close();
   });
 
