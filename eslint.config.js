@@ -9,6 +9,7 @@ const LIBRARY_OWNERS = {
   'exif-reader': ['src/images/exif.ts'],
   yaml: ['src/images/meta.ts'],
   'simple-git': ['src/git/'],
+  ioredis: ['src/replicas/redis.ts'],
   fastify: ['src/http/'],
   '@as-integrations/fastify': ['src/http/'],
   // The domain and everything below the transports know no HTTP server.
@@ -40,6 +41,8 @@ const FORBIDDEN_FOLDERS = {
   'src/auth/': [...TRANSPORTS, 'images', 'git', 'signing'],
   'src/config/': [...TRANSPORTS, 'auth', 'git', 'signing'],
   'src/fs/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config', 'images'],
+  // Coordination between replicas knows no transport and no image: app.ts hands it what to clear.
+  'src/replicas/': [...TRANSPORTS, 'git', 'signing', 'config', 'images'],
   'src/graphql/': ['http', 'app', 'main'],
   'src/http/': ['app', 'main'],
   'src/': [],
@@ -106,8 +109,9 @@ module.exports = tseslint.config(
   // A dynamic import() is not checked by the boundaries: only where a module must load late.
   {
     files: ['src/**/*.ts'],
-    // main.ts loads the app after sizing libuv's pool; hashes.ts loads an ES-module-only library.
-    ignores: ['src/main.ts', 'src/images/hashes.ts'],
+    // main.ts loads the app after sizing libuv's pool; hashes.ts loads an ES-module-only library;
+    // app.ts loads the coordination of replicas (and its Redis client) only when it is configured.
+    ignores: ['src/main.ts', 'src/images/hashes.ts', 'src/app.ts'],
     rules: { 'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'Import statically, so that the import boundaries see it.' }] },
   },
   { files: ['playground/**/*.js'], languageOptions: { globals: { document: 'readonly', location: 'readonly', localStorage: 'readonly', Worker: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', globalThis: 'readonly' } } },

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { systemClock, type Clock } from './clock';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createIdentifier } from './auth/identify';
 import { permissionTree, protect } from './auth/permissions';
 import { MemoryRateLimitStore } from './auth/rate-limit-store';
-import { createCallLimiter } from './auth/rate-limits';
+import { createCallLimiter, createWindowCounter } from './auth/rate-limits';
 import type { Config } from './config/load';
 import { createAdminOperations } from './graphql/admin-operations';
 import { cloneImagesRepository } from './git/clone';
@@ -29,7 +29,7 @@ import { createPlaceholder } from './images/placeholder';
 import { createPrecache } from './images/precache';
 import { createResolver, type ResolverFs } from './images/resolve';
 import { createImageService } from './images/service';
-import { createInvalidation } from './images/invalidation';
+import { createInvalidation, type Invalidation } from './images/invalidation';
 import { createPreviews } from './images/previews';
 import { createSourceViews } from './images/view';
 import { createWatermarks } from './images/watermarks';
@@ -38,6 +38,7 @@ import { DEFAULT_SOURCE_FORMATS, DEFAULT_WIDTHS } from './images/responsive';
 import { defaultSpec } from './images/spec';
 import { createTransformer, renderPlaceholder } from './images/transform';
 import { createRenderPool } from './images/render-pool';
+import type { Replicas } from './replicas/coordinate';
 import { createDescriber } from './images/describe';
 import { createServe } from './images/serve';
 import { createEventLoopLoad } from './event-loop-load';
@@ -77,7 +78,10 @@ export interface AppDependencies {
   renderExecArgv?: readonly string[];
 }
 
-export async function createApp(config: Config, logger: Logger, { clock = systemClock, renderExecArgv = [] }: AppDependencies = {}) {
+export async function createApp(config: Config, baseLogger: Logger, { clock = systemClock, renderExecArgv = [] }: AppDependencies = {}) {
+  // Names this replica in every log line, /health and /metrics: unique per machine and process.
+  const replicaId = `${hostname()}-${process.pid}`;
+  const logger = baseLogger.child({ replica: replicaId });
   const git: GitSettings = { timeoutSeconds: config.gitTimeout, env: config.gitEnv };
   if (config.gitUrl) await cloneImages(config, git, logger);
 
@@ -192,7 +196,6 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     onLoaded: (source) => invalidation.learn(source),
   });
   const previews = createPreviews({ bounds: limits, metadata, views, limiter, transformer });
-  metrics?.attach({ stats: service.stats, cacheStats: cache.stats });
 
   let secret = config.signingSecret;
   if (secret === '') {
@@ -223,7 +226,26 @@ export async function createApp(config: Config, logger: Logger, { clock = system
   const budgets = [config.rateLimitImage, config.rateLimitImages, config.rateLimitAdmin, config.rateLimitRenders];
   // A client app's budgets are the largest: the store keeps as many calls as they can hold.
   const rateLimitStore = new MemoryRateLimitStore({ maxTimestamps: Math.max(1, ...budgets.map((budget) => budget.max)) * config.clientTokenFactor });
-  const admitRender = createCallLimiter(rateLimitStore, 'renders', config.rateLimitRenders, clock);
+  const replicas = config.redisUrl
+    ? // Loaded only with --redis-url: a single server loads no Redis client.
+      (await import('./replicas/coordinate.js')).startReplicas({
+        url: config.redisUrl,
+        password: config.redisPassword,
+        replicaId,
+        log: logger,
+        clock,
+        local: createWindowCounter(rateLimitStore, clock),
+        clearHere: (path) => invalidation.clear(path),
+        forgetMemory: () => {
+          cache.dropMemory();
+          resolver.forget();
+        },
+      })
+    : null;
+  const counter = replicas?.counter ?? createWindowCounter(rateLimitStore, clock);
+  const replica = { id: replicaId, redis: replicas?.redis ?? null };
+  metrics?.attach({ stats: service.stats, cacheStats: cache.stats, replica });
+  const admitRender = createCallLimiter(counter, 'renders', config.rateLimitRenders);
 
   const serve = createServe({
     service,
@@ -246,7 +268,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
     graphql: {
       schema: protect(
         await buildGraphQLSchema(),
-        permissionTree(rateLimitStore, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, { maxBatch: config.maxBatch, pageSize: DEFAULT_PAGE_SIZE }, clock),
+        permissionTree(counter, { image: config.rateLimitImage, images: config.rateLimitImages, admin: config.rateLimitAdmin }, { maxBatch: config.maxBatch, pageSize: DEFAULT_PAGE_SIZE }),
       ),
       introspection: enabled(config.introspection, config.production),
       playground: enabled(config.playground, config.production),
@@ -262,13 +284,14 @@ export async function createApp(config: Config, logger: Logger, { clock = system
           admitRender,
         }),
         browser: createBrowseAdapter(browser),
-        admin: createAdminOperations({ metadataProblems: browser.metaProblemsIn, imageStats: service.stats, invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ metadataProblems: browser.metaProblemsIn, imageStats: service.stats, invalidation: replicas ? announcing(invalidation, replicas) : invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
     version: VERSION,
     trustedProxies: config.trustedProxies,
     cacheStats: cache.stats,
+    replica,
     precacheProgress: precache.progress,
     precacheEnabled: config.precache,
     metrics,
@@ -316,9 +339,22 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       await server.close();
       await service.settled();
       await pool?.close();
+      await replicas?.close();
       await walked;
       await learning;
       return { removedTemporary: await cache.removeTemporary() };
+    },
+  };
+}
+
+/** Clears that also tell the other replicas, which clear the same on their side. */
+function announcing(invalidation: Invalidation, replicas: Pick<Replicas, 'announceClear'>): Invalidation {
+  return {
+    ...invalidation,
+    async clear(path: string | null) {
+      const freed = await invalidation.clear(path);
+      replicas.announceClear(path);
+      return freed;
     },
   };
 }

@@ -1,12 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareTypeMap } from 'graphql-middleware';
 import { deny, rule, shield } from 'graphql-shield';
-import type { Store } from 'graphql-rate-limit';
 import { AppError } from '../errors';
 import type { Caller } from './identify';
 import type { Budget } from '../config/settings';
-import { systemClock, type Clock } from '../clock';
-import { createRateLimitRules, type ClientContext } from './rate-limits';
+import { createRateLimitRules, type ClientContext, type WindowCounter } from './rate-limits';
 
 /** What the rules read from the GraphQL context. */
 export interface AuthContext extends ClientContext {
@@ -48,8 +46,8 @@ function asAdministrator(caller: Caller): true | AppError {
  * attempts over fields. Every refused attempt is audited. A root field not listed here is
  * denied (`fallbackRule: deny`).
  */
-export function permissionTree(store: Store, budgets: RateBudgets, { maxBatch, pageSize }: PermissionSizes = { maxBatch: Number.POSITIVE_INFINITY, pageSize: 20 }, clock: Clock = systemClock) {
-  const { check, limit } = createRateLimitRules(store, clock);
+export function permissionTree(counter: WindowCounter, budgets: RateBudgets, { maxBatch, pageSize }: PermissionSizes = { maxBatch: Number.POSITIVE_INFINITY, pageSize: 20 }) {
+  const { check, limit } = createRateLimitRules(counter);
   // Public budgets grow for client apps; the admin budget, which bounds guessing, never does.
   const adminBudget = check(budgets.admin, { shared: 'admin' });
   const administrator = rule({ cache: 'no_cache' })(async (parent, args: Record<string, unknown>, context: AuthContext, info) => {

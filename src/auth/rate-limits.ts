@@ -41,12 +41,19 @@ interface CheckOptions {
 }
 
 /**
- * Sliding-window counts per client and budget name, on the store, read on `clock`. Reading a
- * client's calls and writing them back are two steps: the counts of one client and budget
- * take turns, or calls started together (aliases of one field, a gallery's placeholders, a
- * burst of misses) would all read the same count and all pass.
+ * Counts `calls` calls of a client against `max` per window of `windowSeconds`: null when
+ * they are admitted (and counted), or the seconds until the client may try again. A refused
+ * call is not counted, so a client that waits recovers.
  */
-function createWindowCounter(store: Store, clock: Clock) {
+export type WindowCounter = (clientId: string, name: string, max: number, windowSeconds: number, calls?: number) => Promise<number | null>;
+
+/**
+ * Sliding-window counts per client and budget name, on the store, read on `clock`: this
+ * process's own. Reading a client's calls and writing them back are two steps: the counts of
+ * one client and budget take turns, or calls started together (aliases of one field, a
+ * gallery's placeholders, a burst of misses) would all read the same count and all pass.
+ */
+export function createWindowCounter(store: Store, clock: Clock = systemClock): WindowCounter {
   const turns = new Map<string, Promise<unknown>>();
 
   async function count(clientId: string, name: string, max: number, windowSeconds: number, calls: number): Promise<number | null> {
@@ -58,7 +65,6 @@ function createWindowCounter(store: Store, clock: Clock) {
     return null;
   }
 
-  /** Counts `calls` calls of the client against `max` per window: null, or the seconds until it may try again. */
   return function take(clientId: string, name: string, max: number, windowSeconds: number, calls = 1): Promise<number | null> {
     const key = `${clientId}\0${name}`;
     const turn = (turns.get(key) ?? Promise.resolve()).then(() => count(clientId, name, max, windowSeconds, calls));
@@ -72,12 +78,10 @@ function createWindowCounter(store: Store, clock: Clock) {
 }
 
 /**
- * Shield rules for the GraphQL budgets, on the same window counter as renders, so their
- * windows are read on the injected clock. A refusal is RATE_LIMITED with the retry delay.
+ * Shield rules for the GraphQL budgets, on the same window counter as renders. A refusal is
+ * RATE_LIMITED with the retry delay.
  */
-export function createRateLimitRules(store: Store, clock: Clock = systemClock) {
-  const take = createWindowCounter(store, clock);
-
+export function createRateLimitRules(take: WindowCounter) {
   /**
    * Counts a call against one budget: true, or the RATE_LIMITED error. `countField` counts
    * each element of that list argument as a call; `shared` names one budget that several
@@ -111,12 +115,10 @@ export function createRateLimitRules(store: Store, clock: Clock = systemClock) {
 }
 
 /**
- * A sliding-window limiter outside GraphQL (the bytes route's renders), on the same kind of
- * store. Throws RATE_LIMITED with the retry delay when the client is over its budget.
+ * A sliding-window limiter outside GraphQL (the bytes route's renders), on a window counter.
+ * Throws RATE_LIMITED with the retry delay when the client is over its budget.
  */
-export function createCallLimiter(store: Store, name: string, budget: Budget, clock: Clock = systemClock) {
-  const take = createWindowCounter(store, clock);
-
+export function createCallLimiter(take: WindowCounter, name: string, budget: Budget) {
   /** Counts one call of the client; `factor` grows its budget (a client app's token). */
   return async function (clientId: string, factor = 1): Promise<void> {
     if (budget.max === 0) return;

@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric
 export interface MetricsSources {
   stats(): { cacheHits: number; cacheMisses: number; imagesProcessed: number; active: number; queued: number };
   cacheStats(): { files: number; bytes: number; writeFailures: number; damaged: number };
+  /** This replica's id, and whether Redis answers (null without --redis-url). */
+  replica: { id: string; redis: (() => 'up' | 'down') | null };
 }
 
 const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -129,6 +131,26 @@ export function createMetrics() {
   gauge('goimgserver_render_queue_depth', 'Renders waiting for a slot.', (s) => s.stats().queued);
   gauge('goimgserver_cache_files', 'Derivative files in the cache.', (s) => s.cacheStats().files);
   gauge('goimgserver_cache_bytes', 'Bytes of the derivative files in the cache.', (s) => s.cacheStats().bytes);
+  new Gauge({
+    name: 'goimgserver_replica_info',
+    help: 'Always 1; names this replica (the replica field of its logs and /health).',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (sources) this.set({ replica: sources.replica.id }, 1);
+    },
+  });
+  new Gauge({
+    name: 'goimgserver_redis_up',
+    help: 'Whether Redis (--redis-url) answers: 1 or 0; absent without it.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const redis = sources?.replica.redis;
+      if (redis) this.set(redis() === 'up' ? 1 : 0);
+    },
+  });
 
   return {
     /** Where the scraped counts come from, once the services exist. */

@@ -27,6 +27,8 @@ export interface HttpServerOptions {
   /** Proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
   cacheStats(): { files: number; bytes: number };
+  /** This replica's id, and whether Redis answers (null without --redis-url); /ready never asks. */
+  replica: { id: string; redis: (() => 'up' | 'down') | null };
   precacheProgress(): PrecacheProgress;
   /** Whether the pre-cache runs at start-up: until it ends, /ready says not ready. */
   precacheEnabled: boolean;
@@ -152,6 +154,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return reply.header('Cache-Control', 'no-store').send({
       status: 'ok',
       version: options.version,
+      replica: options.replica.id,
+      redis: options.replica.redis?.() ?? 'off',
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       cache: options.cacheStats(),
       imagesProcessed,

@@ -501,6 +501,11 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     /** Settles once the files of every clear so far are deleted. */
     deleted: (): Promise<void> => deleting,
     knows,
+    /** Forgets what is held in memory (the disk is read again): another replica may have cleared it unheard. */
+    dropMemory(): void {
+      kept.clear();
+      keptBytes = 0;
+    },
     stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes, writeFailures, damaged }),
     /** Settles when eviction running now (if any) has finished. */
     evicted: (): Promise<void> => evicting ?? Promise.resolve(),

@@ -47,6 +47,11 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/images/anything.ts', '../../src/git/sync', 'never by way of src/'],
     ['src/http/image-route.ts', '../../src/images/cache', 'never by way of src/'],
     ['src/app.ts', '../src/images/cache', 'never by way of src/'],
+    ['src/app.ts', 'ioredis', 'ioredis belongs to src/replicas/redis.ts'],
+    ['src/replicas/coordinate.ts', 'ioredis', 'ioredis belongs to src/replicas/redis.ts'],
+    ['src/replicas/anything.ts', '../images/cache', 'src/replicas/ may not import images/'],
+    ['src/replicas/anything.ts', '../http/server', 'src/replicas/ may not import http/'],
+    ['src/images/anything.ts', 'node:child_process', 'node:child_process belongs to src/images/render-pool.ts'],
   ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
     expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
   });
@@ -70,6 +75,9 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/http/anything.ts', '../graphql/apollo'],
     ['src/app.ts', './graphql/schema'],
     ['src/main.ts', 'pino'],
+    ['src/replicas/redis.ts', 'ioredis'],
+    ['src/replicas/anything.ts', "import type { WindowCounter } from '../auth/rate-limits';"],
+    ['src/images/render-pool.ts', 'node:child_process'],
   ])('lets %s import %s', async (file, specifier) => {
     expect(await refusals(file, specifier)).toEqual([]);
   });
@@ -86,8 +94,9 @@ describe('dynamic imports (eslint.config.js)', () => {
     expect(await messages('src/http/anything.ts')).toEqual([expect.stringContaining('Import statically')]);
   });
 
-  it('are allowed where a module must load late: the app after the thread pool is sized, an ES-module-only library', async () => {
+  it('are allowed where a module must load late: the app after the thread pool is sized, an ES-module-only library, the coordination of replicas when configured', async () => {
     expect(await messages('src/main.ts')).toEqual([]);
     expect(await messages('src/images/hashes.ts')).toEqual([]);
+    expect(await messages('src/app.ts')).toEqual([]);
   });
 });

@@ -2,10 +2,11 @@ import { isObjectType, type GraphQLObjectType } from 'graphql';
 import { createIdentifier } from '../../../src/auth/identify';
 import { permissionTree, protect } from '../../../src/auth/permissions';
 import { MemoryRateLimitStore } from '../../../src/auth/rate-limit-store';
+import { createWindowCounter } from '../../../src/auth/rate-limits';
 import { buildGraphQLSchema } from '../../../src/graphql/schema';
 
 const budget = { max: 10, windowSeconds: 60 };
-const PERMISSIONS = permissionTree(new MemoryRateLimitStore(), { image: budget, images: budget, admin: budget });
+const PERMISSIONS = permissionTree(createWindowCounter(new MemoryRateLimitStore()), { image: budget, images: budget, admin: budget });
 
 describe('the permission tree', () => {
   it('has an explicit rule for every root field', async () => {

@@ -168,6 +168,31 @@ describe('configuration', () => {
   });
 });
 
+describe('redis settings', () => {
+  it.each(['redis://127.0.0.1:6379', 'redis://cache.internal:6380/2', 'rediss://user@redis.example.com:6380/0'])('takes the Redis URL %j', (given) => {
+    expect(loadConfig(['--redis-url', given], {}, CWD).redisUrl).toBe(given);
+  });
+
+  it('is off unless set', () => {
+    expect(loadConfig([], {}, CWD).redisUrl).toBe('');
+  });
+
+  it('refuses a URL with a password, never quoting it back, and names where the password goes', () => {
+    expect(problemsOf(['--redis-url', 'redis://:hunter2-secret@redis.example.com:6379'])).toEqual([
+      'Expected a Redis URL without a password (set GOIMGSERVER_REDIS_PASSWORD or GOIMGSERVER_REDIS_PASSWORD_FILE) for --redis-url but received "redis://:***@redis.example.com:6379"',
+    ]);
+  });
+
+  it.each(['http://redis.example.com', 'redis.example.com:6379', 'redis://', 'unix:///run/redis.sock'])('refuses %j, which is not a redis:// or rediss:// URL', (given) => {
+    expect(problemsOf(['--redis-url', given])).toEqual([`Expected a URL such as redis://host:6379/0 or rediss://host:6380 for --redis-url but received ${JSON.stringify(given)}`]);
+  });
+
+  it('takes the password from the environment or a file only', () => {
+    expect(loadConfig([], { GOIMGSERVER_REDIS_PASSWORD: 'sesame' }, CWD).redisPassword).toBe('sesame');
+    expect(problemsOf(['--redis-password', 'sesame'])).toEqual(['--redis-password is a secret: set GOIMGSERVER_REDIS_PASSWORD or GOIMGSERVER_REDIS_PASSWORD_FILE instead of a flag']);
+  });
+});
+
 describe('git settings', () => {
   it.each([
     'https://git.example.com/team/images.git',

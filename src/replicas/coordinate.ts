@@ -1,0 +1,73 @@
+import type { WindowCounter } from '../auth/rate-limits';
+import type { Clock } from '../clock';
+import type { Log } from '../log';
+import { createSharedCounter } from './budgets';
+import { createRedisLink } from './redis';
+
+export interface ReplicaOptions {
+  url: string;
+  password: string;
+  replicaId: string;
+  log: Log;
+  clock: Clock;
+  /** This replica's own budget counter, used while Redis is away. */
+  local: WindowCounter;
+  /** Clears one image (or with null everything) on this replica alone, as a clear asked here would. */
+  clearHere(path: string | null): Promise<unknown>;
+  /** Forgets what this replica holds in memory (derivatives, resolutions). */
+  forgetMemory(): void;
+}
+
+const INVALIDATE = 'goimgserver:invalidate';
+
+interface ClearMessage {
+  readonly from: string;
+  readonly kind: 'clear';
+  readonly path: string | null;
+}
+
+function parseMessage(text: string): ClearMessage | null {
+  try {
+    const message = JSON.parse(text) as Partial<ClearMessage>;
+    const valid = typeof message.from === 'string' && message.kind === 'clear' && (message.path === null || typeof message.path === 'string');
+    return valid ? (message as ClearMessage) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What replicas share through Redis (`--redis-url`): clears reach every replica, budgets are
+ * counted across all of them, and a replica that (re)connects forgets what it holds in
+ * memory, since messages sent while it was away are lost.
+ */
+export function startReplicas(options: ReplicaOptions) {
+  const { log, replicaId } = options;
+  const link = createRedisLink({ url: options.url, password: options.password, replicaId, log });
+  link.onConnected(() => {
+    options.forgetMemory();
+    log.info({ redis: 'up' }, 'subscribed to the other replicas; memory dropped, since their clears while unsubscribed were not heard');
+  });
+  link.subscribe(INVALIDATE, (text) => {
+    const message = parseMessage(text);
+    if (message === null) return log.warn({ channel: INVALIDATE }, 'a message that is not a clear was ignored');
+    if (message.from === replicaId) return;
+    options.clearHere(message.path).then(
+      () => log.info({ from: message.from, path: message.path }, 'cleared as another replica asked'),
+      (error: unknown) => log.warn({ err: error, from: message.from, path: message.path }, 'a clear asked by another replica failed'),
+    );
+  });
+
+  return {
+    counter: createSharedCounter(link, options.local, { replicaId, clock: options.clock }),
+    /** Tells the other replicas to clear what this one cleared; while Redis is away, they are not told. */
+    announceClear(path: string | null): void {
+      const message: ClearMessage = { from: replicaId, kind: 'clear', path };
+      link.publish(INVALIDATE, JSON.stringify(message)).catch((error: unknown) => log.warn({ err: error, path }, 'the other replicas could not be told of a clear: Redis is unreachable'));
+    },
+    redis: (): 'up' | 'down' => (link.up() ? 'up' : 'down'),
+    close: () => link.close(),
+  };
+}
+
+export type Replicas = ReturnType<typeof startReplicas>;

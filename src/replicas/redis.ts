@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Log } from '../log';
+
+export interface RedisLinkOptions {
+  url: string;
+  /** AUTH password; empty for none. */
+  password: string;
+  /** This replica's id, given to Redis as the connection's name (CLIENT LIST shows it). */
+  replicaId: string;
+  log: Log;
+}
+
+/** A Lua script run atomically by Redis, loaded once and then called by its hash. */
+export interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+export function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** A command not answered within this is failed: serving falls back to this replica's own state rather than wait. */
+const COMMAND_TIMEOUT_MS = 500;
+/** Reconnection attempts are this far apart at most. */
+const MOST_BETWEEN_ATTEMPTS_MS = 2000;
+
+/**
+ * The connection to Redis, and the only user of ioredis: one connection for commands, which
+ * fail at once while Redis is away (no offline queue, no retries) so that nothing waits for
+ * it, and one for subscriptions, renewed by ioredis after each reconnection.
+ */
+export function createRedisLink(options: RedisLinkOptions) {
+  const common: RedisOptions = {
+    ...(options.password ? { password: options.password } : {}),
+    connectionName: `goimgserver:${options.replicaId}`,
+    retryStrategy: (attempts) => Math.min(attempts * 100, MOST_BETWEEN_ATTEMPTS_MS),
+  };
+  const commands = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
+  const subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+  const listeners = new Map<string, Array<(message: string) => void>>();
+  const onConnected: Array<() => void> = [];
+  let reachable = false;
+
+  commands.on('ready', () => {
+    if (!reachable) options.log.info({ redis: 'up' }, 'Redis reached: clears, syncs and budgets are shared with the other replicas');
+    reachable = true;
+  });
+  const lost = (error?: Error) => {
+    if (reachable) options.log.warn({ redis: 'down', err: error }, 'Redis unreachable: budgets count on this replica alone until it is back');
+    reachable = false;
+  };
+  commands.on('error', lost);
+  commands.on('close', () => lost());
+  // A message sent while this replica was not subscribed is lost: each (re)connection is told.
+  subscriber.on('ready', () => {
+    for (const listener of onConnected) listener();
+  });
+  // Errors are told through the command connection's state; an unhandled 'error' would throw.
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (channel: string, message: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener(message);
+  });
+
+  return {
+    /** Whether commands reach Redis now. */
+    up: () => reachable,
+    /** Runs a script atomically; loads it when Redis does not know it yet (first use, or after a restart). */
+    async run(code: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+      try {
+        return await commands.evalsha(code.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return commands.eval(code.source, keys.length, ...keys, ...args);
+      }
+    },
+    async publish(channel: string, message: string): Promise<void> {
+      await commands.publish(channel, message);
+    },
+    /** Listens on a channel from now on, across reconnections. */
+    subscribe(channel: string, listener: (message: string) => void): void {
+      listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);
+      void subscriber.subscribe(channel).catch(() => undefined);
+    },
+    /** Called each time the subscription connection is (re)established. */
+    onConnected(listener: () => void): void {
+      onConnected.push(listener);
+    },
+    async close(): Promise<void> {
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+export type RedisLink = ReturnType<typeof createRedisLink>;
