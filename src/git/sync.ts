@@ -83,7 +83,8 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     if (expected !== actual) throw new AppError('NOT_A_GIT_REPOSITORY', 'The images directory is not the top of a git repository.');
   }
 
-  async function commit(repo: SimpleGit, ref: 'HEAD' | '@{upstream}'): Promise<string | null> {
+  /** `ref` is `HEAD`, `@{upstream}` or a full commit hash (checked by HASH): never anything git could read as an option. */
+  async function commit(repo: SimpleGit, ref: string): Promise<string | null> {
     const hash = (await repo.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')).trim();
     return HASH.test(hash) ? hash : null;
   }
@@ -93,7 +94,11 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     return name || null;
   }
 
-  async function run(log: Log): Promise<SyncResult> {
+  /**
+   * Fetches, then fast-forwards to `given` (a commit another replica synced to) or else to
+   * the upstream's head, clearing the derivatives of what changed.
+   */
+  async function run(log: Log, given?: string): Promise<SyncResult> {
     const repo = await git(log);
     await checkRepository(repo);
     const branch = await branchOf(repo);
@@ -104,26 +109,26 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     log.info({ branch, upstream, commit: previousCommit }, 'sync fetching');
     // On the command line, the default upload-pack wins over one a checkout's configuration names.
     await repo.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--upload-pack=git-upload-pack']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
-    const target = await commit(repo, '@{upstream}');
-    if (!target) throw new AppError('SYNC_FAILED', `The upstream ${upstream} has no commit.`);
+    const target = given === undefined ? await commit(repo, '@{upstream}') : await commit(repo, given);
+    if (!target) throw new AppError('SYNC_FAILED', given === undefined ? `The upstream ${upstream} has no commit.` : `The commit ${given} is not in the fetched history.`);
 
     const unchanged = { updated: false, branch, previousCommit, currentCommit: previousCommit, changes: [], clearedFiles: 0 };
     if (target === previousCommit) return unchanged;
     if (previousCommit) {
       // No common ancestor prints nothing, which reads as diverged too.
-      const base = (await repo.raw(['merge-base', 'HEAD', '@{upstream}'])).trim();
+      const base = (await repo.raw(['merge-base', 'HEAD', target])).trim();
       // The checkout is ahead of its upstream: nothing to take.
       if (base === target) return unchanged;
-      if (base !== previousCommit) throw new AppError('SYNC_DIVERGED', `The branch ${branch} and ${upstream} have diverged; it cannot be fast-forwarded.`);
+      if (base !== previousCommit) throw new AppError('SYNC_DIVERGED', `The branch ${branch} and ${given ?? upstream} have diverged; it cannot be fast-forwarded.`);
     }
 
-    const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', '@{upstream}', '--'])) : [];
+    const changes = previousCommit ? parseNameStatus(await repo.raw(['diff', '--no-renames', '--no-ext-diff', '--no-textconv', '--name-status', '-z', 'HEAD', target, '--'])) : [];
     log.info({ from: previousCommit, to: target, changed: changes.length }, 'sync merging');
     // A first commit has nothing to compare with: every cached path is resolved again.
     const changed = changes.map((change) => change.path);
     const linksBefore = await symlinks(repo);
     const before = await invalidation.snapshot(previousCommit ? spelledThroughLinks(changed, linksBefore) : null);
-    await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', '@{upstream}']).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
+    await repo.raw(['merge', '--ff-only', '--no-stat', '--no-verify-signatures', target]).catch(failure('SYNC_FAILED', 'The images checkout could not be fast-forwarded (local changes in the way?).'));
     const currentCommit = await commit(repo, 'HEAD');
     const links = new Map([...linksBefore, ...(await linksAmong(changed))]);
     const clearedFiles = await invalidation.clear(before, previousCommit ? spelledThroughLinks(changed, links) : null);
@@ -153,10 +158,10 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     return links;
   }
 
-  async function record(log: Log): Promise<SyncResult> {
-    log.info({ dir: options.dir }, 'sync started');
+  async function record(log: Log, given?: string): Promise<SyncResult> {
+    log.info({ dir: options.dir, ...(given === undefined ? {} : { following: given }) }, 'sync started');
     try {
-      const result = await run(log);
+      const result = await run(log, given);
       lastSync = { at: new Date(), outcome: result.updated ? 'UPDATED' : 'UP_TO_DATE', code: null };
       options.onOutcome?.(lastSync.outcome);
       const { changes, ...summary } = result;
@@ -171,13 +176,31 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     }
   }
 
+  // Syncs and follows take turns: one moves the checkout at a time.
+  let turn: Promise<unknown> = Promise.resolve();
+  function inTurn(work: () => Promise<SyncResult>): Promise<SyncResult> {
+    const next = turn.then(work, work);
+    turn = next.catch(() => undefined);
+    return next;
+  }
+
   return {
     /** Runs a sync, or joins the one already running. */
     sync(log: Log): Promise<SyncResult> {
-      running ??= record(log).finally(() => {
+      running ??= inTurn(() => record(log)).finally(() => {
         running = null;
       });
       return running;
+    },
+
+    /**
+     * Brings the checkout to `commit` (a full hash another replica synced to), fetched from
+     * its own remote and taken only as a fast-forward; a commit it already has or is past
+     * changes nothing.
+     */
+    follow(commit: string, log: Log): Promise<SyncResult> {
+      if (!HASH.test(commit)) return Promise.reject(new AppError('SYNC_FAILED', 'Expected a full commit hash to follow.'));
+      return inTurn(() => record(log, commit));
     },
 
     /** The checkout as it is now and how the last sync went. */
