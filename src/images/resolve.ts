@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
-import { fileVersion, type SourceIdentity } from './key';
+import { createContentIds, type ContentFs, type FileIdentity } from './content-id';
+import { sourceVersion, type SourceIdentity } from './key';
 import { createMemo } from '../memo';
 import { looksLikeParameter } from './spec';
 import { SourceGoneError, type SourceInput } from './transform';
@@ -8,9 +9,9 @@ import { reachable } from './path';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import { systemClock, type Clock } from '../clock';
 
-/** The little of the file system that resolution needs; `stat` follows symlinks. */
-export interface ResolverFs {
-  stat(file: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number; mtimeMs: number } | null>;
+/** The little of the file system that resolution needs; `stat` follows symlinks, `read` gives a file's bytes for its version. */
+export interface ResolverFs extends ContentFs {
+  stat(file: string): Promise<(FileIdentity & { isFile(): boolean; isDirectory(): boolean }) | null>;
   realpath(file: string): Promise<string>;
   /** The names in a folder; empty when it cannot be read. */
   readdir(dir: string): Promise<string[]>;
@@ -38,6 +39,8 @@ export interface Placeholder {
   readonly size: number;
   readonly mtimeMs: number;
   readonly data: Buffer;
+  /** Stands for the bytes in the version: names the design, since the bytes depend on the machine's fonts. */
+  readonly contentId: string;
 }
 
 export interface ResolverOptions {
@@ -54,6 +57,8 @@ export interface ResolverOptions {
 }
 
 const REMEMBERED_PATHS = MEMORY_BOUNDS.resolvedPaths;
+// Looks at a path whose file keeps going as it is read, before the request fails.
+const LOOKS = 3;
 
 export const PLACEHOLDER_NAME = 'generated:placeholder';
 
@@ -66,6 +71,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   const { imagesRoot } = options;
   const recheckMs = options.recheckMs ?? 0;
   const clock = options.clock ?? systemClock;
+  const contentIds = createContentIds(fs);
 
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
@@ -88,7 +94,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     const stat = await fs.stat(absolute);
     if (!stat || !stat.isFile()) return null;
     const real = await confined(absolute, relative);
-    return real ? { relative, file: real, size: stat.size, mtimeMs: stat.mtimeMs } : null;
+    return real ? { relative, file: real, stat } : null;
   }
 
   // Folder listings by lower-cased name, for extensions written in another case; reused like resolutions.
@@ -142,15 +148,14 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
    * Finds the file that answers checked path segments. A folder asked for by name is answered by its
    * `default.*` (ORIGINAL); a missing image falls back to the nearest group default
    * (GROUP_DEFAULT), then `<images>/default.*` (DEFAULT), then the placeholder (GENERATED).
+   * The file's version comes from its bytes, read once per file identity (content-id.ts).
    */
-  async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
+  async function find(segments: readonly string[]): Promise<ResolvedSource> {
     const requestPath = segments.join('/');
-    const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number; data?: Buffer }): ResolvedSource => ({
-      requestPath,
-      kind,
-      ...found,
-      version: fileVersion(found.relative, found.size, found.mtimeMs),
-    });
+    const source = async (kind: SourceKind, found: { relative: string; file: string; stat: FileIdentity }): Promise<ResolvedSource> => {
+      const { identity, id } = await contentIds.identify(found.file, found.stat);
+      return { requestPath, kind, relative: found.relative, file: found.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(found.relative, id) };
+    };
 
     const last = segments.length - 1;
     const asGroup = await isGroup(segments);
@@ -163,7 +168,19 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     const systemDefault = await findFile([], 'default');
     if (systemDefault) return source('DEFAULT', systemDefault);
 
-    return source('GENERATED', { relative: PLACEHOLDER_NAME, ...(await options.placeholder()) });
+    const { contentId, ...placeholder } = await options.placeholder();
+    return { requestPath, kind: 'GENERATED', relative: PLACEHOLDER_NAME, ...placeholder, version: sourceVersion(PLACEHOLDER_NAME, contentId) };
+  }
+
+  /** Finds the source (see find); a file that goes while its version is read is looked for again, so the path falls back. */
+  async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await find(segments);
+      } catch (error) {
+        if (!(error instanceof SourceGoneError) || attempt === LOOKS) throw error;
+      }
+    }
   }
 
   interface Remembered {
@@ -243,6 +260,8 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     withSource,
     current,
     splitRoute,
+    /** Source files read to find their versions so far, and their bytes. */
+    contentStats: contentIds.stats,
     /** Drops every remembered resolution: the next request of each path looks at the files. */
     forget: () => {
       recent.clear();
