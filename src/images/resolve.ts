@@ -144,32 +144,38 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return null;
   }
 
+  /** A file that answers a path, as found; the placeholder is the answer when none does. */
+  type Located = { kind: Exclude<SourceKind, 'GENERATED'>; relative: string; file: string; stat: FileIdentity } | { kind: 'GENERATED'; relative: typeof PLACEHOLDER_NAME };
+
   /**
    * Finds the file that answers checked path segments. A folder asked for by name is answered by its
    * `default.*` (ORIGINAL); a missing image falls back to the nearest group default
    * (GROUP_DEFAULT), then `<images>/default.*` (DEFAULT), then the placeholder (GENERATED).
-   * The file's version comes from its bytes, read once per file identity (content-id.ts).
    */
-  async function find(segments: readonly string[]): Promise<ResolvedSource> {
-    const requestPath = segments.join('/');
-    const source = async (kind: SourceKind, found: { relative: string; file: string; stat: FileIdentity }): Promise<ResolvedSource> => {
-      const { identity, id } = await contentIds.identify(found.file, found.stat);
-      return { requestPath, kind, relative: found.relative, file: found.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(found.relative, id) };
-    };
-
+  async function locate(segments: readonly string[]): Promise<Located> {
     const last = segments.length - 1;
     const asGroup = await isGroup(segments);
     const original = asGroup ? await findFile(segments, 'default') : await findFile(segments.slice(0, last), segments[last] as string);
-    if (original) return source('ORIGINAL', original);
+    if (original) return { kind: 'ORIGINAL', ...original };
 
     const groupDefault = await nearestGroupDefault(segments, last);
-    if (groupDefault) return source('GROUP_DEFAULT', groupDefault);
+    if (groupDefault) return { kind: 'GROUP_DEFAULT', ...groupDefault };
 
     const systemDefault = await findFile([], 'default');
-    if (systemDefault) return source('DEFAULT', systemDefault);
+    if (systemDefault) return { kind: 'DEFAULT', ...systemDefault };
+    return { kind: 'GENERATED', relative: PLACEHOLDER_NAME };
+  }
 
-    const { contentId, ...placeholder } = await options.placeholder();
-    return { requestPath, kind: 'GENERATED', relative: PLACEHOLDER_NAME, ...placeholder, version: sourceVersion(PLACEHOLDER_NAME, contentId) };
+  /** The source that answers checked path segments (see locate), with its version from its bytes, read once per file identity (content-id.ts). */
+  async function find(segments: readonly string[]): Promise<ResolvedSource> {
+    const requestPath = segments.join('/');
+    const located = await locate(segments);
+    if (located.kind === 'GENERATED') {
+      const { contentId, ...placeholder } = await options.placeholder();
+      return { requestPath, kind: 'GENERATED', relative: PLACEHOLDER_NAME, ...placeholder, version: sourceVersion(PLACEHOLDER_NAME, contentId) };
+    }
+    const { identity, id } = await contentIds.identify(located.file, located.stat);
+    return { requestPath, kind: located.kind, relative: located.relative, file: located.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(located.relative, id) };
   }
 
   /** Finds the source (see find); a file that goes while its version is read is looked for again, so the path falls back. */
@@ -257,6 +263,11 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     resolve,
     /** Resolves without reading or filling the remembered answers: background work that must not push requests' answers out. */
     lookUp,
+    /** Which file answers a path and how (its relative path, PLACEHOLDER_NAME for the placeholder), without reading it for its version. */
+    answer: async (segments: readonly string[]): Promise<Pick<ResolvedSource, 'relative' | 'kind'>> => {
+      const { kind, relative } = await locate(segments);
+      return { kind, relative };
+    },
     withSource,
     current,
     splitRoute,
