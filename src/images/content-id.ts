@@ -31,6 +31,12 @@ export interface Identified {
 // Reads of a file that keeps changing before it is taken for one being written.
 const ATTEMPTS = 3;
 
+/** SHA-256, fed git's blob header for `size` bytes: what every content id is made with. */
+const blobHash = (size: number) => createHash('sha256').update(`blob ${size}\0`);
+
+/** The content id of bytes held in memory (a watermark's): the same as a file of these bytes gets. */
+export const contentIdOf = (bytes: Uint8Array): string => blobHash(bytes.length).update(bytes).digest('hex');
+
 const keyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
 
 /**
@@ -45,7 +51,7 @@ export function createContentIds(fs: ContentFs, maxEntries: number = MEMORY_BOUN
 
   /** Hashes the file as read now; null when it did not hold `size` bytes (it changed meanwhile). */
   async function hash(file: string, size: number): Promise<string | null> {
-    const sha = createHash('sha256').update(`blob ${size}\0`);
+    const sha = blobHash(size);
     let read = 0;
     totals.files++;
     try {

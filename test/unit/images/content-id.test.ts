@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createContentIds, type ContentFs, type FileIdentity } from '../../../src/images/content-id';
+import { contentIdOf, createContentIds, type ContentFs, type FileIdentity } from '../../../src/images/content-id';
 import { SourceGoneError } from '../../../src/images/transform';
 
 /** Files in memory, each with an identity that a write, a touch or a replacement changes as a file system would. */
@@ -64,6 +64,13 @@ describe('content ids of source files', () => {
     const { id } = await createContentIds(memory.fs).identify('/a.jpg', memory.identity('/a.jpg'));
     expect(id).toBe(gitSha256('the bytes of a, read in several chunks'));
     expect(createHash('sha256').update('blob 0\0').digest('hex')).toBe('473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813');
+  });
+
+  it('of bytes in memory (a watermark) are those of a file with the same bytes', async () => {
+    const memory = memoryFs();
+    memory.write('/logo.png', 'logo bytes');
+    expect(contentIdOf(Buffer.from('logo bytes'))).toBe((await createContentIds(memory.fs).identify('/logo.png', memory.identity('/logo.png'))).id);
+    expect(contentIdOf(Buffer.from('logo bytes'))).toBe(gitSha256('logo bytes'));
   });
 
   it('stay the same for the same bytes at another time, in another file or on another machine', async () => {
