@@ -144,6 +144,7 @@ export async function createApp(config: Config, logger: Logger, { clock = system
       onEscape: onceAMinute((relative) => logger.warn({ path: relative }, 'symlink leads outside the images directory; ignored (told once a minute per path)')),
       recheckMs: config.sourceCheckInterval * 1000,
       clock,
+      maxReadBytes: config.maxSourceBytes,
     },
     nodeResolverFs,
   );

@@ -54,6 +54,12 @@ export interface ResolverOptions {
   recheckMs?: number;
   /** What recheckMs is measured with. @default systemClock */
   clock?: Clock;
+  /**
+   * Files larger than this, in bytes, are not read for their version: they are refused before
+   * decoding (--max-source-bytes), so no URL is minted from it, and reading one would only cost
+   * time. Their version follows their size and time instead. @default Infinity
+   */
+  maxReadBytes?: number;
 }
 
 const REMEMBERED_PATHS = MEMORY_BOUNDS.resolvedPaths;
@@ -72,6 +78,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   const recheckMs = options.recheckMs ?? 0;
   const clock = options.clock ?? systemClock;
   const contentIds = createContentIds(fs);
+  const maxReadBytes = options.maxReadBytes ?? Infinity;
 
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
@@ -174,7 +181,8 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
       const { contentId, ...placeholder } = await options.placeholder();
       return { requestPath, kind: 'GENERATED', relative: PLACEHOLDER_NAME, ...placeholder, version: sourceVersion(PLACEHOLDER_NAME, contentId) };
     }
-    const { identity, id } = await contentIds.identify(located.file, located.stat);
+    const { stat } = located;
+    const { identity, id } = stat.size > maxReadBytes ? { identity: stat, id: `unread:${stat.size}:${stat.mtimeMs}` } : await contentIds.identify(located.file, stat);
     return { requestPath, kind: located.kind, relative: located.relative, file: located.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(located.relative, id) };
   }
 

@@ -129,11 +129,11 @@ describe('a large source read for its version', () => {
   it('holds up no hit served meanwhile', async () => {
     const imagesDir = path.join(root, 'large');
     await makeSource(imagesDir, 'small.jpg', { width: 400, height: 300 });
-    // Its bytes are no image, which only reading its header would find out; above --max-source-bytes
-    // it is refused before that, but its version is read first, as every file's is.
+    // Its bytes are no image, which only reading its header finds out.
     const huge = path.join(imagesDir, 'huge.jpg');
     writeFileSync(huge, Buffer.alloc(HUGE_BYTES, 'not an image '));
-    const server = await start(imagesDir, path.join(root, 'cache-large'));
+    // Under --max-source-bytes: a larger file is refused before decoding, and not read for its version.
+    const server = await start(imagesDir, path.join(root, 'cache-large'), ['--max-source-bytes', String(2 * HUGE_BYTES)]);
     const { url } = await mint(server, { path: 'small', width: 200 });
     expect((await fetchBody(server.url + url)).status).toBe(200);
 

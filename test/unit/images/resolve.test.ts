@@ -72,7 +72,7 @@ function fakeFs(entries: string[], links: Record<string, string> = {}) {
 
 const PLACEHOLDER = { file: '/srv/cache/.placeholder/p.png', size: 1, mtimeMs: 1, data: Buffer.from('p'), contentId: 'design-1' };
 
-function resolverFor(entries: string[], links: Record<string, string> = {}, options: { recheckMs?: number; clock?: Clock; placeholder?: Placeholder } = {}) {
+function resolverFor(entries: string[], links: Record<string, string> = {}, options: { recheckMs?: number; clock?: Clock; placeholder?: Placeholder; maxReadBytes?: number } = {}) {
   const escapes: string[] = [];
   const files = fakeFs(entries, links);
   const resolver = createResolver(
@@ -82,6 +82,7 @@ function resolverFor(entries: string[], links: Record<string, string> = {}, opti
       onEscape: (relative) => escapes.push(relative),
       recheckMs: options.recheckMs,
       clock: options.clock,
+      maxReadBytes: options.maxReadBytes,
     },
     files,
   );
@@ -232,6 +233,17 @@ describe('source versions', () => {
     clock.advance(1);
     expect((await resolver.resolve(['cat'])).version).toBe(first.version);
     expect(files.counters.reads).toBe(reads + 1);
+  });
+
+  it('of a file too large to be served come from its size and time, without reading it', async () => {
+    const { resolver, files } = resolverFor(['small.jpg', 'large.jpg'], {}, { maxReadBytes: 'bytes of small.jpg'.length });
+    files.write('large.jpg', 'bytes of large.jpg, over the bound');
+    expect((await resolver.resolve(['small'])).version).toBe(expectedVersion('small.jpg', 'bytes of small.jpg'));
+    const large = await resolver.resolve(['large']);
+    expect(files.counters.reads).toBe(1);
+    files.touch('large.jpg');
+    expect((await resolver.resolve(['large'])).version).not.toBe(large.version);
+    expect(files.counters.reads).toBe(1);
   });
 
   it('fall back when the file goes while it is read for its version', async () => {
