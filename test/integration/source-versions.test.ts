@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, promises as fs, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createContentIds } from '../../src/images/content-id';
@@ -126,23 +126,8 @@ describe('content ids', () => {
 const HUGE_BYTES = 64 * 1024 * 1024;
 
 describe('a large source read for its version', () => {
-  it('holds up no hit served meanwhile', async () => {
-    const imagesDir = path.join(root, 'large');
-    await makeSource(imagesDir, 'small.jpg', { width: 400, height: 300 });
-    // Its bytes are no image, which only reading its header finds out.
-    const huge = path.join(imagesDir, 'huge.jpg');
-    writeFileSync(huge, Buffer.alloc(HUGE_BYTES, 'not an image '));
-    // Under --max-source-bytes: a larger file is refused before decoding, and not read for its version.
-    const server = await start(imagesDir, path.join(root, 'cache-large'), ['--max-source-bytes', String(2 * HUGE_BYTES)]);
-    const { url } = await mint(server, { path: 'small', width: 200 });
-    expect((await fetchBody(server.url + url)).status).toBe(200);
-
-    // What hashing its bytes in one call holds the event loop for, at the least (and the file is now in the page cache).
-    const bytes = readFileSync(huge);
-    const startedHashing = performance.now();
-    createHash('sha256').update(bytes).digest();
-    const oneCallMs = performance.now() - startedHashing;
-
+  /** One first sight of the large file (`huge`) while hits of `url` are served, measured. */
+  async function readWhileServing(server: TestServer, huge: string, url: string) {
     const readBefore = server.app.resolver.contentStats().bytes;
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
@@ -156,13 +141,41 @@ describe('a large source read for its version', () => {
       expect(hit.headers.get('x-cache-status')).toBe('HIT');
     }
     delay.disable();
-    const answer = await first;
-
-    expect(answer.errors?.[0]?.extensions.code).toBe('UNSUPPORTED_IMAGE');
+    expect((await first).errors?.[0]?.extensions.code).toBe('UNSUPPORTED_IMAGE');
     expect(server.app.resolver.contentStats().bytes - readBefore).toBe(HUGE_BYTES);
-    expect(hits.length).toBeGreaterThan(3);
-    // Safety bounds, not speed targets: hashing in one call would hold the loop for all of oneCallMs.
-    expect(delay.max / 1e6).toBeLessThan(Math.min(100, oneCallMs * 0.6));
-    expect(Math.max(...hits)).toBeLessThan(100);
+    // A new identity, the same bytes: the next look reads the file again.
+    const later = new Date(Date.now() + 60_000 * (hits.length + 1));
+    await fs.utimes(huge, later, later);
+    return { maxDelayMs: delay.max / 1e6, slowestHitMs: Math.max(...hits), hits: hits.length };
+  }
+
+  it('holds up no hit served meanwhile', async () => {
+    const imagesDir = path.join(root, 'large');
+    await makeSource(imagesDir, 'small.jpg', { width: 400, height: 300 });
+    // Its bytes are no image, which only reading its header finds out.
+    const bytes = Buffer.alloc(HUGE_BYTES, 'not an image ');
+    const huge = path.join(imagesDir, 'huge.jpg');
+    writeFileSync(huge, bytes);
+    // Under --max-source-bytes: a larger file is refused before decoding, and not read for its version.
+    const server = await start(imagesDir, path.join(root, 'cache-large'), ['--max-source-bytes', String(2 * HUGE_BYTES), '--source-check-interval', '0']);
+    const { url } = await mint(server, { path: 'small', width: 200 });
+    expect((await fetchBody(server.url + url)).status).toBe(200);
+
+    // Safety bounds, not speed targets: hashing the bytes in one call would hold the event loop
+    // for all of oneCallMs. A test process is also held by the machine's other work now and
+    // then, so the best of three reads counts; one that blocks fails all three.
+    const attempts = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const startedHashing = performance.now();
+      createHash('sha256').update(bytes).digest();
+      const oneCallMs = performance.now() - startedHashing;
+      const measured = { ...(await readWhileServing(server, huge, url)), boundMs: Math.min(100, oneCallMs * 0.6) };
+      attempts.push(measured);
+      if (measured.maxDelayMs < measured.boundMs && measured.slowestHitMs < 100) break;
+    }
+    const best = attempts[attempts.length - 1]!;
+    expect(best.hits).toBeGreaterThan(3);
+    expect(best.maxDelayMs).toBeLessThan(best.boundMs);
+    expect(best.slowestHitMs).toBeLessThan(100);
   });
 });
