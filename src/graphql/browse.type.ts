@@ -44,7 +44,7 @@ export class SourceImage {
   @Field(() => Int, { description: 'Size of the file in bytes.' })
   bytes!: number;
 
-  @Field(() => String, { description: 'The version its URLs carry: it changes when the file does.' })
+  @Field(() => String, { description: 'The version its URLs carry, from the path and bytes of its file: it changes when they do, and is the same on every server that has the same file.' })
   version!: string;
 
   /** The source the fields below are read from. */

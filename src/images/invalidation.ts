@@ -82,7 +82,7 @@ function reachOf(changed: ReadonlySet<string> | null): Reach {
 export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS.syncAnswers }: InvalidationOptions) {
   const answers = new LruMap<string, Answer[]>();
 
-  function learn(source: ResolvedSource): void {
+  function learn(source: Pick<ResolvedSource, 'requestPath' | 'relative' | 'kind'>): void {
     const answer: Answer = { relative: source.relative, kind: source.kind };
     const known = answers.peek(source.requestPath) ?? [];
     if (!known.some((other) => other.relative === answer.relative && other.kind === answer.kind)) {
@@ -91,12 +91,15 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     }
   }
 
-  /** The source that answers a requested path now (looked up afresh, learned); null when it cannot be resolved. */
+  /**
+   * The source that answers a requested path now (looked up afresh, learned); null when it
+   * cannot be resolved. Which file answers is all that tells: no file is read for its version.
+   */
   async function answerOf(requestPath: string): Promise<string | null> {
     try {
-      const source = await resolver.lookUp(requestPath.split('/'));
-      learn(source);
-      return source.relative;
+      const answer = await resolver.answer(requestPath.split('/'));
+      learn({ requestPath, ...answer });
+      return answer.relative;
     } catch {
       return null;
     }

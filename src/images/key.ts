@@ -5,7 +5,7 @@ import { canonicalParams, type DerivativeSpec } from './spec';
 export interface SourceIdentity {
   /** Path of the file inside the images directory (or the placeholder's name). */
   readonly relative: string;
-  /** Changes whenever the file's bytes may have changed. */
+  /** Changes when the file's bytes change or another file answers (see sourceVersion). */
   readonly version: string;
 }
 
@@ -21,10 +21,13 @@ export function derivativeKey(source: SourceIdentity, spec: DerivativeSpec): str
 }
 
 /**
- * A short version of a source: which file answered, its size and its modification time.
- * Signed URLs carry it, so it changes when the bytes may have changed or another file
- * (a newly added image instead of its fallback, say) answers the same path.
+ * The version of a source: which file answered and the content id of its bytes (see
+ * content-id.ts). Signed URLs carry it, so it changes when the bytes change or another file
+ * answers the same path (a newly added image in place of its fallback, even with the same
+ * bytes), and stays when a file is only touched or checked out elsewhere: every replica of
+ * one commit mints the same URLs. 132 bits of SHA-256, base64url, so that two different
+ * files of one path cannot be made to share it.
  */
-export function fileVersion(relative: string, size: number, mtimeMs: number): string {
-  return createHash('sha256').update(`${relative}\0${size}:${mtimeMs}`).digest('base64url').slice(0, 12);
+export function sourceVersion(relative: string, contentId: string): string {
+  return createHash('sha256').update(`${relative}\0${contentId}`).digest('base64url').slice(0, 22);
 }

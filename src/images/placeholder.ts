@@ -5,6 +5,9 @@ import type { Placeholder } from './resolve';
 
 // A fixed time for Last-Modified: the placeholder's bytes do not depend on when it was made.
 const MADE_AT = Date.UTC(2026, 0, 1);
+// Its version stands for this name, not for its bytes, which differ with the machine's fonts:
+// every replica mints the same URLs for it. A new design takes a new name.
+const DESIGN = 'goimgserver-v1';
 // After a failed copy, the next try waits this long: a read-only cache would otherwise log a failure per request.
 const RETRY_MS = 60_000;
 
@@ -16,7 +19,7 @@ const RETRY_MS = 60_000;
  * when it is missing or differs, and a failure to write it is only reported.
  */
 export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer>, onWriteFailure: (error: unknown) => void = () => undefined): () => Promise<Placeholder> {
-  const file = path.join(cacheDir, '.placeholder', 'goimgserver-v1.png');
+  const file = path.join(cacheDir, '.placeholder', `${DESIGN}.png`);
   let made: Promise<Placeholder> | undefined;
   let writing: Promise<void> | null = null;
   let failedAt = -Infinity;
@@ -42,7 +45,7 @@ export function createPlaceholder(cacheDir: string, render: () => Promise<Buffer
 
   return async () => {
     made ??= render().then(
-      (data) => ({ file, data, size: data.length, mtimeMs: MADE_AT }),
+      (data) => ({ file, data, size: data.length, mtimeMs: MADE_AT, contentId: DESIGN }),
       (error: unknown) => {
         made = undefined;
         throw error;

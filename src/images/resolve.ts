@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
-import { fileVersion, type SourceIdentity } from './key';
+import { createContentIds, type ContentFs, type FileIdentity } from './content-id';
+import { sourceVersion, type SourceIdentity } from './key';
 import { createMemo } from '../memo';
 import { looksLikeParameter } from './spec';
 import { SourceGoneError, type SourceInput } from './transform';
@@ -8,9 +9,9 @@ import { reachable } from './path';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 import { systemClock, type Clock } from '../clock';
 
-/** The little of the file system that resolution needs; `stat` follows symlinks. */
-export interface ResolverFs {
-  stat(file: string): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number; mtimeMs: number } | null>;
+/** The little of the file system that resolution needs; `stat` follows symlinks, `read` gives a file's bytes for its version. */
+export interface ResolverFs extends ContentFs {
+  stat(file: string): Promise<(FileIdentity & { isFile(): boolean; isDirectory(): boolean }) | null>;
   realpath(file: string): Promise<string>;
   /** The names in a folder; empty when it cannot be read. */
   readdir(dir: string): Promise<string[]>;
@@ -38,6 +39,8 @@ export interface Placeholder {
   readonly size: number;
   readonly mtimeMs: number;
   readonly data: Buffer;
+  /** Stands for the bytes in the version: names the design, since the bytes depend on the machine's fonts. */
+  readonly contentId: string;
 }
 
 export interface ResolverOptions {
@@ -51,9 +54,17 @@ export interface ResolverOptions {
   recheckMs?: number;
   /** What recheckMs is measured with. @default systemClock */
   clock?: Clock;
+  /**
+   * Files larger than this, in bytes, are not read for their version: they are refused before
+   * decoding (--max-source-bytes), so no URL is minted from it, and reading one would only cost
+   * time. Their version follows their size and time instead. @default Infinity
+   */
+  maxReadBytes?: number;
 }
 
 const REMEMBERED_PATHS = MEMORY_BOUNDS.resolvedPaths;
+// Looks at a path whose file keeps going as it is read, before the request fails.
+const LOOKS = 3;
 
 export const PLACEHOLDER_NAME = 'generated:placeholder';
 
@@ -66,6 +77,8 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
   const { imagesRoot } = options;
   const recheckMs = options.recheckMs ?? 0;
   const clock = options.clock ?? systemClock;
+  const contentIds = createContentIds(fs);
+  const maxReadBytes = options.maxReadBytes ?? Infinity;
 
   async function confined(absolute: string, relative: string): Promise<string | null> {
     const real = await fs.realpath(absolute).catch(() => null);
@@ -88,7 +101,7 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     const stat = await fs.stat(absolute);
     if (!stat || !stat.isFile()) return null;
     const real = await confined(absolute, relative);
-    return real ? { relative, file: real, size: stat.size, mtimeMs: stat.mtimeMs } : null;
+    return real ? { relative, file: real, stat } : null;
   }
 
   // Folder listings by lower-cased name, for extensions written in another case; reused like resolutions.
@@ -138,32 +151,50 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     return null;
   }
 
+  /** A file that answers a path, as found; the placeholder is the answer when none does. */
+  type Located = { kind: Exclude<SourceKind, 'GENERATED'>; relative: string; file: string; stat: FileIdentity } | { kind: 'GENERATED'; relative: typeof PLACEHOLDER_NAME };
+
   /**
    * Finds the file that answers checked path segments. A folder asked for by name is answered by its
    * `default.*` (ORIGINAL); a missing image falls back to the nearest group default
    * (GROUP_DEFAULT), then `<images>/default.*` (DEFAULT), then the placeholder (GENERATED).
    */
-  async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
-    const requestPath = segments.join('/');
-    const source = (kind: SourceKind, found: { relative: string; file: string; size: number; mtimeMs: number; data?: Buffer }): ResolvedSource => ({
-      requestPath,
-      kind,
-      ...found,
-      version: fileVersion(found.relative, found.size, found.mtimeMs),
-    });
-
+  async function locate(segments: readonly string[]): Promise<Located> {
     const last = segments.length - 1;
     const asGroup = await isGroup(segments);
     const original = asGroup ? await findFile(segments, 'default') : await findFile(segments.slice(0, last), segments[last] as string);
-    if (original) return source('ORIGINAL', original);
+    if (original) return { kind: 'ORIGINAL', ...original };
 
     const groupDefault = await nearestGroupDefault(segments, last);
-    if (groupDefault) return source('GROUP_DEFAULT', groupDefault);
+    if (groupDefault) return { kind: 'GROUP_DEFAULT', ...groupDefault };
 
     const systemDefault = await findFile([], 'default');
-    if (systemDefault) return source('DEFAULT', systemDefault);
+    if (systemDefault) return { kind: 'DEFAULT', ...systemDefault };
+    return { kind: 'GENERATED', relative: PLACEHOLDER_NAME };
+  }
 
-    return source('GENERATED', { relative: PLACEHOLDER_NAME, ...(await options.placeholder()) });
+  /** The source that answers checked path segments (see locate), with its version from its bytes, read once per file identity (content-id.ts). */
+  async function find(segments: readonly string[]): Promise<ResolvedSource> {
+    const requestPath = segments.join('/');
+    const located = await locate(segments);
+    if (located.kind === 'GENERATED') {
+      const { contentId, ...placeholder } = await options.placeholder();
+      return { requestPath, kind: 'GENERATED', relative: PLACEHOLDER_NAME, ...placeholder, version: sourceVersion(PLACEHOLDER_NAME, contentId) };
+    }
+    const { stat } = located;
+    const { identity, id } = stat.size > maxReadBytes ? { identity: stat, id: `unread:${stat.size}:${stat.mtimeMs}` } : await contentIds.identify(located.file, stat);
+    return { requestPath, kind: located.kind, relative: located.relative, file: located.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(located.relative, id) };
+  }
+
+  /** Finds the source (see find); a file that goes while its version is read is looked for again, so the path falls back. */
+  async function lookUp(segments: readonly string[]): Promise<ResolvedSource> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await find(segments);
+      } catch (error) {
+        if (!(error instanceof SourceGoneError) || attempt === LOOKS) throw error;
+      }
+    }
   }
 
   interface Remembered {
@@ -240,9 +271,16 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     resolve,
     /** Resolves without reading or filling the remembered answers: background work that must not push requests' answers out. */
     lookUp,
+    /** Which file answers a path and how (its relative path, PLACEHOLDER_NAME for the placeholder), without reading it for its version. */
+    answer: async (segments: readonly string[]): Promise<Pick<ResolvedSource, 'relative' | 'kind'>> => {
+      const { kind, relative } = await locate(segments);
+      return { kind, relative };
+    },
     withSource,
     current,
     splitRoute,
+    /** Source files read to find their versions so far, and their bytes. */
+    contentStats: contentIds.stats,
     /** Drops every remembered resolution: the next request of each path looks at the files. */
     forget: () => {
       recent.clear();

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AppError, badInput } from '../errors';
 import type { Log } from '../log';
+import { contentIdOf } from './content-id';
 import { parseImagePath } from './path';
 import { WATERMARK_NAME, type RequestedSpec, type WatermarkSpec } from './spec';
 import type { SourceMetadata, Transformer } from './transform';
@@ -18,7 +18,7 @@ export interface WatermarkEntry {
 export interface WatermarkImage extends SourceMetadata {
   readonly name: string;
   readonly data: Buffer;
-  /** Hash of the bytes: part of every URL and cache key of an image that carries it. */
+  /** The start of its content id, as sources have (content-id.ts): part of every URL and cache key of an image that carries it. */
   readonly version: string;
 }
 
@@ -73,7 +73,7 @@ export async function createWatermarks(entries: readonly WatermarkEntry[], optio
       // "The source has more than N pixels." and the like, said of the watermark.
       throw wrong(`is not a supported image: ${error.message.replace(/^The source /, 'it ').replace(/\.$/, '')}`);
     });
-    return { ...header, name: entry.name, data, version: createHash('sha256').update(data).digest('hex').slice(0, 10) };
+    return { ...header, name: entry.name, data, version: contentIdOf(data).slice(0, 10) };
   }
 
   const loaded = new Map<string, WatermarkImage>();

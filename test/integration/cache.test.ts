@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createDiskCache } from '../../src/images/cache';
 import { createLimiter } from '../../src/images/limiter';
@@ -56,36 +56,49 @@ describe('single flight', () => {
 });
 
 describe('cache hits', () => {
-  it('never open the source: a hit survives the source turning to garbage of the same size and time', async () => {
+  it('never render the source: a touched source is read once for its version, which stays, so the variant stays a hit', async () => {
     const source = path.join(imagesDir, 'other.jpg');
-    // A whole second, so that restoring it below is exact.
-    const mtime = new Date('2026-01-01T00:00:00Z');
-    await fs.utimes(source, mtime, mtime);
     const miss = await fetchBody(`${server.url}/img/other/200`);
     expect(miss.headers.get('x-cache-status')).toBe('MISS');
+    const reads = () => server.app.resolver.contentStats().files;
+    const [readBefore, processedBefore] = [reads(), processed()];
+
+    const later = new Date(Date.now() + 5000);
+    await fs.utimes(source, later, later);
+    for (let i = 0; i < 3; i++) {
+      const hit = await fetchBody(`${server.url}/img/other/200`);
+      expect(hit.headers.get('x-cache-status')).toBe('HIT');
+      expect(hit.headers.get('etag')).toBe(miss.headers.get('etag'));
+      expect(hit.body.equals(miss.body)).toBe(true);
+    }
+    expect(processed()).toBe(processedBefore);
+    expect(reads()).toBe(readBefore + 1);
+  });
+
+  it('serve nothing stale for a source rewritten in place with its size and time put back: its change time moved', async () => {
+    const source = path.join(imagesDir, 'other.jpg');
+    // A whole second, so that putting it back below is exact.
+    const mtime = new Date('2026-01-01T00:00:00Z');
+    await fs.utimes(source, mtime, mtime);
+    const miss = await fetchBody(`${server.url}/img/other/210`);
+    expect(miss.status).toBe(200);
 
     const { size } = await fs.stat(source);
     const original = await fs.readFile(source);
     await fs.writeFile(source, Buffer.alloc(size, 0x41));
     await fs.utimes(source, mtime, mtime);
     try {
-      const before = processed();
-      const hit = await fetchBody(`${server.url}/img/other/200`);
-      expect(hit.status).toBe(200);
-      expect(hit.headers.get('x-cache-status')).toBe('HIT');
-      expect(hit.body.equals(miss.body)).toBe(true);
-      expect(processed()).toBe(before);
-      // The same source is unreadable for any variant that is not cached, so the hit above was real.
-      expect((await fetchBody(`${server.url}/img/other/201`)).status).toBe(422);
+      const after = await fetchBody(`${server.url}/img/other/210`);
+      expect(after.status).toBe(422);
+      expect(after.headers.get('etag')).toBeNull();
     } finally {
       await fs.writeFile(source, original);
     }
   });
 
-  it('are keyed by the source version: a changed source gets a new ETag and is rendered again', async () => {
+  it('are keyed by the source version: a source with new bytes gets a new ETag and is rendered again', async () => {
     const first = await fetchBody(`${server.url}/img/other/150`);
-    const later = new Date(Date.now() + 5000);
-    await fs.utimes(path.join(imagesDir, 'other.jpg'), later, later);
+    await makeSource(imagesDir, 'other.jpg', { width: 800, height: 600, colour: { r: 200, g: 40, b: 40 } });
     const second = await fetchBody(`${server.url}/img/other/150`);
     expect(second.headers.get('x-cache-status')).toBe('MISS');
     expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
@@ -115,7 +128,7 @@ describe('a failing cache write', () => {
     const transformer = createTransformer({ maxSourcePixels: 1e8, timeoutSeconds: 30 });
     const resolver = createResolver(
       { imagesRoot: await fs.realpath(imagesDir), placeholder: async () => Promise.reject(new Error('unused')) },
-      { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir) },
+      { stat: (f) => fs.stat(f).catch(() => null), realpath: fs.realpath, readdir: (dir) => fs.readdir(dir), read: (f) => createReadStream(f) },
     );
     const limiter = createLimiter({ concurrency: 1, maxQueue: 10 });
     const service = createImageService({

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdirSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDiskCache } from '../../src/images/cache';
 import { createInvalidation } from '../../src/images/invalidation';
@@ -19,22 +19,27 @@ const REQUESTS = [
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Real file calls, counting the stats: what resolving costs. */
-function countingFs(): ResolverFs & { stats: number } {
+/** Real file calls, counting the stats and the files read for their versions: what resolving costs. */
+function countingFs(): ResolverFs & { stats: number; reads: number } {
   const counter = {
     stats: 0,
+    reads: 0,
     stat: (file: string) => {
       counter.stats++;
       return fs.stat(file).catch(() => null);
     },
     realpath: (file: string) => fs.realpath(file),
     readdir: (dir: string) => fs.readdir(dir).catch(() => []),
+    read: (file: string) => {
+      counter.reads++;
+      return createReadStream(file);
+    },
   };
   return counter;
 }
 
 function resolverOver(imagesRoot: string, recheckMs: number, files: ResolverFs = countingFs()) {
-  const placeholder = { file: '/nonexistent/placeholder.png', size: 1, mtimeMs: 1, data: Buffer.from('placeholder') };
+  const placeholder = { file: '/nonexistent/placeholder.png', size: 1, mtimeMs: 1, data: Buffer.from('placeholder'), contentId: 'placeholder' };
   return createResolver({ imagesRoot, placeholder: async () => placeholder, recheckMs }, files);
 }
 
@@ -150,10 +155,13 @@ describe('what a sync clears', () => {
       }
       const changed = new Set(['g3/image-3.jpg']);
       const before = files.stats;
+      const readBefore = files.reads;
       const snapshot = await invalidation.snapshot(changed);
       write(dir, 'g3/image-3.jpg', 30);
       const cleared = await invalidation.clearChanged(snapshot, changed);
       expect(cleared.files).toBe(1);
+      // Which file answers is all a sync needs: no file is read for its version.
+      expect(files.reads - readBefore).toBe(0);
       expect(cache.requestPaths()).toHaveLength(images - 1);
       expect(cache.requestPaths()).not.toContain('g3/image-3');
       return files.stats - before;
@@ -179,6 +187,8 @@ describe('what a sync clears', () => {
     const files = countingFs();
     const invalidation = createInvalidation({ resolver: resolverOver(imagesRoot, 60_000, files), cache });
     await invalidation.learnCached(log);
+    // Which file answers each path is looked up; none is read for its version.
+    expect(files.reads).toBe(0);
     const before = files.stats;
     const changed = new Set(['image-7.jpg']);
     const snapshot = await invalidation.snapshot(changed);

@@ -1,17 +1,33 @@
 import path from 'node:path';
-import { createResolver, PLACEHOLDER_NAME, type ResolverFs } from '../../../src/images/resolve';
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../../src/clock';
+import { createResolver, PLACEHOLDER_NAME, type Placeholder, type ResolverFs } from '../../../src/images/resolve';
 
 const ROOT = '/srv/images';
 
 /** An in-memory tree: 'dir' entries are folders, 'file' entries files; `link` maps a path to its real target. */
-function fakeFs(entries: string[], links: Record<string, string> = {}): ResolverFs {
-  const nodes = new Map<string, 'file' | 'dir'>([[ROOT, 'dir']]);
+function fakeFs(entries: string[], links: Record<string, string> = {}) {
+  interface Node {
+    kind: 'file' | 'dir';
+    bytes: Buffer;
+    identity: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
+  }
+  const nodes = new Map<string, Node>();
+  let inode = 1;
+  let clock = 1;
+  const counters = { stats: 0, reads: 0 };
+  const hooks: { whileRead?: (file: string) => void } = {};
+  const put = (absolute: string, kind: 'file' | 'dir', bytes: Buffer = Buffer.alloc(0)) => {
+    clock++;
+    nodes.set(absolute, { kind, bytes, identity: { dev: 1, ino: nodes.get(absolute)?.identity.ino ?? inode++, size: bytes.length, mtimeMs: clock, ctimeMs: clock } });
+  };
+  put(ROOT, 'dir');
   for (const entry of entries) {
     const isDir = entry.endsWith('/');
     const relative = isDir ? entry.slice(0, -1) : entry;
     const parts = relative.split('/');
-    for (let i = 1; i < parts.length; i++) nodes.set(path.join(ROOT, ...parts.slice(0, i)), 'dir');
-    nodes.set(path.join(ROOT, relative), isDir ? 'dir' : 'file');
+    for (let i = 1; i < parts.length; i++) if (!nodes.has(path.join(ROOT, ...parts.slice(0, i)))) put(path.join(ROOT, ...parts.slice(0, i)), 'dir');
+    put(path.join(ROOT, relative), isDir ? 'dir' : 'file', Buffer.from(`bytes of ${relative}`));
   }
   const real = (file: string) => {
     for (const [link, target] of Object.entries(links)) {
@@ -20,11 +36,12 @@ function fakeFs(entries: string[], links: Record<string, string> = {}): Resolver
     }
     return file;
   };
-  return {
+  const fs: ResolverFs = {
     async stat(file) {
-      const kind = nodes.get(real(file)) ?? nodes.get(file);
-      if (!kind) return null;
-      return { isFile: () => kind === 'file', isDirectory: () => kind === 'dir', size: 100, mtimeMs: 1 };
+      counters.stats++;
+      const node = nodes.get(real(file)) ?? nodes.get(file);
+      if (!node) return null;
+      return { isFile: () => node.kind === 'file', isDirectory: () => node.kind === 'dir', ...node.identity };
     },
     async realpath(file) {
       return real(file);
@@ -33,20 +50,43 @@ function fakeFs(entries: string[], links: Record<string, string> = {}): Resolver
       const inside = real(dir);
       return [...nodes.keys()].filter((node) => path.dirname(node) === inside).map((node) => path.basename(node));
     },
+    async *read(file) {
+      counters.reads++;
+      await Promise.resolve();
+      hooks.whileRead?.(file);
+      const node = nodes.get(file);
+      if (!node) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      yield node.bytes;
+    },
   };
+  return Object.assign(fs, {
+    counters,
+    hooks,
+    /** Writes a file inside the images folder (a new one, or the same one with new bytes and times). */
+    write: (relative: string, bytes: string) => put(path.join(ROOT, relative), 'file', Buffer.from(bytes)),
+    /** New times, the same bytes. */
+    touch: (relative: string) => put(path.join(ROOT, relative), 'file', (nodes.get(path.join(ROOT, relative)) as Node).bytes),
+    remove: (relative: string) => nodes.delete(path.join(ROOT, relative)),
+  });
 }
 
-function resolverFor(entries: string[], links: Record<string, string> = {}) {
+const PLACEHOLDER = { file: '/srv/cache/.placeholder/p.png', size: 1, mtimeMs: 1, data: Buffer.from('p'), contentId: 'design-1' };
+
+function resolverFor(entries: string[], links: Record<string, string> = {}, options: { recheckMs?: number; clock?: Clock; placeholder?: Placeholder; maxReadBytes?: number } = {}) {
   const escapes: string[] = [];
+  const files = fakeFs(entries, links);
   const resolver = createResolver(
     {
       imagesRoot: ROOT,
-      placeholder: async () => ({ file: '/srv/cache/.placeholder/p.png', size: 1, mtimeMs: 1, data: Buffer.from('p') }),
+      placeholder: async () => options.placeholder ?? PLACEHOLDER,
       onEscape: (relative) => escapes.push(relative),
+      recheckMs: options.recheckMs,
+      clock: options.clock,
+      maxReadBytes: options.maxReadBytes,
     },
-    fakeFs(entries, links),
+    files,
   );
-  return { resolver, escapes };
+  return { resolver, escapes, files };
 }
 
 const SAMPLE = [
@@ -125,26 +165,95 @@ describe('source resolution', () => {
     expect(escapes).toEqual(expect.arrayContaining(['outside.jpg', 'linkdir']));
   });
 
-  it('gives a new version when the size or modification time changes', async () => {
-    const first = await resolver.resolve(['cat']);
-    const { resolver: changed } = createResolverWith({ size: 101, mtimeMs: 1 });
-    const second = await changed.resolve(['cat']);
-    expect(second.version).not.toBe(first.version);
-  });
 });
 
-function createResolverWith(stat: { size: number; mtimeMs: number }) {
-  const base = fakeFs(SAMPLE);
-  const fs: ResolverFs = {
-    stat: async (file) => {
-      const found = await base.stat(file);
-      return found && { ...found, ...stat };
-    },
-    realpath: base.realpath,
-    readdir: base.readdir,
-  };
-  return { resolver: createResolver({ imagesRoot: ROOT, placeholder: async () => ({ file: 'p', size: 1, mtimeMs: 1, data: Buffer.from('p') }) }, fs) };
+/** What the version of `relative` holding `bytes` must be: SHA-256 of the path and of git's blob framing of the bytes. */
+function expectedVersion(relative: string, bytes: string): string {
+  const contentId = createHash('sha256').update(`blob ${Buffer.byteLength(bytes)}\0${bytes}`).digest('hex');
+  return createHash('sha256').update(`${relative}\0${contentId}`).digest('base64url').slice(0, 22);
 }
+
+describe('source versions', () => {
+  it('are a hash of the file that answered and of its bytes', async () => {
+    const { resolver } = resolverFor(['cat.jpg', 'default.jpg']);
+    expect((await resolver.resolve(['cat'])).version).toBe(expectedVersion('cat.jpg', 'bytes of cat.jpg'));
+    expect((await resolver.resolve(['missing'])).version).toBe(expectedVersion('default.jpg', 'bytes of default.jpg'));
+  });
+
+  it('stay when a file is only touched, and change with its bytes (even of the same size)', async () => {
+    const { resolver, files } = resolverFor(['cat.jpg']);
+    const first = await resolver.resolve(['cat']);
+    files.touch('cat.jpg');
+    const touched = await resolver.resolve(['cat']);
+    expect(touched.mtimeMs).not.toBe(first.mtimeMs);
+    expect(touched.version).toBe(first.version);
+    files.write('cat.jpg', 'bytes of cat.jpX');
+    expect((await resolver.resolve(['cat'])).version).not.toBe(first.version);
+  });
+
+  it('change when a new image answers a path its fallback answered, even with the same bytes', async () => {
+    const { resolver, files } = resolverFor(['cats/default.jpg', 'default.jpg']);
+    const fallback = await resolver.resolve(['cats', 'lion']);
+    expect(fallback.kind).toBe('GROUP_DEFAULT');
+    files.write('cats/lion.jpg', 'bytes of cats/default.jpg');
+    const added = await resolver.resolve(['cats', 'lion']);
+    expect(added).toMatchObject({ kind: 'ORIGINAL', relative: 'cats/lion.jpg' });
+    expect(added.version).not.toBe(fallback.version);
+  });
+
+  it("of the placeholder stand for its design, not its bytes or time, which differ between machines", async () => {
+    const one = await resolverFor([]).resolver.resolve(['missing']);
+    const other = await resolverFor([], {}, { placeholder: { ...PLACEHOLDER, data: Buffer.from('rendered with other fonts'), size: 25, mtimeMs: 99 } }).resolver.resolve(['missing']);
+    const redesigned = await resolverFor([], {}, { placeholder: { ...PLACEHOLDER, contentId: 'design-2' } }).resolver.resolve(['missing']);
+    expect(one).toMatchObject({ kind: 'GENERATED', relative: PLACEHOLDER_NAME });
+    expect(other.version).toBe(one.version);
+    expect(redesigned.version).not.toBe(one.version);
+  });
+
+  it('read each file once however many look at once, and not again while it is unchanged', async () => {
+    const { resolver, files } = resolverFor(['cat.jpg', 'dog.jpg']);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => resolver.lookUp([i % 2 ? 'cat' : 'dog'])));
+    expect(new Set(answers.map((answer) => answer.version)).size).toBe(2);
+    expect(files.counters.reads).toBe(2);
+    await resolver.lookUp(['cat']);
+    expect(files.counters.reads).toBe(2);
+    expect(resolver.contentStats()).toEqual({ files: 2, bytes: 'bytes of cat.jpg'.length + 'bytes of dog.jpg'.length });
+  });
+
+  it('cost nothing on a hit within the recheck interval: no stat, no read', async () => {
+    let now = 0;
+    const clock = { now: () => now, advance: (ms: number) => (now += ms) };
+    const { resolver, files } = resolverFor(['cat.jpg'], {}, { recheckMs: 1000, clock });
+    const first = await resolver.resolve(['cat']);
+    const { stats, reads } = files.counters;
+    files.touch('cat.jpg');
+    clock.advance(999);
+    expect(await resolver.resolve(['cat'])).toBe(first);
+    expect(files.counters).toEqual({ stats, reads });
+    clock.advance(1);
+    expect((await resolver.resolve(['cat'])).version).toBe(first.version);
+    expect(files.counters.reads).toBe(reads + 1);
+  });
+
+  it('of a file too large to be served come from its size and time, without reading it', async () => {
+    const { resolver, files } = resolverFor(['small.jpg', 'large.jpg'], {}, { maxReadBytes: 'bytes of small.jpg'.length });
+    files.write('large.jpg', 'bytes of large.jpg, over the bound');
+    expect((await resolver.resolve(['small'])).version).toBe(expectedVersion('small.jpg', 'bytes of small.jpg'));
+    const large = await resolver.resolve(['large']);
+    expect(files.counters.reads).toBe(1);
+    files.touch('large.jpg');
+    expect((await resolver.resolve(['large'])).version).not.toBe(large.version);
+    expect(files.counters.reads).toBe(1);
+  });
+
+  it('fall back when the file goes while it is read for its version', async () => {
+    const { resolver, files } = resolverFor(['cat.jpg', 'default.jpg']);
+    files.hooks.whileRead = (file) => {
+      if (file === path.join(ROOT, 'cat.jpg')) files.remove('cat.jpg');
+    };
+    expect(await resolver.resolve(['cat'])).toMatchObject({ kind: 'DEFAULT', relative: 'default.jpg', version: expectedVersion('default.jpg', 'bytes of default.jpg') });
+  });
+});
 
 describe('splitting a URL into image path and parameters', () => {
   const { resolver } = resolverFor(SAMPLE);
