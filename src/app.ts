@@ -250,6 +250,16 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
     : null;
   const counter = replicas?.counter ?? createWindowCounter(rateLimitStore, clock);
   const replica = { id: replicaId, redis: replicas?.redis ?? null };
+  // One sync across replicas with Redis; alone, this checkout is the only one to report.
+  const syncing = replicas
+    ? replicas.relaySync(sync)
+    : {
+        sync: sync.sync,
+        status: async () => {
+          const own = await sync.status();
+          return { ...own, replicas: [{ replica: replicaId, currentCommit: own.currentCommit, seenAt: new Date() }] };
+        },
+      };
   metrics?.attach({ stats: service.stats, cacheStats: cache.stats, replica });
   const admitRender = createCallLimiter(counter, 'renders', config.rateLimitRenders);
 
@@ -290,7 +300,7 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
           admitRender,
         }),
         browser: createBrowseAdapter(browser),
-        admin: createAdminOperations({ metadataProblems: browser.metaProblemsIn, imageStats: service.stats, invalidation: replicas ? announcing(invalidation, replicas) : invalidation, cacheStats: cache.stats, sync, auditor: createAuditor({ file: config.auditFile }) }),
+        admin: createAdminOperations({ metadataProblems: browser.metaProblemsIn, imageStats: service.stats, invalidation: replicas ? announcing(invalidation, replicas) : invalidation, cacheStats: cache.stats, sync: syncing, auditor: createAuditor({ file: config.auditFile }) }),
       }),
     },
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,

@@ -1,6 +1,6 @@
 import type { Log } from '../log';
 import type { Caller } from '../auth/identify';
-import type { ImageSync } from '../git/sync';
+import type { SyncResult, SyncStatus as CheckoutStatus } from '../git/sync';
 import type { Invalidation } from '../images/invalidation';
 import type { CacheClearResult, CacheStats } from './admin.type';
 import type { Auditor } from './audit';
@@ -12,7 +12,11 @@ export interface AdminOperationsOptions {
   imageStats(): { cacheHits: number; cacheMisses: number };
   invalidation: Invalidation;
   cacheStats(): { files: number; bytes: number };
-  sync: ImageSync;
+  /** Syncs the images checkout (across replicas with Redis) and tells where every replica's checkout is. */
+  sync: {
+    sync(log: Log): Promise<SyncResult>;
+    status(): Promise<CheckoutStatus & { replicas: Array<{ replica: string; currentCommit: string | null; seenAt: Date }> }>;
+  };
   /** What is wrong in the metadata files among a sync's changed files. */
   metadataProblems(paths: readonly string[]): Promise<Array<{ file: string; line: number; message: string }>>;
   auditor: Auditor;

@@ -38,6 +38,18 @@ export class ImageSyncResult {
   metadataProblems!: MetadataProblem[];
 }
 
+@ObjectType({ simpleResolvers: true, description: "One replica's images checkout, as it last told (every few seconds)." })
+export class ReplicaCheckout {
+  @Field(() => String, { description: 'The replica: its host name and process id, as /health and its logs name it.' })
+  replica!: string;
+
+  @Field(() => String, { nullable: true, description: 'The commit its checkout is at.' })
+  currentCommit!: string | null;
+
+  @Field(() => GraphQLISODateTime, { description: 'When it last told.' })
+  seenAt!: Date;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'The images checkout and the last sync since the server started.' })
 export class SyncStatus {
   @Field(() => Boolean, { description: 'Whether the images directory is the top of a git repository.' })
@@ -60,4 +72,7 @@ export class SyncStatus {
 
   @Field(() => String, { nullable: true, description: 'The error code of the last sync when it failed.' })
   lastSyncErrorCode!: string | null;
+
+  @Field(() => [ReplicaCheckout], { description: 'Every live replica (those sharing --redis-url), this one first, with the commit of its checkout; without Redis, this one alone.' })
+  replicas!: ReplicaCheckout[];
 }

@@ -2,7 +2,9 @@ import type { WindowCounter } from '../auth/rate-limits';
 import type { Clock } from '../clock';
 import type { Log } from '../log';
 import { createSharedCounter } from './budgets';
+import { createLeases } from './leases';
 import { createRedisLink } from './redis';
+import { createSyncRelay, type LocalSync } from './sync-relay';
 
 export interface ReplicaOptions {
   url: string;
@@ -37,9 +39,9 @@ function parseMessage(text: string): ClearMessage | null {
 }
 
 /**
- * What replicas share through Redis (`--redis-url`): clears reach every replica, budgets are
- * counted across all of them, and a replica that (re)connects forgets what it holds in
- * memory, since messages sent while it was away are lost.
+ * What replicas share through Redis (`--redis-url`): clears and syncs reach every replica,
+ * budgets are counted across all of them, and a replica that (re)connects forgets what it
+ * holds in memory, since messages sent while it was away are lost.
  */
 export function startReplicas(options: ReplicaOptions) {
   const { log, replicaId } = options;
@@ -58,15 +60,27 @@ export function startReplicas(options: ReplicaOptions) {
     );
   });
 
+  const leases = createLeases(link, replicaId);
+  let stopRelay = () => {};
+
   return {
     counter: createSharedCounter(link, options.local, { replicaId, clock: options.clock }),
+    /** This replica's sync, made one across replicas (see sync-relay.ts). */
+    relaySync<Result extends { currentCommit: string | null }, Status extends { currentCommit: string | null }>(local: LocalSync<Result, Status>) {
+      const relay = createSyncRelay(local, { link, leases, replicaId, log });
+      stopRelay = relay.stop;
+      return relay;
+    },
     /** Tells the other replicas to clear what this one cleared; while Redis is away, they are not told. */
     announceClear(path: string | null): void {
       const message: ClearMessage = { from: replicaId, kind: 'clear', path };
       link.publish(INVALIDATE, JSON.stringify(message)).catch((error: unknown) => log.warn({ err: error, path }, 'the other replicas could not be told of a clear: Redis is unreachable'));
     },
     redis: (): 'up' | 'down' => (link.up() ? 'up' : 'down'),
-    close: () => link.close(),
+    close: () => {
+      stopRelay();
+      return link.close();
+    },
   };
 }
 

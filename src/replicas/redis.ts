@@ -75,6 +75,29 @@ export function createRedisLink(options: RedisLinkOptions) {
         return commands.eval(code.source, keys.length, ...keys, ...args);
       }
     },
+    /** Sets `key` unless it exists, expiring after `ttlMs`: whether it was set. */
+    async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+      return (await commands.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async setExpiring(key: string, value: string, ttlMs: number): Promise<void> {
+      await commands.set(key, value, 'PX', ttlMs);
+    },
+    async set(key: string, value: string): Promise<void> {
+      await commands.set(key, value);
+    },
+    get: (key: string): Promise<string | null> => commands.get(key),
+    /** The values of every key matching `pattern` (SCAN, so Redis is never blocked by a KEYS). */
+    async values(pattern: string): Promise<string[]> {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await commands.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      if (keys.length === 0) return [];
+      return (await commands.mget(...keys)).filter((value): value is string => value !== null);
+    },
     async publish(channel: string, message: string): Promise<void> {
       await commands.publish(channel, message);
     },
