@@ -26,9 +26,11 @@ export interface FakeS3 {
   empty(): Promise<void>;
   /** Stops the server; its port then refuses connections. */
   stop(): Promise<void>;
+  /** Stops it and removes its files: for the test's afterAll. */
+  close(): Promise<void>;
 }
 
-/** s3rver, a fake S3 server, in this process on a free loopback port with one bucket; stopped after the test file. */
+/** s3rver, a fake S3 server, in this process on a free loopback port with one bucket; the test closes it. */
 export async function startFakeS3(bucket = 'derivatives'): Promise<FakeS3> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'goimgserver-s3-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });
@@ -54,12 +56,6 @@ export async function startFakeS3(bucket = 'derivatives'): Promise<FakeS3> {
     await server.close();
   }
 
-  afterAll(async () => {
-    client.destroy();
-    await stop();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
   return {
     endpoint,
     bucket,
@@ -73,6 +69,11 @@ export async function startFakeS3(bucket = 'derivatives'): Promise<FakeS3> {
       if (all.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: all.map((Key) => ({ Key })) } }));
     },
     stop,
+    close: async () => {
+      client.destroy();
+      await stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
   };
 }
 

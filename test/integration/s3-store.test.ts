@@ -28,7 +28,10 @@ beforeAll(async () => {
   await makeSource(imagesDir, 'cats/default.jpg', { width: 600, height: 600 });
   server = await start();
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await s3?.close();
+});
 
 async function signedUrl(base: string, imagePath: string, width: number): Promise<string> {
   const answer = await graphql<{ image: { url: string } }>(base, URL_OF, { path: imagePath, width });
