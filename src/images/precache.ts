@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { hasSourceExtension } from './formats';
 import type { Log } from '../log';
-import type { DiskCache } from './cache';
+import type { DerivativeCache } from './derivative-cache';
 import type { Resolver } from './resolve';
 import type { ImageService } from './service';
 import type { DerivativeSpec } from './spec';
@@ -12,7 +12,7 @@ import { variantOf } from './variant';
 export interface PrecacheParts {
   service: ImageService;
   resolver: Resolver;
-  cache: DiskCache;
+  cache: DerivativeCache;
 }
 
 export interface PrecacheOptions {
@@ -21,6 +21,12 @@ export interface PrecacheOptions {
   spec: DerivativeSpec;
   /** How often a progress line is logged, in milliseconds. @default 5000 */
   progressIntervalMs?: number;
+  /**
+   * Asked before the run: whether this replica pre-caches now. With a store the replicas
+   * share, one replica's pre-cache serves them all; false skips the run (it ends at once,
+   * `done`, with nothing generated). Unset: always.
+   */
+  takeTurn?(): Promise<boolean>;
 }
 
 export interface PrecacheProgress {
@@ -92,6 +98,11 @@ export function createPrecache({ service, resolver, cache }: PrecacheParts, opti
 
   async function run(): Promise<PrecacheProgress> {
     const started = Date.now();
+    if (options.takeTurn && !(await options.takeTurn())) {
+      progress.state = 'done';
+      log.info({}, 'pre-cache skipped: another replica pre-caches the shared store');
+      return { ...progress };
+    }
     progress.state = 'running';
     const ticker = setInterval(() => log.info({ ...progress }, 'pre-cache progress'), options.progressIntervalMs ?? 5000);
     ticker.unref();

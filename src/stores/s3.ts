@@ -67,6 +67,9 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
   });
   const markerKey = `${prefix}${MARKER}`;
   let clearedAt = -Infinity;
+  // Keys this replica wrote while a clear's deletion runs: listed before their write, they are not deleted after it.
+  const writtenSinceClear = new Set<string>();
+  let deletions = 0;
 
   /** Runs one request, the reading of its answer included, within the timeout: late, it fails. */
   async function within<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -148,7 +151,7 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
       const doomed: _Object[] = [];
       for (const object of page) {
         const modified = object.LastModified?.getTime() ?? Infinity;
-        if (!object.Key || !derivativeOf(object.Key) || modified >= second + 1000) continue;
+        if (!object.Key || !derivativeOf(object.Key) || modified >= second + 1000 || writtenSinceClear.has(object.Key)) continue;
         if (modified < second) doomed.push(object);
         else if ((await headWritten(object.Key)) <= at) doomed.push(object);
       }
@@ -218,6 +221,7 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
     async write(requestPath, name, data) {
       if (!isStorable(requestPath, name)) throw new Error(`${requestPath}/${name} names no derivative; nothing is written.`);
       const contentType = CONTENT_TYPES[formatOf(name) ?? 'webp'];
+      if (deletions > 0) writtenSinceClear.add(keyOf(requestPath, name));
       await within((abortSignal) =>
         client.send(
           new PutObjectCommand({ Bucket: bucket, Key: keyOf(requestPath, name), Body: data, ContentLength: data.length, ContentType: contentType, Metadata: { written: String(Date.now()), digest: digestOf(data) } }),
@@ -249,7 +253,13 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
       const at = Date.now();
       await within((abortSignal) => client.send(new PutObjectCommand({ Bucket: bucket, Key: markerKey, Body: String(at), ContentType: 'text/plain' }), { abortSignal }));
       clearedAt = Math.max(clearedAt, at);
-      return { deleted: deleteClearedBy(at) };
+      deletions++;
+      const deleted = deleteClearedBy(at);
+      const done = () => {
+        if (--deletions === 0) writtenSinceClear.clear();
+      };
+      deleted.then(done, done);
+      return { deleted };
     },
 
     async refresh() {

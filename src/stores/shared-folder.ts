@@ -114,14 +114,16 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
       for (const stage of await listed(path.join(root, INCOMING))) {
         if (!stage.isDirectory()) continue;
         const folder = path.join(root, INCOMING, stage.name);
+        // Untouched for an hour (a write adds and removes a file): the stage of a replica gone or idle.
+        const abandoned = stage.name !== replica && (await isStale(folder, now));
         for (const entry of await listed(folder)) {
           const file = path.join(folder, entry.name);
           if (!entry.isFile() || !isTemporaryName(entry.name) || !(await isStale(file, now))) continue;
           await nodeFs.rm(file, { force: true });
           removedTemporary++;
         }
-        // The empty stage of a replica long gone; a live one makes its stage again at its next write.
-        if (stage.name !== replica && (await isStale(folder, now))) await nodeFs.rmdir(folder).catch(() => undefined);
+        // A live replica makes its stage again at its next write.
+        if (abandoned) await nodeFs.rmdir(folder).catch(() => undefined);
       }
       // Clears whose deletion a stop cut short; younger ones may still be under way on another replica.
       for (const clear of await listed(path.join(root, DOOMED))) {

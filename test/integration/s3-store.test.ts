@@ -26,6 +26,7 @@ beforeAll(async () => {
   s3 = await startFakeS3();
   await makeSource(imagesDir, 'photo.jpg', { width: 1200, height: 900 });
   await makeSource(imagesDir, 'cats/default.jpg', { width: 600, height: 600 });
+  await makeSource(imagesDir, 'cats/tabby.jpg', { width: 500, height: 400 });
   server = await start();
 });
 afterAll(async () => {
