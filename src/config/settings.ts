@@ -320,7 +320,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'port', flag: 'port', default: '9000', doc: 'TCP port to listen on (0 picks a free one).', parse: int(0, 65535) },
   { key: 'host', flag: 'host', default: '0.0.0.0', doc: 'Address to listen on.', parse: text },
   { key: 'imagesDir', flag: 'imagesdir', default: './images', doc: 'Folder of original images (often a git checkout).', parse: text },
-  { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
+  { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives (with --cache-store local or shared) and of the generated placeholder.', parse: text },
   { key: 'cacheMaxSize', flag: 'cache-max-size', default: '0', doc: 'Largest total size of the derivatives, in bytes or with k, m or g (1024-based), such as 10g; past it the least recently used are deleted (never one being read). 0: unbounded.', parse: byteSize },
   { key: 'memoryCacheSize', flag: 'memory-cache-size', default: '64m', doc: 'Recently used derivatives also kept in memory, in bytes or with k, m or g, so that a hot variant is served without a file system call; files over an eighth of it stay on disk only. 0: none.', parse: byteSize },
   { key: 'cacheStore', flag: 'cache-store', default: 'local', doc: 'Where derivatives are kept: local (--cachedir, this replica\'s own, walked at start-up and bounded by --cache-max-size), shared (--cachedir is a volume every replica mounts) or s3 (an S3-compatible bucket, --s3-*); a shared store is never walked and not bounded. See "Where derivatives are kept".', parse: oneOf('local', 'shared', 's3') },

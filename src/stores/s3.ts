@@ -155,7 +155,8 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
         if (modified < second) doomed.push(object);
         else if ((await headWritten(object.Key)) <= at) doomed.push(object);
       }
-      const deleted = await deleteObjects(doomed);
+      // Looked at again: a write may have started while the page was sorted.
+      const deleted = await deleteObjects(doomed.filter((object) => !writtenSinceClear.has(object.Key as string)));
       freed.files += deleted.files;
       freed.bytes += deleted.bytes;
     }
