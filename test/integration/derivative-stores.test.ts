@@ -244,6 +244,17 @@ describe('an S3 store that cannot be reached', () => {
     }
   });
 
+  it('refuses to open without a region, naming the setting', async () => {
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const store = createS3Store({ bucket: 'derivatives', prefix: '', endpoint: await closedPort(), forcePathStyle: true, timeoutMs: 300 });
+      await expect(store.open()).rejects.toThrow('No AWS region for the derivative bucket: set --s3-region, or AWS_REGION in the environment.');
+    } finally {
+      if (region !== undefined) process.env.AWS_REGION = region;
+    }
+  });
+
   let own: FakeS3;
   beforeAll(async () => {
     own = await startFakeS3('stopping');

@@ -111,4 +111,18 @@ describe('--cache-store s3 against a fake S3 (s3rver)', () => {
     await expect(startServer([...flags(), '--cache-max-size', '10g'], env)).rejects.toThrow(/--cache-max-size bounds only --cache-store local/);
     await expect(startServer(['--imagesdir', imagesDir, '--cache-store', 's3'], env)).rejects.toThrow(/--cache-store s3 needs --s3-bucket/);
   });
+
+  // Last: it stops the fake S3.
+  it('keeps answering while the bucket is away: a new variant renders (MISS, never a 500) and is served from memory, the failures counted', async () => {
+    const url = await signedUrl(server.url, 'photo', 260);
+    await s3.stop();
+    const miss = await fetchBody(url);
+    expect([miss.status, miss.headers.get('x-cache-status')]).toEqual([200, 'MISS']);
+    const hit = await fetchBody(url);
+    expect([hit.status, hit.headers.get('x-cache-status')]).toEqual([200, 'HIT']);
+    const health = (await fetchBody(`${server.url}/health`)).json();
+    expect(health.cache).toMatchObject({ store: 's3', writeFailures: 1 });
+    expect(health.cache.readFailures).toBeGreaterThanOrEqual(1);
+    expect(server.logs).toEqual(expect.arrayContaining([expect.objectContaining({ msg: expect.stringContaining('the derivative store did not answer a read') })]));
+  });
 });
