@@ -30,7 +30,8 @@ export interface DiskCacheOptions {
 const EVICT_TO = 0.9;
 
 /**
- * Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
+ * The `local` derivative cache (see `DerivativeCache`): this replica's own folder, walked at
+ * start-up and bounded. Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
  * path, so clearing one image clears all of its variants, fallbacks included.
  * Writes are atomic; a failed write (a full disk, say) only means the entry is not cached.
  * With a bound, the least recently used derivatives are deleted once the total passes it;

@@ -172,6 +172,36 @@ describe.each(forms)('the derivative store contract: $title', (form) => {
   });
 });
 
+describe('a clear heard from another replica, on a fake S3 (s3rver)', () => {
+  it('drops what this replica holds in memory and learns the time of a clear of everything from the bucket, deleting nothing itself', async () => {
+    await s3.empty();
+    const store = () => createS3Store({ bucket: s3.bucket, prefix: 'heard/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 });
+    const [a, b] = [createStoreCache(store(), {}), createStoreCache(store(), { memoryBytes: 64 * KB })];
+    await a.open();
+    await b.open();
+    await a.write('cats', name(1), bytes(KB));
+    await a.write('dogs', name(2), bytes(KB));
+    expect(await b.read('cats', name(1))).toEqual(bytes(KB));
+    expect(await b.read('dogs', name(2))).toEqual(bytes(KB));
+
+    await a.clearPaths(['cats']);
+    // Not heard yet: its memory still answers.
+    expect(await b.read('cats', name(1))).toEqual(bytes(KB));
+    expect(await b.clearedElsewhere(['cats'])).toEqual({ files: 0, bytes: 0 });
+    expect(await b.read('cats', name(1))).toBeNull();
+
+    // Another replica cleared everything and its deletion has not reached these yet: the marker it wrote makes them misses.
+    await s3.put('heard/dogs/' + name(3), bytes(KB));
+    expect(await b.read('dogs', name(3))).toEqual(bytes(KB));
+    await s3.put('heard/.cleared', Buffer.from(String(Date.now())));
+    await b.clearedElsewhere(null);
+    expect(b.inMemory(b.locate('dogs', name(2)))).toBeUndefined();
+    expect(await b.read('dogs', name(2))).toBeNull();
+    expect(await b.read('dogs', name(3))).toBeNull();
+    expect(await s3.keys('heard/dogs/')).toEqual([`heard/dogs/${name(2)}`, `heard/dogs/${name(3)}`]);
+  });
+});
+
 describe('the shared folder store', () => {
   it("leaves another replica's write in flight alone at start-up, and removes temporary files a write left over an hour ago", async () => {
     const dir = freshDir();
