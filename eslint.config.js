@@ -10,6 +10,7 @@ const LIBRARY_OWNERS = {
   yaml: ['src/images/meta.ts'],
   'simple-git': ['src/git/'],
   ioredis: ['src/replicas/redis.ts'],
+  '@aws-sdk/client-s3': ['src/stores/s3.ts'],
   fastify: ['src/http/'],
   '@as-integrations/fastify': ['src/http/'],
   // The domain and everything below the transports know no HTTP server.
@@ -35,7 +36,7 @@ const LIBRARY_OWNERS = {
 // transport, no GraphQL, no shield; nothing below the transports reaches up into them.
 const TRANSPORTS = ['http', 'graphql', 'app', 'main'];
 const FORBIDDEN_FOLDERS = {
-  'src/images/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config'],
+  'src/images/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config', 'stores'],
   'src/git/': [...TRANSPORTS, 'auth', 'images', 'signing', 'config'],
   'src/signing/': [...TRANSPORTS, 'auth', 'git', 'config'],
   'src/auth/': [...TRANSPORTS, 'images', 'git', 'signing'],
@@ -43,6 +44,8 @@ const FORBIDDEN_FOLDERS = {
   'src/fs/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config', 'images'],
   // Coordination between replicas knows no transport and no image: app.ts hands it what to clear.
   'src/replicas/': [...TRANSPORTS, 'git', 'signing', 'config', 'images'],
+  // Where a shared cache keeps bytes: adapters of the domain's DerivativeStore, which app.ts wires.
+  'src/stores/': [...TRANSPORTS, 'auth', 'git', 'signing', 'config', 'replicas'],
   'src/graphql/': ['http', 'app', 'main'],
   'src/http/': ['app', 'main'],
   'src/': [],
@@ -110,7 +113,8 @@ module.exports = tseslint.config(
   {
     files: ['src/**/*.ts'],
     // main.ts loads the app after sizing libuv's pool; hashes.ts loads an ES-module-only library;
-    // app.ts loads the coordination of replicas (and its Redis client) only when it is configured.
+    // app.ts loads the coordination of replicas (and its Redis client), and the S3 store (and the
+    // AWS SDK), only when they are configured.
     ignores: ['src/main.ts', 'src/images/hashes.ts', 'src/app.ts'],
     rules: { 'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'Import statically, so that the import boundaries see it.' }] },
   },

@@ -23,6 +23,9 @@ import { createMetrics } from './http/metrics';
 import { PLAYGROUND_ASSETS } from './http/playground-route';
 import { createHttpServer } from './http/server';
 import { createDiskCache } from './images/cache';
+import type { DerivativeCache } from './images/derivative-cache';
+import { createStoreCache } from './images/store-cache';
+import { createSharedFolderStore } from './stores/shared-folder';
 import { createLimiter } from './images/limiter';
 import { createMetadataCache } from './images/metadata';
 import { createPlaceholder } from './images/placeholder';
@@ -143,12 +146,18 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
   }
 
   const metrics = config.metrics ? createMetrics() : null;
-  const cache = createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize });
-  const { writable } = await cache.open();
-  // Requests are answered (hits included) while the cache folder is walked.
+  const { cache, where } = await createDerivativeCache(config, replicaId, logger);
+  const { writable } = await cache.open().catch((error: Error) => {
+    throw new StartupError(error.message);
+  });
+  // Requests are answered (hits included) while the local cache folder is walked, or a shared store swept.
   const walkStarted = Date.now();
   const walked = cache.index().then(
     ({ removedTemporary, links }) => {
+      if (config.cacheStore !== 'local') {
+        logger.info({ store: config.cacheStore, where, removedTemporary, durationMs: Date.now() - walkStarted }, 'cache store ready');
+        return;
+      }
       logger.info({ ...cache.stats(), removedTemporary, durationMs: Date.now() - walkStarted }, 'cache scanned');
       if (links.length > 0) {
         logger.warn({ links: links.slice(0, 10), count: links.length }, 'the cache folder contains symbolic links; nothing is read or written through them (remove them or choose another --cachedir)');
@@ -156,9 +165,17 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
     },
     (error: unknown) => logger.error({ err: error }, 'walking the cache folder failed; eviction and statistics count only what is written from now on'),
   );
-  if (!writable) logger.warn({ cacheDir: config.cacheDir }, 'the cache folder cannot be written; derivatives are kept in memory only (--memory-cache-size)');
+  if (!writable) {
+    logger.warn(
+      { store: config.cacheStore, where },
+      config.cacheStore === 's3'
+        ? 'the derivative bucket cannot be reached or written now; derivatives are kept in memory only until it can (--memory-cache-size)'
+        : 'the cache folder cannot be written; derivatives are kept in memory only (--memory-cache-size)',
+    );
+  }
 
-  const placeholder = createPlaceholder(cache.root, renderPlaceholder, (error) => logger.warn({ err: error }, 'the generated placeholder could not be copied to the cache folder; it is served from memory'));
+  // The local folder keeps the placeholder's copy whatever the store: it is drawn and served from memory anyway.
+  const placeholder = createPlaceholder(config.cacheDir, renderPlaceholder, (error) => logger.warn({ err: error }, 'the generated placeholder could not be copied to the cache folder; it is served from memory'));
   const resolver = createResolver(
     {
       imagesRoot,
@@ -213,8 +230,6 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
   const systemDefault = await resolver.resolve(['default']);
   if (systemDefault.kind === 'GENERATED') logger.info('no system default image; the generated placeholder stands in');
 
-  const precache = createPrecache({ service, resolver, cache }, { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec() }, logger);
-
   const sync = createImageSync({
     dir: imagesRoot,
     git,
@@ -241,13 +256,22 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
         log: logger,
         clock,
         local: createWindowCounter(rateLimitStore, clock),
-        clearHere: (path) => invalidation.clear(path),
+        // The replica that cleared has cleared a shared store already: here only what this one holds goes.
+        clearHere: (path) => invalidation.clear(path, { heard: true }),
         forgetMemory: () => {
           cache.dropMemory();
           resolver.forget();
         },
       })
     : null;
+  // A store the replicas share is pre-cached by one replica at a time (the others then skip what it stored).
+  const sharedTurn = replicas && config.cacheStore !== 'local' ? replicas : null;
+  const precache = createPrecache(
+    { service, resolver, cache },
+    { imagesRoot, workers: config.precacheWorkers, spec: defaultSpec(), ...(sharedTurn ? { takeTurn: (signal: AbortSignal) => sharedTurn.turn('precache', signal) } : {}) },
+    logger,
+  );
+
   const counter = replicas?.counter ?? createWindowCounter(rateLimitStore, clock);
   const replica = { id: replicaId, redis: replicas?.redis ?? null };
   // One sync across replicas with Redis; alone, this checkout is the only one to report.
@@ -306,7 +330,8 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
     playgroundAssets: enabled(config.playground, config.production) ? PLAYGROUND_ASSETS : null,
     version: VERSION,
     trustedProxies: config.trustedProxies,
-    cacheStats: cache.stats,
+    // The store says what files and bytes count: all of this replica's folder, or what it wrote to a shared store.
+    cacheStats: () => ({ store: config.cacheStore, ...cache.stats() }),
     replica,
     precacheProgress: precache.progress,
     precacheEnabled: config.precache,
@@ -361,6 +386,42 @@ export async function createApp(config: Config, baseLogger: Logger, { clock = sy
       return { removedTemporary: await cache.removeTemporary() };
     },
   };
+}
+
+/**
+ * The derivative cache of `--cache-store`: this replica's folder, walked and bounded, or a
+ * store every replica shares, neither walked nor bounded. The AWS SDK is loaded only for s3.
+ */
+async function createDerivativeCache(config: Config, replicaId: string, logger: Logger): Promise<{ cache: DerivativeCache; where: string }> {
+  if (config.cacheStore === 'local') {
+    return { cache: createDiskCache({ dir: config.cacheDir, maxBytes: config.cacheMaxSize, memoryBytes: config.memoryCacheSize }), where: config.cacheDir };
+  }
+  const store =
+    config.cacheStore === 'shared'
+      ? createSharedFolderStore({ dir: config.cacheDir, replica: replicaId })
+      : (await import('./stores/s3.js')).createS3Store({
+          bucket: config.s3Bucket,
+          prefix: config.s3Prefix,
+          endpoint: config.s3Endpoint,
+          region: config.s3Region,
+          forcePathStyle: config.s3ForcePathStyle,
+          timeoutMs: config.s3Timeout * 1000,
+        });
+  let warnedAt = -Infinity;
+  const cache = createStoreCache(store, {
+    memoryBytes: config.memoryCacheSize,
+    // Every request would tell it while the store is away: once a minute, counted in readFailures.
+    onReadFailure: (error) => {
+      if (Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      logger.warn({ err: error, store: config.cacheStore, where: store.where }, 'the derivative store did not answer a read; served as a miss and rendered again (told once a minute)');
+    },
+    onDeleted: (outcome) =>
+      'freed' in outcome
+        ? logger.info({ ...outcome.freed, where: store.where }, 'cache cleared: the derivatives of the store are deleted')
+        : logger.error({ err: outcome.error, where: store.where }, 'deleting the cleared derivatives stopped; they are never served (the next clear, or the bucket lifecycle, removes them)'),
+  });
+  return { cache, where: store.where };
 }
 
 /** Clears that also tell the other replicas, which clear the same on their side. */

@@ -24,6 +24,8 @@ export function createMemo<T>(maxEntries: number) {
       return value;
     },
     clear: () => entries.clear(),
+    /** The keys, least recently used first (a copy). */
+    keys: (): string[] => entries.keys(),
     delete: (key: string) => entries.delete(key),
     /** Forgets `key` when it still holds `value`. */
     forget(key: string, value: T): void {

@@ -30,6 +30,12 @@ export const MEMORY_BOUNDS = {
   syncAnswersPerPath: 4,
   /** Cache folders (per requested path) found to be real folders, not reached through a symbolic link. */
   cacheFolders: 10_000,
+  /**
+   * Derivatives a replica wrote to or read from a shared store, by name, with the requested
+   * path they were under: what a request under another path of the same bytes links to, and
+   * the requested paths a sync looks at (a shared store is never walked).
+   */
+  storedNames: 50_000,
   /** Verified URLs answered again from memory without the framework. */
   hotUrls: 10_000,
   /** Rate-limit counters, per client and field. */

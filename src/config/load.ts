@@ -227,10 +227,24 @@ function crossChecks(settings: Settings, production: boolean): string[] {
       problems.push(`Expected the sizes of preset ${name} within --min-dimension (${settings.minDimension}) and --max-dimension (${settings.maxDimension})`);
     }
   }
+  problems.push(...storeChecks(settings));
   if (settings.presetsOnly && settings.presets.length === 0) problems.push('--presets-only needs --presets');
   if (settings.presetsOnly && settings.allowUnsigned) problems.push('--presets-only cannot bound unsigned URLs: turn --allow-unsigned off');
   if (settings.signingSecretPrevious !== '' && settings.signingSecret === '') {
     problems.push('GOIMGSERVER_SIGNING_SECRET_PREVIOUS needs GOIMGSERVER_SIGNING_SECRET, the key that replaced it');
+  }
+  return problems;
+}
+
+/** The settings of where derivatives are kept, against each other: each problem one line. */
+function storeChecks(settings: Settings): string[] {
+  const problems: string[] = [];
+  if (settings.cacheStore !== 'local' && settings.cacheMaxSize > 0) {
+    problems.push('--cache-max-size bounds only --cache-store local: no replica walks a shared store, so its size is not known; set --cache-max-size 0 and let the volume or the bucket expire old derivatives');
+  }
+  if (settings.cacheStore === 's3' && settings.s3Bucket === '') problems.push('--cache-store s3 needs --s3-bucket');
+  if (settings.cacheStore !== 's3' && (settings.s3Bucket !== '' || settings.s3Endpoint !== '' || settings.s3Prefix !== '')) {
+    problems.push('--s3-bucket, --s3-endpoint and --s3-prefix apply only to --cache-store s3');
   }
   return problems;
 }

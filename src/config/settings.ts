@@ -14,6 +14,13 @@ export interface Settings {
   cacheDir: string;
   cacheMaxSize: number;
   memoryCacheSize: number;
+  cacheStore: 'local' | 'shared' | 's3';
+  s3Bucket: string;
+  s3Endpoint: string;
+  s3Region: string;
+  s3Prefix: string;
+  s3ForcePathStyle: boolean;
+  s3Timeout: number;
   sourceCheckInterval: number;
   precache: boolean;
   precacheWorkers: number;
@@ -264,6 +271,37 @@ function byteSize(raw: string) {
   return Number.isSafeInteger(value) ? { value } : { expected: 'a size in bytes, or with k, m or g (such as 10g), or 0' };
 }
 
+/** An S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, a letter or digit at each end. */
+function bucketName(raw: string) {
+  const text = raw.trim();
+  if (text === '') return { value: '' };
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(text) && !text.includes('..') ? { value: text } : { expected: 'a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens' };
+}
+
+/** An S3-compatible server's URL; never with credentials, which come from the AWS environment only. */
+function storeEndpoint(raw: string) {
+  const text = raw.trim();
+  if (text === '') return { value: '' };
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (!url || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    return { expected: 'an http(s) URL without credentials, query or fragment (credentials come from the AWS environment variables or default provider chain)' };
+  }
+  return { value: text.replace(/\/+$/, '') };
+}
+
+function region(raw: string) {
+  const text = raw.trim();
+  return text === '' || /^[a-z0-9-]{1,64}$/.test(text) ? { value: text } : { expected: 'a region name such as eu-west-3' };
+}
+
+/** `/`-separated names of S3's safe characters, none empty or starting with a dot; normalised to end in `/`. */
+function keyPrefix(raw: string) {
+  const text = raw.trim().replace(/\/$/, '');
+  if (text === '') return { value: '' };
+  const valid = text.split('/').every((segment) => /^[A-Za-z0-9!_*'()-][A-Za-z0-9!_.*'()-]{0,99}$/.test(segment));
+  return valid && text.length <= 512 ? { value: `${text}/` } : { expected: 'a key prefix of /-separated names, none empty or starting with "." (such as site/derivatives)' };
+}
+
 /** `auto`, or what `parse` accepts. */
 function autoOr(parse: (raw: string) => { value: number } | { expected: string }) {
   return (raw: string) => {
@@ -282,9 +320,16 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'port', flag: 'port', default: '9000', doc: 'TCP port to listen on (0 picks a free one).', parse: int(0, 65535) },
   { key: 'host', flag: 'host', default: '0.0.0.0', doc: 'Address to listen on.', parse: text },
   { key: 'imagesDir', flag: 'imagesdir', default: './images', doc: 'Folder of original images (often a git checkout).', parse: text },
-  { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives and the generated placeholder.', parse: text },
+  { key: 'cacheDir', flag: 'cachedir', default: './cache', doc: 'Folder of derivatives (with --cache-store local or shared) and of the generated placeholder.', parse: text },
   { key: 'cacheMaxSize', flag: 'cache-max-size', default: '0', doc: 'Largest total size of the derivatives, in bytes or with k, m or g (1024-based), such as 10g; past it the least recently used are deleted (never one being read). 0: unbounded.', parse: byteSize },
   { key: 'memoryCacheSize', flag: 'memory-cache-size', default: '64m', doc: 'Recently used derivatives also kept in memory, in bytes or with k, m or g, so that a hot variant is served without a file system call; files over an eighth of it stay on disk only. 0: none.', parse: byteSize },
+  { key: 'cacheStore', flag: 'cache-store', default: 'local', doc: 'Where derivatives are kept: local (--cachedir, this replica\'s own, walked at start-up and bounded by --cache-max-size), shared (--cachedir is a volume every replica mounts) or s3 (an S3-compatible bucket, --s3-*); a shared store is never walked and not bounded. See "Where derivatives are kept".', parse: oneOf('local', 'shared', 's3') },
+  { key: 's3Bucket', flag: 's3-bucket', default: '', doc: 'Bucket of derivatives with --cache-store s3. Credentials come from the AWS environment variables or default provider chain (profiles, instance and task roles), never from a setting.', parse: bucketName },
+  { key: 's3Endpoint', flag: 's3-endpoint', default: '', doc: 'URL of an S3-compatible server (MinIO, Ceph, R2, ...); unset: AWS S3 of --s3-region.', show: withoutPassword, parse: storeEndpoint },
+  { key: 's3Region', flag: 's3-region', default: '', doc: 'Region of the bucket; unset: AWS_REGION or the AWS configuration files.', parse: region },
+  { key: 's3Prefix', flag: 's3-prefix', default: '', doc: 'Put before every key (site/derivatives/ gives site/derivatives/{requested path}/{key}.{ext}), so that several sites share a bucket; nothing outside it is read, written or deleted. Unset: the whole bucket.', parse: keyPrefix },
+  { key: 's3ForcePathStyle', flag: 's3-force-path-style', default: 'false', doc: 'Name the bucket in the URL\'s path rather than its host name, as most S3-compatible servers need.', parse: bool },
+  { key: 's3Timeout', flag: 's3-timeout', default: '5', doc: 'Seconds one request to the bucket may take, its retry included; past it a read is a miss (rendered again) and a write leaves the derivative not cached.', parse: int(1, 300) },
   { key: 'sourceCheckInterval', flag: 'source-check-interval', default: '1', doc: 'Seconds which file answers a path (and its identity: size, times, inode) is reused before the images folder is looked at again: files changed by hand show within this time, syncImages and the clear mutations at once. 0: every request looks.', parse: int(0, 3600) },
   { key: 'precache', flag: 'precache', default: 'true', doc: 'Produce the default variant of every image at start-up, in the background.', parse: bool },
   { key: 'precacheWorkers', flag: 'precache-workers', default: '0', doc: 'Parallel pre-cache jobs; 0 means the number of CPUs.', parse: int(0, 256) },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as nodeFs } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 
 /** The file operations an atomic write uses, so a test can inject a fault it cannot cause for real. */
@@ -7,9 +8,16 @@ export type WriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm' | 'mkdir'>;
 
 export const TEMP_SUFFIX = '.tmp';
 
-/** Temporary files start with a dot, which no requested path segment may, so they never collide. */
-export function temporaryName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+// Which machine and process writes: replicas sharing one folder never pick the same temporary name.
+const WRITER = `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9-]/g, '_');
+
+/**
+ * Temporary files start with a dot, which no requested path segment may, so they never
+ * collide; they name the host and process that writes them, then a random part. They sit in
+ * the target's folder unless `folder` names another (on the same file system, or the rename fails).
+ */
+export function temporaryName(target: string, folder = path.dirname(target)): string {
+  return path.join(folder, `.${path.basename(target)}.${WRITER}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
 export function isTemporaryName(name: string): boolean {
@@ -17,19 +25,21 @@ export function isTemporaryName(name: string): boolean {
 }
 
 /**
- * Writes chunks to a temporary file in the target's folder, then renames it over the target:
- * readers see the old file or the whole new one, never a part. A write call may write fewer
- * bytes than asked without failing (a nearly full disk): each chunk is written until every
- * byte is, and the file's size is checked before the rename. On any failure the temporary
- * file is removed and the error rethrown.
+ * Writes chunks to a temporary file in the target's folder (or in `stagingDir`, on the same
+ * file system), then renames it over the target: readers see the old file or the whole new
+ * one, never a part. A write call may write fewer bytes than asked without failing (a nearly
+ * full disk): each chunk is written until every byte is, and the file's size is checked
+ * before the rename. On any failure the temporary file is removed and the error rethrown.
  */
 export async function writeFileAtomic(
   target: string,
   chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   fs: WriteFs = nodeFs,
+  stagingDir?: string,
 ): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
-  const temporary = temporaryName(target);
+  if (stagingDir !== undefined) await fs.mkdir(stagingDir, { recursive: true });
+  const temporary = temporaryName(target, stagingDir);
   const handle = await fs.open(temporary, 'wx');
   try {
     try {

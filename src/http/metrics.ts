@@ -2,7 +2,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric
 
 export interface MetricsSources {
   stats(): { cacheHits: number; cacheMisses: number; imagesProcessed: number; active: number; queued: number };
-  cacheStats(): { files: number; bytes: number; writeFailures: number; damaged: number };
+  /** `readFailures` only with a shared store. */
+  cacheStats(): { files: number; bytes: number; writeFailures: number; damaged: number; readFailures?: number };
   /** This replica's id, and whether Redis answers (null without --redis-url). */
   replica: { id: string; redis: (() => 'up' | 'down') | null };
 }
@@ -115,7 +116,8 @@ export function createMetrics() {
   fromStats('goimgserver_cache_hits_total', 'Image requests answered from the derivative cache.', (s) => s.stats().cacheHits);
   fromStats('goimgserver_cache_misses_total', 'Image requests that had to render.', (s) => s.stats().cacheMisses);
   fromStats('goimgserver_images_processed_total', 'Derivatives rendered.', (s) => s.stats().imagesProcessed);
-  fromStats('goimgserver_cache_write_failures_total', 'Derivatives that could not be stored on disk (full or read-only); they are kept in memory.', (s) => s.cacheStats().writeFailures);
+  fromStats('goimgserver_cache_write_failures_total', 'Derivatives that could not be stored (a full or read-only disk, a derivative store away); they are kept in memory.', (s) => s.cacheStats().writeFailures);
+  fromStats('goimgserver_cache_read_failures_total', 'Reads a shared derivative store did not answer (away, slow, a stale handle); served as misses and rendered again.', (s) => s.cacheStats().readFailures ?? 0);
   fromStats('goimgserver_cache_damaged_total', 'Cached files found cut short or empty when read; deleted and rendered again.', (s) => s.cacheStats().damaged);
 
   const gauge = (name: string, help: string, read: (s: MetricsSources) => number) =>
@@ -129,8 +131,8 @@ export function createMetrics() {
     });
   gauge('goimgserver_renders_active', 'Renders running now.', (s) => s.stats().active);
   gauge('goimgserver_render_queue_depth', 'Renders waiting for a slot.', (s) => s.stats().queued);
-  gauge('goimgserver_cache_files', 'Derivative files in the cache.', (s) => s.cacheStats().files);
-  gauge('goimgserver_cache_bytes', 'Bytes of the derivative files in the cache.', (s) => s.cacheStats().bytes);
+  gauge('goimgserver_cache_files', 'Derivative files in the cache (with a shared store: those this replica wrote to it since it started).', (s) => s.cacheStats().files);
+  gauge('goimgserver_cache_bytes', 'Bytes of the derivative files in the cache (with a shared store: of those this replica wrote to it since it started).', (s) => s.cacheStats().bytes);
   new Gauge({
     name: 'goimgserver_replica_info',
     help: 'Always 1; names this replica (the replica field of its logs and /health).',

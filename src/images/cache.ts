@@ -1,22 +1,14 @@
 import { constants as fsConstants, promises as nodeFs } from 'node:fs';
 import path from 'node:path';
 import { isTemporaryName, temporaryName, writeFileAtomic, type WriteFs } from '../fs/atomic-write';
-import { FILE_ENDINGS, OUTPUT_FORMATS, type OutputFormat } from './formats';
+import { createConfinement } from '../fs/confined-folder';
+import { formatOf, isDerivativeName } from './derivative-names';
 import { isWhole } from './integrity';
 import { LruMap } from '../lru';
-import { createMemo } from '../memo';
-import { MEMORY_BOUNDS } from '../memory-bounds';
+import { createMemoryTier } from './memory-tier';
 
 // The time of the last clear of everything whose files may still be on disk.
 const CLEARED_MARKER = '.cleared';
-// What the cache writes: `{key}.{ending}`. Clearing removes only such files.
-const DERIVATIVE_NAME = new RegExp(`^[0-9a-f]{32}\\.(?:${Object.values(FILE_ENDINGS).join('|')})$`);
-const FORMAT_OF_ENDING: ReadonlyMap<string, OutputFormat> = new Map(OUTPUT_FORMATS.map((format) => [FILE_ENDINGS[format], format]));
-
-/** The format a derivative file name says it holds. */
-function formatOf(name: string): OutputFormat | undefined {
-  return FORMAT_OF_ENDING.get(name.slice(name.lastIndexOf('.') + 1));
-}
 
 /** The cache folder cannot be used as it is; the message says why and which setting to change. */
 export class CacheFolderError extends Error {
@@ -36,12 +28,10 @@ export interface DiskCacheOptions {
 
 // Eviction goes down to this share of the bound, so that not every write evicts.
 const EVICT_TO = 0.9;
-// A derivative larger than this share of the memory bound stays on disk only, so that one
-// large file cannot push out many small hot ones.
-const LARGEST_IN_MEMORY = 1 / 8;
 
 /**
- * Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
+ * The `local` derivative cache (see `DerivativeCache`): this replica's own folder, walked at
+ * start-up and bounded. Derivatives on disk at `{cache}/{requested path}/{key}.{ending}`: keyed by the requested
  * path, so clearing one image clears all of its variants, fallbacks included.
  * Writes are atomic; a failed write (a full disk, say) only means the entry is not cached.
  * With a bound, the least recently used derivatives are deleted once the total passes it;
@@ -57,9 +47,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   const reading = new Map<string, number>();
   let bytes = 0;
   let evicting: Promise<void> | null = null;
-  const memoryBytes = options.memoryBytes ?? 0;
-  const kept = new LruMap<string, Buffer>();
-  let keptBytes = 0;
+  // A derivative larger than an eighth of the memory bound stays on disk only.
+  const memory = createMemoryTier(options.memoryBytes ?? 0);
   let writeFailures = 0;
   let damaged = 0;
   // Files a clear has taken out of the cache that are still on disk: never read, deleted in the background.
@@ -67,10 +56,8 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   let deleting: Promise<void> = Promise.resolve();
   // Written by a clear of everything with its time: derivatives older than that are cleared ones.
   const marker = path.join(root, CLEARED_MARKER);
-  // The cache folder's real path: a read or write whose folder resolves elsewhere went through a link.
-  let realRoot = root;
-  // Requested paths whose folder was found to be a real folder inside the cache: a hit from disk costs no second look.
-  const confirmed = createMemo<true>(MEMORY_BOUNDS.cacheFolders);
+  // A read or write whose folder resolves outside the cache folder went through a link.
+  const { confined, open: confine } = createConfinement(root);
   // Whether the start-up walk has counted every file; before, files it has not reached are unknown.
   let indexed = true;
   // Settles when the walk running now (if any) has ended.
@@ -79,17 +66,6 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   let unfinishedClear: number | null = null;
   // The time of the last clear of everything made while the walk ran: files it reaches older than that are cleared.
   let clearedWhileIndexing = -Infinity;
-
-  function keep(file: string, data: Buffer): void {
-    if (data.length > memoryBytes * LARGEST_IN_MEMORY) return;
-    keptBytes += data.length - (kept.peek(file)?.length ?? 0);
-    kept.set(file, data);
-    while (keptBytes > memoryBytes) {
-      const [oldest, buffer] = kept.oldest() as [string, Buffer];
-      kept.delete(oldest);
-      keptBytes -= buffer.length;
-    }
-  }
 
   // One file per derivative name: requests for the same bytes under other paths are linked to it.
   const byName = new Map<string, string>();
@@ -100,7 +76,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   /** The requested path a derivative file is stored under; null for other files (the placeholder's, one put by hand). */
   function requestPathOf(file: string): string | null {
     const slash = file.lastIndexOf('/');
-    if (slash <= root.length + 1 || !DERIVATIVE_NAME.test(file.slice(slash + 1))) return null;
+    if (slash <= root.length + 1 || !isDerivativeName(file.slice(slash + 1))) return null;
     const relative = file.slice(root.length + 1, slash);
     return relative.startsWith('.') ? null : relative;
   }
@@ -127,8 +103,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     bytes -= known ?? 0;
     entries.delete(file);
     if (byName.get(nameOf(file)) === file) byName.delete(nameOf(file));
-    keptBytes -= kept.peek(file)?.length ?? 0;
-    kept.delete(file);
+    memory.forget(file);
   }
 
   /** Deletes least recently used files, skipping those being read, until the total is back under the bound. */
@@ -170,7 +145,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    * used in memory and on disk; never touches the disk.
    */
   function inMemory(file: string): Buffer | undefined {
-    const data = kept.get(file);
+    const data = memory.get(file);
     if (data) entries.get(file);
     return data;
   }
@@ -181,24 +156,6 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
    */
   function maybeCleared(file: string): boolean {
     return !indexed && (unfinishedClear !== null || clearedWhileIndexing > -Infinity) && !entries.has(file);
-  }
-
-  /**
-   * Whether a requested path's folder, as far as it exists, is the real folder it names
-   * inside the cache: a symbolic link in the cache folder never leads a read or a write
-   * elsewhere (into the images folder, say).
-   */
-  async function confined(requestPath: string): Promise<boolean> {
-    if (confirmed.get(requestPath)) return true;
-    for (let relative = requestPath; relative !== ''; relative = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '') {
-      const real = await nodeFs.realpath(`${root}/${relative}`).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : null));
-      if (real === undefined) continue;
-      // Only a folder that exists is remembered: one made later is checked again when it is.
-      const inside = real === `${realRoot}/${relative}`;
-      if (inside && relative === requestPath) confirmed.set(requestPath, true);
-      return inside;
-    }
-    return true;
   }
 
   async function read(requestPath: string, name: string): Promise<Buffer | null> {
@@ -218,7 +175,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
         return null;
       }
       track(file, data.length);
-      keep(file, data);
+      memory.keep(file, data);
       return data;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
@@ -255,7 +212,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     } catch {
       writeFailures++;
     }
-    keep(file, data);
+    memory.keep(file, data);
     return data;
   }
 
@@ -281,13 +238,13 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       if (!(await confined(requestPath))) throw new CacheFolderError(`The cache folder for ${requestPath} is reached through a symbolic link; nothing is written through it.`);
       await writeFileAtomic(file, [data], fs);
       track(file, data.length);
-      keep(file, data);
+      memory.keep(file, data);
       // In the background: the response that wrote the file does not wait for old files to go.
       void evict();
       return { stored: true };
     } catch (error) {
       writeFailures++;
-      keep(file, data);
+      memory.keep(file, data);
       return { stored: false, error };
     }
   }
@@ -314,15 +271,13 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     byName.clear();
     perPath.clear();
     bytes = 0;
-    kept.clear();
-    keptBytes = 0;
+    memory.clear();
     indexed = false;
     const writable = await nodeFs.mkdir(root, { recursive: true }).then(
       () => nodeFs.access(root, fsConstants.W_OK).then(() => true),
       () => false,
     ).catch(() => false);
-    realRoot = await nodeFs.realpath(root).catch(() => root);
-    confirmed.clear();
+    await confine();
     // A clear of everything whose files were not all deleted before the server stopped.
     unfinishedClear = await nodeFs.readFile(marker).then((data) => Number(String(data)), () => null);
     return { writable };
@@ -358,7 +313,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
       const stat = await nodeFs.stat(file).catch(() => null);
       if (!stat) continue;
       const clearedAt = Math.max(unfinishedClear ?? -Infinity, clearedWhileIndexing);
-      if (stat.mtimeMs <= clearedAt && DERIVATIVE_NAME.test(entry.name)) cleared.push(file);
+      if (stat.mtimeMs <= clearedAt && isDerivativeName(entry.name)) cleared.push(file);
       else found.push({ file, size: stat.size, mtimeMs: stat.mtimeMs });
     }
     for (const file of cleared) doomed.add(file);
@@ -400,14 +355,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     for (const dir of dirs) {
       const entries = await nodeFs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
-        if (!entry.isFile() || !DERIVATIVE_NAME.test(entry.name)) continue;
+        if (!entry.isFile() || !isDerivativeName(entry.name)) continue;
         const removed = await remove(path.join(dir, entry.name));
         freed.files += removed.files;
         freed.bytes += removed.bytes;
       }
     }
     // A file deleted by hand may still be in memory.
-    for (const file of kept.keys()) if (dirs.has(path.dirname(file))) forget(file);
+    for (const file of memory.keys()) if (dirs.has(path.dirname(file))) forget(file);
     return freed;
   }
 
@@ -461,15 +416,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
   async function clearAll(): Promise<{ files: number; bytes: number }> {
     const at = Date.now();
     if (!indexed) clearedWhileIndexing = at;
-    const files = [...entries.keys()].filter((file) => DERIVATIVE_NAME.test(nameOf(file)));
+    const files = [...entries.keys()].filter((file) => isDerivativeName(nameOf(file)));
     const freed = { files: files.length, bytes: 0 };
     for (const file of files) {
       freed.bytes += entries.peek(file) ?? 0;
       forget(file);
       doomed.add(file);
     }
-    kept.clear();
-    keptBytes = 0;
+    memory.clear();
     // Without the marker (a read-only folder), the files cannot be deleted either; they stay doomed while this process runs.
     await writeFileAtomic(marker, [Buffer.from(String(at))], fs).catch(() => undefined);
     deleteInBackground(files, at);
@@ -478,7 +432,7 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
 
   /** Whether a derivative file (as `locate` names it) is known to be on disk or in memory, without touching the disk. */
   function knows(file: string): boolean {
-    return entries.has(file) || kept.has(file);
+    return entries.has(file) || memory.has(file);
   }
 
   return {
@@ -498,15 +452,14 @@ export function createDiskCache(options: DiskCacheOptions, fs: CacheFs = nodeFs)
     requestPaths,
     clearPaths,
     clearAll,
+    /** Another replica cleared these paths (null: everything): this replica's own folder is cleared the same way. */
+    clearedElsewhere: (requestPaths: Iterable<string> | null) => (requestPaths === null ? clearAll() : clearPaths(requestPaths)),
     /** Settles once the files of every clear so far are deleted. */
     deleted: (): Promise<void> => deleting,
     knows,
     /** Forgets what is held in memory (the disk is read again): another replica may have cleared it unheard. */
-    dropMemory(): void {
-      kept.clear();
-      keptBytes = 0;
-    },
-    stats: () => ({ files: entries.size, bytes, memoryFiles: kept.size, memoryBytes: keptBytes, writeFailures, damaged }),
+    dropMemory: memory.clear,
+    stats: () => ({ files: entries.size, bytes, ...memory.stats(), writeFailures, damaged }),
     /** Settles when eviction running now (if any) has finished. */
     evicted: (): Promise<void> => evicting ?? Promise.resolve(),
   };

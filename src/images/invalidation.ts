@@ -1,6 +1,6 @@
 import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
-import type { DiskCache } from './cache';
+import type { DerivativeCache } from './derivative-cache';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
 import { LruMap } from '../lru';
 import { parseImagePath } from './path';
@@ -8,7 +8,7 @@ import type { ResolvedSource, Resolver } from './resolve';
 
 export interface InvalidationOptions {
   resolver: Resolver;
-  cache: DiskCache;
+  cache: DerivativeCache;
   /** Cached requested paths whose answers are remembered at most. @default MEMORY_BOUNDS.syncAnswers */
   maxAnswers?: number;
 }
@@ -129,15 +129,16 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
     /**
      * Clears one image's variants under every spelling of its path as an operator gives it
      * (`cats/cat_white`, `cats/cat_white.jpg`, ...), or with no path the whole cache. A path
-     * that is not a valid image path is BAD_USER_INPUT, and nothing is cleared.
+     * that is not a valid image path is BAD_USER_INPUT, and nothing is cleared. `heard`: another
+     * replica made this clear, which a store shared with it has already seen.
      */
-    async clear(path: string | null): Promise<{ files: number; bytes: number }> {
+    async clear(path: string | null, { heard = false }: { heard?: boolean } = {}): Promise<{ files: number; bytes: number }> {
       const segments = path === null ? null : parseImagePath(path);
       // Operators clear after changing files by hand: the next request looks at them again.
       resolver.forget();
       if (segments === null) {
         answers.clear();
-        return cache.clearAll();
+        return heard ? cache.clearedElsewhere(null) : cache.clearAll();
       }
       const dir = segments.slice(0, -1).join('/');
       const name = segments[segments.length - 1] as string;
@@ -145,7 +146,7 @@ export function createInvalidation({ resolver, cache, maxAnswers = MEMORY_BOUNDS
       const names = [stem, ...SOURCE_EXTENSIONS.flatMap((extension) => [stem + extension, stem + extension.toUpperCase()])];
       const paths = names.map((spelled) => (dir ? `${dir}/${spelled}` : spelled));
       for (const requestPath of paths) answers.delete(requestPath);
-      return cache.clearPaths(paths);
+      return heard ? cache.clearedElsewhere(paths) : cache.clearPaths(paths);
     },
 
     /**

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { hasSourceExtension } from './formats';
 import type { Log } from '../log';
-import type { DiskCache } from './cache';
+import type { DerivativeCache } from './derivative-cache';
 import type { Resolver } from './resolve';
 import type { ImageService } from './service';
 import type { DerivativeSpec } from './spec';
@@ -12,7 +12,7 @@ import { variantOf } from './variant';
 export interface PrecacheParts {
   service: ImageService;
   resolver: Resolver;
-  cache: DiskCache;
+  cache: DerivativeCache;
 }
 
 export interface PrecacheOptions {
@@ -21,6 +21,13 @@ export interface PrecacheOptions {
   spec: DerivativeSpec;
   /** How often a progress line is logged, in milliseconds. @default 5000 */
   progressIntervalMs?: number;
+  /**
+   * Waits before the run until this replica's turn comes, and resolves with what ends the
+   * turn. With a store the replicas share, one replica pre-caches at a time: the next finds
+   * what the first stored and skips it, so each source is rendered once in all. `signal`
+   * aborts the wait when the server stops. Unset: at once.
+   */
+  takeTurn?(signal: AbortSignal): Promise<() => Promise<void>>;
 }
 
 export interface PrecacheProgress {
@@ -67,6 +74,7 @@ async function requestedPathOf(resolver: Resolver, relative: string, spec: Deriv
 export function createPrecache({ service, resolver, cache }: PrecacheParts, options: PrecacheOptions, log: Log) {
   const progress: PrecacheProgress = { state: 'idle', total: 0, generated: 0, skipped: 0, failed: 0 };
   let stopped = false;
+  const stopping = new AbortController();
 
   async function work(sources: readonly string[]): Promise<void> {
     let next = 0;
@@ -91,8 +99,21 @@ export function createPrecache({ service, resolver, cache }: PrecacheParts, opti
   }
 
   async function run(): Promise<PrecacheProgress> {
-    const started = Date.now();
     progress.state = 'running';
+    let endTurn = async () => {};
+    if (options.takeTurn) {
+      log.info({}, 'pre-cache waiting for its turn: one replica at a time pre-caches the shared store');
+      endTurn = await options.takeTurn(stopping.signal).catch(() => endTurn);
+    }
+    try {
+      return await runInTurn();
+    } finally {
+      await endTurn();
+    }
+  }
+
+  async function runInTurn(): Promise<PrecacheProgress> {
+    const started = Date.now();
     const ticker = setInterval(() => log.info({ ...progress }, 'pre-cache progress'), options.progressIntervalMs ?? 5000);
     ticker.unref();
     try {
@@ -116,6 +137,7 @@ export function createPrecache({ service, resolver, cache }: PrecacheParts, opti
     /** Lets the running jobs finish and starts no more. */
     stop: () => {
       stopped = true;
+      stopping.abort();
     },
     progress: (): PrecacheProgress => ({ ...progress }),
   };

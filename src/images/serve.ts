@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import type { Log } from '../log';
 import { MEMORY_BOUNDS } from '../memory-bounds';
-import type { DiskCache } from './cache';
+import type { DerivativeCache } from './derivative-cache';
 import { overloaded, type Limiter } from './limiter';
 import { createMemo } from '../memo';
 import type { MetadataCache } from './metadata';
@@ -28,7 +28,7 @@ export interface ServeOptions {
   service: ImageService;
   resolver: Resolver;
   metadata: MetadataCache;
-  cache: DiskCache;
+  cache: DerivativeCache;
   /** The processing slots: while they and their queue are full, only known hits are served. */
   limiter: Limiter;
   limits: SpecLimits;

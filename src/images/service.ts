@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import type { Log } from '../log';
-import type { DiskCache } from './cache';
+import type { DerivativeCache } from './derivative-cache';
 import type { Limiter } from './limiter';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
@@ -29,7 +29,7 @@ export interface ImageServiceOptions {
   views: SourceViews;
   /** The images a watermarked render lays over its output. */
   watermarks: Pick<Watermarks, 'image'>;
-  cache: DiskCache;
+  cache: DerivativeCache;
   limiter: Limiter;
   /** Told how long each render took, in seconds. */
   onRender?(format: DerivativeSpec['format'], seconds: number): void;

@@ -21,6 +21,10 @@ export interface ReplicaOptions {
 }
 
 const INVALIDATE = 'goimgserver:invalidate';
+/** A turn's lease lapses this long after its holder stops renewing it (a replica that died). */
+const TURN_LEASE_MS = 30_000;
+/** How often a replica waiting for its turn asks again. */
+const TURN_POLL_MS = 1000;
 
 interface ClearMessage {
   readonly from: string;
@@ -75,6 +79,19 @@ export function startReplicas(options: ReplicaOptions) {
     announceClear(path: string | null): void {
       const message: ClearMessage = { from: replicaId, kind: 'clear', path };
       link.publish(INVALIDATE, JSON.stringify(message)).catch((error: unknown) => log.warn({ err: error, path }, 'the other replicas could not be told of a clear: Redis is unreachable'));
+    },
+    /**
+     * Waits until this replica holds the lease `name` (one replica at a time), and resolves
+     * with its release; at once, holding nothing, while Redis cannot be reached.
+     */
+    async turn(name: string, signal: AbortSignal): Promise<() => Promise<void>> {
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        const lease = link.up() ? await leases.take(`goimgserver:lease:${name}`, TURN_LEASE_MS).catch(() => undefined) : undefined;
+        if (lease === undefined) return async () => {};
+        if (lease) return () => lease.release();
+        await new Promise((resolve) => setTimeout(resolve, TURN_POLL_MS).unref());
+      }
     },
     redis: (): 'up' | 'down' => (link.up() ? 'up' : 'down'),
     close: () => {

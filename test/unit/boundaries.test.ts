@@ -52,6 +52,12 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/replicas/anything.ts', '../images/cache', 'src/replicas/ may not import images/'],
     ['src/replicas/anything.ts', '../http/server', 'src/replicas/ may not import http/'],
     ['src/images/anything.ts', 'node:child_process', 'node:child_process belongs to src/images/render-pool.ts'],
+    ['src/images/store-cache.ts', '@aws-sdk/client-s3', '@aws-sdk/client-s3 belongs to src/stores/s3.ts'],
+    ['src/stores/shared-folder.ts', '@aws-sdk/client-s3', '@aws-sdk/client-s3 belongs to src/stores/s3.ts'],
+    ['src/app.ts', '@aws-sdk/client-s3', '@aws-sdk/client-s3 belongs to src/stores/s3.ts'],
+    ['src/images/anything.ts', '../stores/s3', 'src/images/ may not import stores/'],
+    ['src/stores/anything.ts', '../http/server', 'src/stores/ may not import http/'],
+    ['src/stores/anything.ts', '../config/settings', 'src/stores/ may not import config/'],
   ])('refuses, in %s, an import of %s', async (file, specifier, reason) => {
     expect(await refusals(file, specifier)).toEqual([expect.stringContaining(reason)]);
   });
@@ -78,6 +84,9 @@ describe('import boundaries (eslint.config.js)', () => {
     ['src/replicas/redis.ts', 'ioredis'],
     ['src/replicas/anything.ts', "import type { WindowCounter } from '../auth/rate-limits';"],
     ['src/images/render-pool.ts', 'node:child_process'],
+    ['src/stores/s3.ts', '@aws-sdk/client-s3'],
+    ['src/stores/s3.ts', "import type { DerivativeStore } from '../images/derivative-store';"],
+    ['src/stores/shared-folder.ts', '../fs/atomic-write'],
   ])('lets %s import %s', async (file, specifier) => {
     expect(await refusals(file, specifier)).toEqual([]);
   });
@@ -94,7 +103,7 @@ describe('dynamic imports (eslint.config.js)', () => {
     expect(await messages('src/http/anything.ts')).toEqual([expect.stringContaining('Import statically')]);
   });
 
-  it('are allowed where a module must load late: the app after the thread pool is sized, an ES-module-only library, the coordination of replicas when configured', async () => {
+  it('are allowed where a module must load late: the app after the thread pool is sized, an ES-module-only library, the coordination of replicas and the S3 store when configured', async () => {
     expect(await messages('src/main.ts')).toEqual([]);
     expect(await messages('src/images/hashes.ts')).toEqual([]);
     expect(await messages('src/app.ts')).toEqual([]);

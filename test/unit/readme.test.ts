@@ -8,7 +8,8 @@ const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 describe('the README', () => {
   it('lists every setting with its variable, default and meaning, and nothing else', () => {
-    const rows = [...readme.matchAll(/^\| (?:`--([a-z-]+)`|—) \| `(GOIMGSERVER_[A-Z_]+)`(?: or `GOIMGSERVER_[A-Z_]+_FILE`)? \| (`[^`]*`|unset) \| (.+) \|$/gm)].map((m) => m.slice(1, 5));
+    // Flags and variables as the loader spells them: letters, digits and dashes (--s3-bucket).
+    const rows = [...readme.matchAll(/^\| (?:`--([a-z][a-z0-9-]*)`|—) \| `(GOIMGSERVER_[A-Z0-9_]+)`(?: or `GOIMGSERVER_[A-Z0-9_]+_FILE`)? \| (`[^`]*`|unset) \| (.+) \|$/gm)].map((m) => m.slice(1, 5));
     expect(rows).toEqual(
       SETTINGS.map((def) => [def.secret ? undefined : def.flag, envName(def), def.default === '' ? 'unset' : `\`${def.default}\``, def.doc]),
     );

@@ -193,6 +193,40 @@ describe('redis settings', () => {
   });
 });
 
+describe('where derivatives are kept (--cache-store and --s3-*)', () => {
+  const s3 = ['--cache-store', 's3', '--s3-bucket', 'goimg-derivatives'];
+
+  it('keeps them in the local folder unless told otherwise', () => {
+    expect(loadConfig([], {}, CWD)).toMatchObject({ cacheStore: 'local', s3Bucket: '', s3Endpoint: '', s3Region: '', s3Prefix: '', s3ForcePathStyle: false, s3Timeout: 5 });
+  });
+
+  it('takes a shared volume, or a bucket with its endpoint, region, prefix and path style', () => {
+    expect(loadConfig(['--cache-store', 'shared'], {}, CWD).cacheStore).toBe('shared');
+    const config = loadConfig([...s3, '--s3-endpoint', 'http://minio.internal:9000', '--s3-region', 'eu-west-3', '--s3-prefix', 'site/derivatives', '--s3-force-path-style', '--s3-timeout', '2'], {}, CWD);
+    expect(config).toMatchObject({ cacheStore: 's3', s3Bucket: 'goimg-derivatives', s3Endpoint: 'http://minio.internal:9000', s3Region: 'eu-west-3', s3Prefix: 'site/derivatives/', s3ForcePathStyle: true, s3Timeout: 2 });
+  });
+
+  it.each([
+    [['--cache-store', 'redis'], 'Expected one of local, shared, s3 for --cache-store but received "redis"'],
+    [[...s3.slice(0, 2), '--s3-bucket', 'Bad_Bucket'], 'Expected a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens for --s3-bucket but received "Bad_Bucket"'],
+    [[...s3, '--s3-endpoint', 'http://key:secret@minio.internal:9000'], 'Expected an http(s) URL without credentials, query or fragment (credentials come from the AWS environment variables or default provider chain) for --s3-endpoint but received "http://key:***@minio.internal:9000/"'],
+    [[...s3, '--s3-endpoint', 'minio.internal:9000'], 'Expected an http(s) URL without credentials, query or fragment (credentials come from the AWS environment variables or default provider chain) for --s3-endpoint but received "minio.internal:9000"'],
+    [[...s3, '--s3-region', 'eu west'], 'Expected a region name such as eu-west-3 for --s3-region but received "eu west"'],
+    [[...s3, '--s3-prefix', '../other'], 'Expected a key prefix of /-separated names, none empty or starting with "." (such as site/derivatives) for --s3-prefix but received "../other"'],
+    [[...s3, '--s3-prefix', '/root'], 'Expected a key prefix of /-separated names, none empty or starting with "." (such as site/derivatives) for --s3-prefix but received "/root"'],
+    [['--cache-store', 'shared', '--cache-max-size', '10g'], '--cache-max-size bounds only --cache-store local: no replica walks a shared store, so its size is not known; set --cache-max-size 0 and let the volume or the bucket expire old derivatives'],
+    [[...s3, '--cache-max-size', '1m'], '--cache-max-size bounds only --cache-store local: no replica walks a shared store, so its size is not known; set --cache-max-size 0 and let the volume or the bucket expire old derivatives'],
+    [['--cache-store', 's3'], '--cache-store s3 needs --s3-bucket'],
+    [['--s3-bucket', 'goimg-derivatives'], '--s3-bucket, --s3-endpoint and --s3-prefix apply only to --cache-store s3'],
+  ])('refuses %j in one line', (argv, problem) => {
+    expect(problemsOf(argv)).toEqual([problem]);
+  });
+
+  it('has no setting for credentials: they come from the AWS environment or default provider chain only', () => {
+    expect(problemsOf(['--s3-secret-access-key', 'x'])[0]).toMatch(/^Unknown flag --s3-secret-access-key/);
+  });
+});
+
 describe('git settings', () => {
   it.each([
     'https://git.example.com/team/images.git',

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { makeSource } from '../helpers/images';
+import { startRedis, type TestRedis } from '../helpers/redis';
+import { fetchBody, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
+import { tempDir } from '../helpers/temp';
+
+const root = tempDir();
+const imagesDir = path.join(root, 'images');
+const shared = path.join(root, 'shared-cache');
+const SOURCES = 8;
+
+let redis: TestRedis;
+const servers: SpawnedServer[] = [];
+
+async function replica(): Promise<SpawnedServer> {
+  const env = { GOIMGSERVER_SIGNING_SECRET: 'replicas-test-secret-0123456789abcdef', GOIMGSERVER_REDIS_URL: redis.url };
+  const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', shared, '--cache-store', 'shared', '--precache', 'true', '--allow-unsigned'], env, root);
+  servers.push(server);
+  return server;
+}
+
+async function health(server: SpawnedServer) {
+  return (await fetchBody(`${server.address}/health`)).json() as { imagesProcessed: number; precache: { state: string; generated: number; skipped: number } };
+}
+
+beforeAll(async () => {
+  expect(existsSync(MAIN)).toBe(true);
+  for (let index = 0; index < SOURCES; index++) await makeSource(imagesDir, `photo-${index}.jpg`, { width: 900, height: 600, colour: { r: 30 * index, g: 100, b: 150 } });
+  redis = await startRedis();
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+  await redis?.kill();
+});
+
+describe('a derivative store shared by replicas over Redis', () => {
+  it('is pre-cached one replica at a time, so each source is rendered once in all', async () => {
+    const [a, b] = await Promise.all([replica(), replica()]);
+    const deadline = Date.now() + 30_000;
+    while (!((await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200)) {
+      if (Date.now() > deadline) throw new Error('the replicas did not get ready');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [ha, hb] = [await health(a), await health(b)];
+    expect(ha.imagesProcessed + hb.imagesProcessed).toBe(SOURCES);
+    expect([ha.precache.generated + hb.precache.generated, ha.precache.skipped + hb.precache.skipped]).toEqual([SOURCES, SOURCES]);
+    // What one rendered, the other serves from the shared store.
+    const served = await fetchBody(`${b.address}/img/photo-0/300/webp`);
+    const again = await fetchBody(`${a.address}/img/photo-0/300/webp`);
+    expect([served.headers.get('x-cache-status'), again.headers.get('x-cache-status')]).toEqual(['MISS', 'HIT']);
+  }, 40_000);
+});
