@@ -7,8 +7,9 @@ import type { Limiter } from './limiter';
 import { META_FILE, type ImageMeta, type MetaProblem, type MetaStore } from './meta';
 import { parseImagePath, reachable } from './path';
 import { hexColour } from './preview';
-import { inputOf, type ResolvedSource, type Resolver } from './resolve';
-import type { SourceMetadata, Transformer } from './transform';
+import { beingWritten } from './content-id';
+import { readSource, type ResolvedSource, type Resolver } from './resolve';
+import { SourceGoneError, type SourceMetadata, type Transformer } from './transform';
 
 // What the adapters of browsing name in their own signatures.
 export type { ResolvedSource, SourceMetadata, ImageMeta, MetaProblem };
@@ -225,7 +226,13 @@ export function createBrowser(options: BrowseOptions) {
     dominantColour: (found: ResolvedSource, admit?: () => Promise<void>): Promise<string> =>
       dominant(`${found.file}\0${found.version}`, async () => {
         await admit?.();
-        return options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))));
+        const colour = await options.limiter
+          .run(() => readSource(found, (input) => options.transformer.dominantColour(input)))
+          .catch((error: unknown) => {
+            // Gone or written since it was listed: not a fault of the server (and never remembered).
+            throw error instanceof SourceGoneError ? beingWritten(error) : error;
+          });
+        return hexColour(colour);
       }),
   };
 }

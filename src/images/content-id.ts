@@ -39,6 +39,12 @@ export const contentIdOf = (bytes: Uint8Array): string => blobHash(bytes.length)
 
 const keyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
 
+/** A file that keeps changing while it is read: a file being written, not a fault of the server. */
+export const beingWritten = (cause?: unknown): AppError => new AppError('UNSUPPORTED_IMAGE', 'The source file is being written; ask again once it is whole.', { cause });
+
+/** Whether two looks saw the file at one identity: nothing was written to it between them. */
+export const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean => keyOf(a) === keyOf(b);
+
 /**
  * Content ids of source files, read once per file identity (device, inode, size, times) and
  * remembered, at most `maxEntries`: a file only touched is read again and keeps its id, so
@@ -79,7 +85,7 @@ export function createContentIds(fs: ContentFs, maxEntries: number = MEMORY_BOUN
       if (remembered) return { identity: after, id: await remembered };
       identity = after;
     }
-    throw new AppError('UNSUPPORTED_IMAGE', 'The source file is being written; ask again once it is whole.');
+    throw beingWritten();
   }
 
   /** The content id of `file`, last seen (stat) at `seen`; rejects with SourceGoneError when the file is gone. */
