@@ -33,22 +33,29 @@ const MOST_BETWEEN_ATTEMPTS_MS = 2000;
  */
 export function createRedisLink(options: RedisLinkOptions) {
   const common: RedisOptions = {
-    ...(options.password ? { password: options.password } : {}),
+    ...target(options.url, options.password),
     connectionName: `goimgserver:${options.replicaId}`,
     retryStrategy: (attempts) => Math.min(attempts * 100, MOST_BETWEEN_ATTEMPTS_MS),
   };
-  const commands = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
-  const subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+  const commands = new Redis({ ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
+  const subscriber = new Redis({ ...common, maxRetriesPerRequest: null });
   const listeners = new Map<string, Array<(message: string) => void>>();
   const onConnected: Array<() => void> = [];
   let reachable = false;
+  // Why Redis was last not reached, as told: each reason is told once per outage, not once per attempt.
+  let told: string | null = null;
 
   commands.on('ready', () => {
     if (!reachable) options.log.info({ redis: 'up' }, 'Redis reached: clears, syncs and budgets are shared with the other replicas');
     reachable = true;
+    told = null;
   });
   const lost = (error?: Error) => {
-    if (reachable) options.log.warn({ redis: 'down', err: error }, 'Redis unreachable: budgets count on this replica alone until it is back');
+    // The message only: a refused AUTH carries the password among its command's arguments.
+    const reason = error?.message ?? null;
+    if (reachable) options.log.warn({ redis: 'down', reason }, 'Redis unreachable: budgets count on this replica alone until it is back');
+    else if (reason !== null && reason !== told) options.log.warn({ redis: 'down', reason }, 'Redis not reached: budgets count on this replica alone, and serving does not wait for it');
+    told = reason ?? told;
     reachable = false;
   };
   commands.on('error', lost);
@@ -118,3 +125,20 @@ export function createRedisLink(options: RedisLinkOptions) {
 }
 
 export type RedisLink = ReturnType<typeof createRedisLink>;
+
+/**
+ * Where to connect, from the URL (checked by the configuration: no password, query or
+ * fragment) and the password of the environment. Given as options rather than the URL, since
+ * the client lets a URL's user name come with an empty password that would win over this one.
+ */
+function target(url: string, password: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(password ? { password } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}

@@ -13,13 +13,13 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-/** A real redis-server on a free loopback port, in memory only; the test stops it (`kill`). */
-export async function startRedis(): Promise<TestRedis> {
+/** A real redis-server on a free loopback port, in memory only, with `options` (such as `--requirepass`); the test stops it (`kill`). */
+export async function startRedis(options: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess;
 
   async function start(): Promise<void> {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...options], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let output = '';
       child.stdout?.on('data', (chunk: Buffer) => {
