@@ -116,4 +116,28 @@ describe('syncs across replicas, each with its own checkout of one remote (--red
     await within(5000, async () => git(path.join(root, 'images-c'), 'rev-parse', 'HEAD') === head);
     expect(near(await colourServed(c), GREEN)).toBe(true);
   }, 20_000);
+
+  it('lists only what replicas tell in syncStatus, whatever else is stored under their keys', async () => {
+    const garbage = ['not json', 'null', '[1, 2]', '{"replica": {"a": 1}, "currentCommit": "x", "seenAt": 1}', '{"replica": "x", "currentCommit": 5, "seenAt": "not a date"}'];
+    await Promise.all(garbage.map((text, index) => redis.command('SET', `goimgserver:replica:garbage-${index}`, text, 'PX', '20000')));
+    try {
+      const status = await graphql<{ syncStatus: { replicas: Array<{ replica: string; currentCommit: string }> } }>(a.address, STATUS, {}, admin);
+      expect(status.errors).toBeUndefined();
+      expect(status.data?.syncStatus.replicas.map((entry) => entry.replica).filter((replica) => !/^[\w.-]+-\d+$/.test(replica))).toEqual([]);
+    } finally {
+      await Promise.all(garbage.map((_, index) => redis.command('DEL', `goimgserver:replica:garbage-${index}`)));
+    }
+  });
+
+  it('is not held up by a sync lease that never expires, which no replica takes', async () => {
+    // Every lease a replica takes lapses; one set by hand (or left by anything else) would not.
+    await redis.command('SET', 'goimgserver:lease:sync', 'left-behind');
+    const started = Date.now();
+    const synced = await graphql<{ syncImages: { currentCommit: string } }>(a.address, SYNC, {}, admin);
+    expect(synced.errors).toBeUndefined();
+    expect(synced.data?.syncImages.currentCommit).toBe(git(publisher, 'rev-parse', 'HEAD'));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await redis.command('GET', 'goimgserver:lease:sync')).not.toBe('left-behind');
+    expect(a.output()).toContain('a sync lease that never expires was dropped');
+  }, 20_000);
 });
