@@ -60,6 +60,24 @@ export function createRedisLink(options: RedisLinkOptions) {
   };
   commands.on('error', lost);
   commands.on('close', () => lost());
+
+  /**
+   * Runs a command. Redis that leaves one unanswered past its timeout with the connection open
+   * (a frozen host, a network that drops packets) is told down at once and the connection
+   * renewed: otherwise every later command would wait its timeout too, and /health would say
+   * up. The new connection is ready only once Redis answers again.
+   */
+  async function send<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (reachable && error instanceof Error && error.message === 'Command timed out') {
+        lost(error);
+        commands.disconnect(true);
+      }
+      throw error;
+    }
+  }
   // A message sent while this replica was not subscribed is lost: each (re)connection is told.
   subscriber.on('ready', () => {
     for (const listener of onConnected) listener();
@@ -76,37 +94,37 @@ export function createRedisLink(options: RedisLinkOptions) {
     /** Runs a script atomically; loads it when Redis does not know it yet (first use, or after a restart). */
     async run(code: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
       try {
-        return await commands.evalsha(code.sha, keys.length, ...keys, ...args);
+        return await send(() => commands.evalsha(code.sha, keys.length, ...keys, ...args));
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return commands.eval(code.source, keys.length, ...keys, ...args);
+        return send(() => commands.eval(code.source, keys.length, ...keys, ...args));
       }
     },
     /** Sets `key` unless it exists, expiring after `ttlMs`: whether it was set. */
     async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-      return (await commands.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await send(() => commands.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
     async setExpiring(key: string, value: string, ttlMs: number): Promise<void> {
-      await commands.set(key, value, 'PX', ttlMs);
+      await send(() => commands.set(key, value, 'PX', ttlMs));
     },
     async set(key: string, value: string): Promise<void> {
-      await commands.set(key, value);
+      await send(() => commands.set(key, value));
     },
-    get: (key: string): Promise<string | null> => commands.get(key),
+    get: (key: string): Promise<string | null> => send(() => commands.get(key)),
     /** The values of every key matching `pattern` (SCAN, so Redis is never blocked by a KEYS). */
     async values(pattern: string): Promise<string[]> {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, found] = await commands.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+        const [next, found] = await send(() => commands.scan(cursor, 'MATCH', pattern, 'COUNT', 100));
         keys.push(...found);
         cursor = next;
       } while (cursor !== '0');
       if (keys.length === 0) return [];
-      return (await commands.mget(...keys)).filter((value): value is string => value !== null);
+      return (await send(() => commands.mget(...keys))).filter((value): value is string => value !== null);
     },
     async publish(channel: string, message: string): Promise<void> {
-      await commands.publish(channel, message);
+      await send(() => commands.publish(channel, message));
     },
     /** Listens on a channel from now on, across reconnections. */
     subscribe(channel: string, listener: (message: string) => void): void {

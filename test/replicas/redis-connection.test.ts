@@ -87,3 +87,38 @@ describe('connecting to a Redis that requires a password', () => {
     }
   });
 });
+
+describe('a Redis that stops answering with its connections open (a frozen host, a network that drops packets)', () => {
+  let frozen: TestRedis;
+
+  afterAll(async () => {
+    if (frozen) process.kill(frozen.pid(), 'SIGCONT');
+    await frozen?.kill();
+  });
+
+  it('is told down at its first silent command, so that serving stops waiting for it, and up again once it answers', async () => {
+    frozen = await startRedis();
+    const server = await replica('frozen', `${frozen.url}/0`);
+    await within(5000, async () => (await redisState(server)) === 'up');
+    const query = async (width: number) => {
+      const started = performance.now();
+      const answer = await graphql(server.address, `{ image(path: "photo", width: ${width}) { width } }`);
+      expect(answer.data).toEqual({ image: { width } });
+      return performance.now() - started;
+    };
+    await query(100);
+
+    process.kill(frozen.pid(), 'SIGSTOP');
+    // The first call waits for its command's timeout (half a second), and tells Redis down.
+    await query(101);
+    expect(await redisState(server)).toBe('down');
+    const later = [];
+    for (let width = 102; width < 110; width++) later.push(await query(width));
+    expect(Math.max(...later)).toBeLessThan(250);
+    expect(server.output()).toMatch(/"redis":"down","reason":"Command timed out"/);
+
+    process.kill(frozen.pid(), 'SIGCONT');
+    await within(10_000, async () => (await redisState(server)) === 'up');
+  }, 30_000);
+});
+
