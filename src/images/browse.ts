@@ -220,6 +220,14 @@ export function createBrowser(options: BrowseOptions) {
     /** What is wrong in a folder's metadata file, with the line; empty when nothing is (or there is none). */
     metaProblems: async (listing: FolderListing): Promise<readonly MetaProblem[]> => (await options.meta.folder(listing.path)).problems,
     /**
+     * The header of a listed source (its facts), through the request's reader. A file gone or
+     * written since it was listed is UNSUPPORTED_IMAGE, being written: not a fault of the server.
+     */
+    header: (found: ResolvedSource, readHeader: HeaderReader): Promise<SourceMetadata> =>
+      readHeader(found).catch((error: unknown) => {
+        throw error instanceof SourceGoneError ? beingWritten(error) : error;
+      }),
+    /**
      * The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once
      * per source version. `admit` counts it against the client's render budget when it is made.
      */

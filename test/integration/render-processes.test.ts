@@ -7,7 +7,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { inspect, makeSource } from '../helpers/images';
-import { fetchBody, startServer, type TestServer } from '../helpers/server';
+import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
 const root = tempDir();
@@ -181,4 +181,28 @@ describe('renders in separate processes', () => {
       await app.close();
     }
   }, 90_000);
+
+  it("never keeps a dominant colour read of a file written since its version was taken: that image's field says it is being written", async () => {
+    await makeSource(imagesDir, 'colours/swatch.png', { width: 64, height: 64, format: 'png', colour: { r: 200, g: 20, b: 20 } });
+    const app = await server(['--render-processes', '1']);
+    try {
+      const colour = () => graphql<{ source: { dominantColor: string } | null }>(app.url, '{ source(path: "colours/swatch") { dominantColor } }');
+      // A render process, stopped: the next colour is asked of it and waits.
+      expect((await fetchBody(`${app.url}/img/photo/240/webp`)).status).toBe(200);
+      const [child] = renderProcesses();
+      process.kill(child as number, 'SIGSTOP');
+      const asked = colour();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Written meanwhile: the process reads the blue bytes for the red version.
+      await makeSource(imagesDir, 'colours/swatch.png', { width: 64, height: 64, format: 'png', colour: { r: 20, g: 20, b: 200 } });
+      process.kill(child as number, 'SIGCONT');
+      const answer = await asked;
+      expect(answer.errors?.[0]).toMatchObject({ path: ['source', 'dominantColor'], extensions: { code: 'UNSUPPORTED_IMAGE' } });
+      // Asked again, it is the colour of the bytes there now, under their own version.
+      expect((await colour()).data?.source?.dominantColor).toMatch(/^#1[0-9a-f]1[0-9a-f][c-d][0-9a-f]$/);
+    } finally {
+      await app.close();
+    }
+  });
 });
+
