@@ -225,7 +225,19 @@ function redisUrl(raw: string) {
   const url = URL.canParse(text) ? new URL(text) : null;
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') return { expected: 'a URL such as redis://host:6379/0 or rediss://host:6380' };
   if (url.password !== '') return { expected: 'a Redis URL without a password (set GOIMGSERVER_REDIS_PASSWORD or GOIMGSERVER_REDIS_PASSWORD_FILE)' };
+  // The Redis client would take any option from the query (a password, timeouts), over the server's own.
+  if (url.search !== '' || url.hash !== '') return { expected: 'a Redis URL without a query or fragment (a password goes in GOIMGSERVER_REDIS_PASSWORD or GOIMGSERVER_REDIS_PASSWORD_FILE)' };
+  if (!/^(?:\/(?:\d{1,5})?)?$/.test(url.pathname)) return { expected: 'a Redis URL whose path is a database number, such as redis://host:6379/0' };
   return { value: text };
+}
+
+/** A Redis URL quoted back with its password and query masked: a query may hold a password too. */
+function redisShown(raw: string): string {
+  const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : null;
+  if (!url || (!url.password && !url.search)) return JSON.stringify(raw);
+  if (url.password) url.password = '***';
+  if (url.search) url.search = '***';
+  return JSON.stringify(url.href);
 }
 
 /** A URL quoted back with its password masked, so a refused setting never prints a credential. */
@@ -338,7 +350,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'gitUrl', flag: 'git-url', default: '', doc: 'Repository cloned into the images directory at start-up when that folder is missing or empty (no password in the URL: use a credential helper or an SSH key); unset: the folder is used as it is.', show: withoutPassword, parse: gitUrl },
   { key: 'gitBranch', flag: 'git-branch', default: '', doc: "Branch that --git-url clones; unset: the remote's default branch. syncImages follows the checked-out branch's upstream.", parse: branchName },
   { key: 'gitTimeout', flag: 'git-timeout', default: '60', doc: 'Seconds a git command (clone, fetch, merge) may go without output before it is stopped.', parse: int(1, 3600) },
-  { key: 'redisUrl', flag: 'redis-url', default: '', doc: 'Redis shared by the replicas of one deployment (redis://host:6379/0, or rediss:// for TLS): clears and syncs reach every replica, budgets count across all of them, one replica at a time pre-caches and syncs. Unset: this server coordinates with nobody and loads no Redis client.', show: withoutPassword, parse: redisUrl },
+  { key: 'redisUrl', flag: 'redis-url', default: '', doc: 'Redis shared by the replicas of one deployment (redis://host:6379/0, or rediss:// for TLS): clears and syncs reach every replica, budgets count across all of them, one replica at a time syncs (each still pre-caches on its own). Unset: this server coordinates with nobody and loads no Redis client.', show: redisShown, parse: redisUrl },
   { key: 'redisPassword', flag: 'redis-password', default: '', secret: true, doc: 'Password of --redis-url (AUTH), from the environment or a file only.', parse: (raw) => ({ value: raw }) },
   { key: 'allowUnsigned', flag: 'allow-unsigned', default: 'false', doc: 'Let /img answer unsigned URLs in the graceful grammar (trusted networks only).', parse: bool },
   { key: 'signingSecret', flag: 'signing-secret', default: '', secret: true, doc: 'HMAC-SHA256 key of image URLs, at least 32 characters. Required in production; elsewhere an ephemeral one is generated (URLs then stop verifying at restart).', parse: secret },

@@ -111,6 +111,12 @@ export function createImageSync<Snapshot>(options: ImageSyncOptions<Snapshot>) {
     await repo.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--upload-pack=git-upload-pack']).catch(failure('SYNC_FAILED', 'Fetching the images repository failed.'));
     const target = given === undefined ? await commit(repo, '@{upstream}') : await commit(repo, given);
     if (!target) throw new AppError('SYNC_FAILED', given === undefined ? `The upstream ${upstream} has no commit.` : `The commit ${given} is not in the fetched history.`);
+    // Another replica's commit is taken only from this checkout's own branch: a replica of another
+    // branch sharing the Redis (staging ahead of production, say), or anything else published
+    // there, would otherwise move this checkout off its branch.
+    if (given !== undefined && (await repo.raw(['merge-base', target, '@{upstream}']).catch(() => '')).trim() !== target) {
+      throw new AppError('SYNC_FAILED', `The commit ${given} is not on ${upstream}, which this checkout follows.`);
+    }
 
     const unchanged = { updated: false, branch, previousCommit, currentCommit: previousCommit, changes: [], clearedFiles: 0 };
     if (target === previousCommit) return unchanged;

@@ -72,7 +72,7 @@ export function createBrowseAdapter(browser: Browser) {
         const found = await browser.defaultImage(await listed(folder));
         return found && node(found);
       },
-      header: (image: SourceImage) => images.readHeader(image.source),
+      header: (image: SourceImage) => browser.header(image.source, images.readHeader),
       meta: (image: SourceImage) => browser.meta(image.source),
       metaProblems: async (folder: Folder) => browser.metaProblems(await listed(folder)),
       dominantColor: (image: SourceImage) => browser.dominantColour(image.source, images.admitRender),

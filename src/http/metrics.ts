@@ -158,6 +158,8 @@ export function createMetrics() {
     /** Where the scraped counts come from, once the services exist. */
     attach(given: MetricsSources): void {
       sources = given;
+      // A gauge without labels always has a sample: without --redis-url it would say 0, as if Redis were down.
+      if (!given.replica.redis) registry.removeSingleMetric('goimgserver_redis_up');
     },
     observeRequest: requests.observe,
     /** Observes requests of one route and status, for paths that answer many. */

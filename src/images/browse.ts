@@ -7,8 +7,9 @@ import type { Limiter } from './limiter';
 import { META_FILE, type ImageMeta, type MetaProblem, type MetaStore } from './meta';
 import { parseImagePath, reachable } from './path';
 import { hexColour } from './preview';
-import { inputOf, type ResolvedSource, type Resolver } from './resolve';
-import type { SourceMetadata, Transformer } from './transform';
+import { beingWritten } from './content-id';
+import { readSource, type ResolvedSource, type Resolver } from './resolve';
+import { SourceGoneError, type SourceMetadata, type Transformer } from './transform';
 
 // What the adapters of browsing name in their own signatures.
 export type { ResolvedSource, SourceMetadata, ImageMeta, MetaProblem };
@@ -219,13 +220,27 @@ export function createBrowser(options: BrowseOptions) {
     /** What is wrong in a folder's metadata file, with the line; empty when nothing is (or there is none). */
     metaProblems: async (listing: FolderListing): Promise<readonly MetaProblem[]> => (await options.meta.folder(listing.path)).problems,
     /**
+     * The header of a listed source (its facts), through the request's reader. A file gone or
+     * written since it was listed is UNSUPPORTED_IMAGE, being written: not a fault of the server.
+     */
+    header: (found: ResolvedSource, readHeader: HeaderReader): Promise<SourceMetadata> =>
+      readHeader(found).catch((error: unknown) => {
+        throw error instanceof SourceGoneError ? beingWritten(error) : error;
+      }),
+    /**
      * The dominant colour of a source, `#rrggbb`, from a small copy, in a processing slot; once
      * per source version. `admit` counts it against the client's render budget when it is made.
      */
     dominantColour: (found: ResolvedSource, admit?: () => Promise<void>): Promise<string> =>
       dominant(`${found.file}\0${found.version}`, async () => {
         await admit?.();
-        return options.limiter.run(async () => hexColour(await options.transformer.dominantColour(inputOf(found))));
+        const colour = await options.limiter
+          .run(() => readSource(found, (input) => options.transformer.dominantColour(input)))
+          .catch((error: unknown) => {
+            // Gone or written since it was listed: not a fault of the server (and never remembered).
+            throw error instanceof SourceGoneError ? beingWritten(error) : error;
+          });
+        return hexColour(colour);
       }),
   };
 }

@@ -30,6 +30,7 @@ export interface Identified {
 
 // Reads of a file that keeps changing before it is taken for one being written.
 const ATTEMPTS = 3;
+const READS_AT_ONCE = 2;
 
 /** SHA-256, fed git's blob header for `size` bytes: what every content id is made with. */
 const blobHash = (size: number) => createHash('sha256').update(`blob ${size}\0`);
@@ -38,6 +39,12 @@ const blobHash = (size: number) => createHash('sha256').update(`blob ${size}\0`)
 export const contentIdOf = (bytes: Uint8Array): string => blobHash(bytes.length).update(bytes).digest('hex');
 
 const keyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
+
+/** A file that keeps changing while it is read: a file being written, not a fault of the server. */
+export const beingWritten = (cause?: unknown): AppError => new AppError('UNSUPPORTED_IMAGE', 'The source file is being written; ask again once it is whole.', { cause });
+
+/** Whether two looks saw the file at one identity: nothing was written to it between them. */
+export const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean => keyOf(a) === keyOf(b);
 
 /**
  * Content ids of source files, read once per file identity (device, inode, size, times) and
@@ -49,8 +56,25 @@ export function createContentIds(fs: ContentFs, maxEntries: number = MEMORY_BOUN
   const known = createMemo<Promise<string>>(maxEntries);
   const totals = { files: 0, bytes: 0 };
 
+  // Reads at once: every chunk is hashed on the event loop, so more at once hash no faster, and
+  // each chunk that lands meanwhile is one more that a hit answered in that turn waits behind.
+  let reading = 0;
+  const waiting: Array<() => void> = [];
+
   /** Hashes the file as read now; null when it did not hold `size` bytes (it changed meanwhile). */
   async function hash(file: string, size: number): Promise<string | null> {
+    if (reading >= READS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+    else reading++;
+    try {
+      return await hashNow(file, size);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else reading--;
+    }
+  }
+
+  async function hashNow(file: string, size: number): Promise<string | null> {
     const sha = blobHash(size);
     let read = 0;
     totals.files++;
@@ -79,7 +103,7 @@ export function createContentIds(fs: ContentFs, maxEntries: number = MEMORY_BOUN
       if (remembered) return { identity: after, id: await remembered };
       identity = after;
     }
-    throw new AppError('UNSUPPORTED_IMAGE', 'The source file is being written; ask again once it is whole.');
+    throw beingWritten();
   }
 
   /** The content id of `file`, last seen (stat) at `seen`; rejects with SourceGoneError when the file is gone. */

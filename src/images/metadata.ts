@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import { createPromiseMemo } from '../memo';
-import { inputOf, type ResolvedSource } from './resolve';
+import { readSource, type ResolvedSource } from './resolve';
 import type { SourceMetadata, Transformer } from './transform';
 import { MEMORY_BOUNDS } from '../memory-bounds';
 
@@ -25,7 +25,7 @@ export function createMetadataCache(transformer: Pick<Transformer, 'readMetadata
       return Promise.reject(new AppError('UNSUPPORTED_IMAGE', `The source is larger than ${options.maxSourceBytes} bytes.`));
     }
     reads++;
-    return transformer.readMetadata(inputOf(source));
+    return readSource(source, (input) => transformer.readMetadata(input));
   }
 
   /** The header of this version of the source, from memory when it was read before. */

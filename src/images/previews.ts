@@ -5,7 +5,7 @@ import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
 import { HASH_SIDES, placeholderHashes } from './hashes';
 import { previewSpec, toPreview, type Preview } from './preview';
-import { inputOf, type ResolvedSource } from './resolve';
+import { readSource, type ResolvedSource } from './resolve';
 import { canonicalParams, type DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 import type { SourceViews } from './view';
@@ -35,7 +35,7 @@ export function createPreviews(options: PreviewsOptions) {
         const view = await views.view(source, await metadata.get(source), spec);
         const small = previewSpec(spec, planOutput(view, spec, bounds));
         await beforeRender?.();
-        const { image, dominant, pixels } = await limiter.run(() => transformer.renderPreview(inputOf(source), small, planOutput(view, small, bounds), view, HASH_SIDES));
+        const { image, dominant, pixels } = await limiter.run(() => readSource(source, (input) => transformer.renderPreview(input, small, planOutput(view, small, bounds), view, HASH_SIDES)));
         rendered++;
         return toPreview(image, dominant, await placeholderHashes(pixels, dominant));
       });

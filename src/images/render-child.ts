@@ -1,7 +1,7 @@
 // Before sharp is loaded: this process's niceness and libuv's pool size.
 import './render-child-setup';
 import { createTransformer, type TransformLimits } from './transform';
-import { OPERATIONS, toWire, type RenderRequest } from './render-protocol';
+import { OPERATIONS, replyOf, toWire, type RenderRequest } from './render-protocol';
 
 /**
  * A render process (see render-pool.ts): answers each request of the server on the IPC
@@ -15,7 +15,7 @@ process.on('message', (request: RenderRequest) => {
   if (!OPERATIONS.includes(request.operation)) return;
   const work = transformer[request.operation] as (...args: readonly unknown[]) => Promise<unknown>;
   work(...request.args).then(
-    (value) => send({ id: request.id, value }),
+    (value) => replyOf(request.id, value).forEach(send),
     (error: unknown) => send({ id: request.id, error: toWire(error) }),
   );
 });

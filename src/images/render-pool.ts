@@ -29,6 +29,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+  /** A large output arriving in pieces (see PART_BYTES), and how much of it has come. */
+  received?: { bytes: Buffer; length: number };
 }
 
 interface Worker {
@@ -60,6 +62,16 @@ export function createRenderPool(options: RenderPoolOptions): PooledWork & { clo
     child.on('message', (reply: RenderReply) => {
       const task = pending.get(reply.id);
       if (!task) return;
+      if ('part' in reply) {
+        // Each piece is copied into place as it comes: the whole output is never joined in one go.
+        const received = (task.received ??= { bytes: Buffer.allocUnsafe(reply.total), length: 0 });
+        received.bytes.set(reply.part, received.length);
+        received.length += reply.part.length;
+        if (received.length < reply.total) return;
+        settle(worker, reply.id);
+        task.resolve(received.bytes);
+        return;
+      }
       settle(worker, reply.id);
       if ('error' in reply) task.reject(fromWire(reply.error));
       else task.resolve(reply.value);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SOURCE_EXTENSIONS, hasSourceExtension, type SourceKind } from './formats';
-import { createContentIds, type ContentFs, type FileIdentity } from './content-id';
+import { beingWritten, createContentIds, sameIdentity, type ContentFs, type FileIdentity } from './content-id';
 import { sourceVersion, type SourceIdentity } from './key';
 import { createMemo } from '../memo';
 import { looksLikeParameter } from './spec';
@@ -27,11 +27,32 @@ export interface ResolvedSource extends SourceIdentity {
   readonly mtimeMs: number;
   /** The bytes, for a source held in memory (the generated placeholder); otherwise read from `file`. */
   readonly data?: Buffer;
+  /**
+   * Whether `file` is still at the identity its version was read at (a stat): when it is not,
+   * what was read from it since may be other bytes than this version's. Absent for a source
+   * held in memory.
+   */
+  readonly unchanged?: () => Promise<boolean>;
 }
 
 /** What the transformer reads for a source: the bytes held in memory, or the file. */
 export function inputOf(source: ResolvedSource): SourceInput {
   return source.data ?? source.file;
+}
+
+/**
+ * Reads a source with `use` (a render, a header, a trim's border...). The file is read by
+ * path, up to a --source-check-interval after its version was taken: when it was written
+ * meanwhile, what `use` read may be the new bytes, which must never be kept or cached as this
+ * version's (the same bytes may come back, a revert, and take this version again). Then this
+ * rejects with SourceGoneError, so that the path is looked up again at once (withSource).
+ */
+export async function readSource<T>(source: ResolvedSource, use: (input: SourceInput) => Promise<T>): Promise<T> {
+  const result = await use(inputOf(source));
+  if (source.unchanged && !(await source.unchanged())) {
+    throw new SourceGoneError(new Error('The source file was written while it was read; it is looked up again.'));
+  }
+  return result;
 }
 
 export interface Placeholder {
@@ -183,7 +204,11 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     }
     const { stat } = located;
     const { identity, id } = stat.size > maxReadBytes ? { identity: stat, id: `unread:${stat.size}:${stat.mtimeMs}` } : await contentIds.identify(located.file, stat);
-    return { requestPath, kind: located.kind, relative: located.relative, file: located.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(located.relative, id) };
+    const unchanged = async () => {
+      const now = await fs.stat(located.file);
+      return now !== null && sameIdentity(now, identity);
+    };
+    return { requestPath, kind: located.kind, relative: located.relative, file: located.file, size: identity.size, mtimeMs: identity.mtimeMs, version: sourceVersion(located.relative, id), unchanged };
   }
 
   /** Finds the source (see find); a file that goes while its version is read is looked for again, so the path falls back. */
@@ -263,7 +288,10 @@ export function createResolver(options: ResolverOptions, fs: ResolverFs) {
     } catch (error) {
       if (!(error instanceof SourceGoneError)) throw error;
       recent.delete(segments.join('/'));
-      return use(await resolve(segments));
+      return use(await resolve(segments)).catch((again: unknown) => {
+        // Gone or rewritten again at once: a file being written, not a fault of the server.
+        throw again instanceof SourceGoneError ? beingWritten(again) : again;
+      });
     }
   }
 

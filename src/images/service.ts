@@ -4,7 +4,7 @@ import type { DerivativeCache } from './derivative-cache';
 import type { Limiter } from './limiter';
 import type { MetadataCache } from './metadata';
 import { planOutput, type OutputBounds } from './plan';
-import { inputOf, type ResolvedSource } from './resolve';
+import { readSource, type ResolvedSource } from './resolve';
 import type { DerivativeSpec } from './spec';
 import type { Transformer } from './transform';
 import { animates, type AnimationBounds } from './animation';
@@ -84,7 +84,8 @@ export function createImageService(options: ImageServiceOptions) {
     const view = await options.views.view(source, header, spec, { slot: (task) => task() });
     const watermark = spec.watermark === null ? undefined : { image: options.watermarks.image(spec.watermark), placement: spec.watermark };
     const size = planOutput(view, spec, options.bounds);
-    const data = await transformer.render(inputOf(source), spec, size, view, { watermark, animated: animates(header, spec, size, options.animation) });
+    // A source written since its version was taken fails here, before anything is cached under that version.
+    const data = await readSource(source, (input) => transformer.render(input, spec, size, view, { watermark, animated: animates(header, spec, size, options.animation) }));
     options.onRender?.(spec.format, (performance.now() - started) / 1000);
     processed++;
     return data;

@@ -3,7 +3,7 @@ import { MEMORY_BOUNDS } from '../memory-bounds';
 import type { Limiter } from './limiter';
 import { createPromiseMemo } from '../memo';
 import { cropFits, cropRegion, wholeView, within, type Region, type SourceView } from './region';
-import { inputOf, type ResolvedSource } from './resolve';
+import { readSource, type ResolvedSource } from './resolve';
 import { cropWord, type DerivativeSpec } from './spec';
 import type { SourceMetadata, Transformer } from './transform';
 
@@ -61,7 +61,7 @@ export function createSourceViews(options: { transformer: Pick<Transformer, 'fin
       const kept = await trims(key, async () => {
         await admit?.();
         analysed++;
-        const find = () => options.transformer.findTrim(inputOf(source), cropped, cropped ?? header, spec.trim);
+        const find = () => readSource(source, (input) => options.transformer.findTrim(input, cropped, cropped ?? header, spec.trim));
         return slot ? slot(find) : options.limiter.run(find);
       });
       if (kept !== null) region = cropped ? within(cropped, kept) : kept;

@@ -2,6 +2,7 @@ import { script, type RedisLink } from './redis';
 
 const RENEW = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`);
 const RELEASE = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`);
+const DROP_UNEXPIRING = script(`if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('PTTL', KEYS[1]) == -1 then return redis.call('DEL', KEYS[1]) else return 0 end`);
 
 export interface Lease {
   /** Names this holding of the lease: other replicas read it as the holder. */
@@ -33,6 +34,14 @@ export function createLeases(link: RedisLink, replicaId: string) {
     },
     /** The token of whoever holds the lease now; null when nobody does. */
     holder: (name: string): Promise<string | null> => link.get(name),
+    /**
+     * Deletes the lease `token` holds if it never expires: every lease taken here lapses, so
+     * one that does not was set some other way, and would hold every sync up for good.
+     * Whether it was deleted.
+     */
+    async dropUnexpiring(name: string, token: string): Promise<boolean> {
+      return Number(await link.run(DROP_UNEXPIRING, [name], [token])) === 1;
+    },
   };
 }
 

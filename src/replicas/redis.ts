@@ -33,26 +33,51 @@ const MOST_BETWEEN_ATTEMPTS_MS = 2000;
  */
 export function createRedisLink(options: RedisLinkOptions) {
   const common: RedisOptions = {
-    ...(options.password ? { password: options.password } : {}),
+    ...target(options.url, options.password),
     connectionName: `goimgserver:${options.replicaId}`,
     retryStrategy: (attempts) => Math.min(attempts * 100, MOST_BETWEEN_ATTEMPTS_MS),
   };
-  const commands = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
-  const subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+  const commands = new Redis({ ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
+  const subscriber = new Redis({ ...common, maxRetriesPerRequest: null });
   const listeners = new Map<string, Array<(message: string) => void>>();
   const onConnected: Array<() => void> = [];
   let reachable = false;
+  // Why Redis was last not reached, as told: each reason is told once per outage, not once per attempt.
+  let told: string | null = null;
 
   commands.on('ready', () => {
     if (!reachable) options.log.info({ redis: 'up' }, 'Redis reached: clears, syncs and budgets are shared with the other replicas');
     reachable = true;
+    told = null;
   });
   const lost = (error?: Error) => {
-    if (reachable) options.log.warn({ redis: 'down', err: error }, 'Redis unreachable: budgets count on this replica alone until it is back');
+    // The message only: a refused AUTH carries the password among its command's arguments.
+    const reason = error?.message ?? null;
+    if (reachable) options.log.warn({ redis: 'down', reason }, 'Redis unreachable: budgets count on this replica alone until it is back');
+    else if (reason !== null && reason !== told) options.log.warn({ redis: 'down', reason }, 'Redis not reached: budgets count on this replica alone, and serving does not wait for it');
+    told = reason ?? told;
     reachable = false;
   };
   commands.on('error', lost);
   commands.on('close', () => lost());
+
+  /**
+   * Runs a command. Redis that leaves one unanswered past its timeout with the connection open
+   * (a frozen host, a network that drops packets) is told down at once and the connection
+   * renewed: otherwise every later command would wait its timeout too, and /health would say
+   * up. The new connection is ready only once Redis answers again.
+   */
+  async function send<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (reachable && error instanceof Error && error.message === 'Command timed out') {
+        lost(error);
+        commands.disconnect(true);
+      }
+      throw error;
+    }
+  }
   // A message sent while this replica was not subscribed is lost: each (re)connection is told.
   subscriber.on('ready', () => {
     for (const listener of onConnected) listener();
@@ -69,37 +94,37 @@ export function createRedisLink(options: RedisLinkOptions) {
     /** Runs a script atomically; loads it when Redis does not know it yet (first use, or after a restart). */
     async run(code: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
       try {
-        return await commands.evalsha(code.sha, keys.length, ...keys, ...args);
+        return await send(() => commands.evalsha(code.sha, keys.length, ...keys, ...args));
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return commands.eval(code.source, keys.length, ...keys, ...args);
+        return send(() => commands.eval(code.source, keys.length, ...keys, ...args));
       }
     },
     /** Sets `key` unless it exists, expiring after `ttlMs`: whether it was set. */
     async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-      return (await commands.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await send(() => commands.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
     async setExpiring(key: string, value: string, ttlMs: number): Promise<void> {
-      await commands.set(key, value, 'PX', ttlMs);
+      await send(() => commands.set(key, value, 'PX', ttlMs));
     },
     async set(key: string, value: string): Promise<void> {
-      await commands.set(key, value);
+      await send(() => commands.set(key, value));
     },
-    get: (key: string): Promise<string | null> => commands.get(key),
+    get: (key: string): Promise<string | null> => send(() => commands.get(key)),
     /** The values of every key matching `pattern` (SCAN, so Redis is never blocked by a KEYS). */
     async values(pattern: string): Promise<string[]> {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, found] = await commands.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+        const [next, found] = await send(() => commands.scan(cursor, 'MATCH', pattern, 'COUNT', 100));
         keys.push(...found);
         cursor = next;
       } while (cursor !== '0');
       if (keys.length === 0) return [];
-      return (await commands.mget(...keys)).filter((value): value is string => value !== null);
+      return (await send(() => commands.mget(...keys))).filter((value): value is string => value !== null);
     },
     async publish(channel: string, message: string): Promise<void> {
-      await commands.publish(channel, message);
+      await send(() => commands.publish(channel, message));
     },
     /** Listens on a channel from now on, across reconnections. */
     subscribe(channel: string, listener: (message: string) => void): void {
@@ -118,3 +143,20 @@ export function createRedisLink(options: RedisLinkOptions) {
 }
 
 export type RedisLink = ReturnType<typeof createRedisLink>;
+
+/**
+ * Where to connect, from the URL (checked by the configuration: no password, query or
+ * fragment) and the password of the environment. Given as options rather than the URL, since
+ * the client lets a URL's user name come with an empty password that would win over this one.
+ */
+function target(url: string, password: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(password ? { password } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}

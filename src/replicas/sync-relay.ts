@@ -31,6 +31,15 @@ const LISTED_MS = 3 * HEARTBEAT_MS;
 /** How often a replica waiting for another's sync looks whether that one still holds the lease. */
 const POLL_MS = 200;
 
+/** What a replica told of its checkout (see tell), or null for anything else stored under its key. */
+function told(value: unknown): ReplicaCommit | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { replica, currentCommit, seenAt } = value as Record<string, unknown>;
+  if (typeof replica !== 'string' || !(typeof currentCommit === 'string' || currentCommit === null) || typeof seenAt !== 'string') return null;
+  const at = new Date(seenAt);
+  return Number.isNaN(at.getTime()) ? null : { replica, currentCommit, seenAt: at };
+}
+
 function parse<T>(text: string | null): T | null {
   try {
     return text === null ? null : (JSON.parse(text) as T);
@@ -118,6 +127,10 @@ export function createSyncRelay<Result extends { currentCommit: string | null },
       if (lease) return lead(lease.token, () => lease.release(), requestLog);
       const holder = await leases.holder(LEASE).catch(() => null);
       if (holder === null) continue;
+      if (await leases.dropUnexpiring(LEASE, holder).catch(() => false)) {
+        requestLog.warn({ holder }, 'a sync lease that never expires was dropped: no replica takes one so, and it would hold every sync up');
+        continue;
+      }
       requestLog.info({ holder }, 'another replica is syncing; waiting for its outcome');
       const outcome = await outcomeOf(holder).catch(() => null);
       if (outcome === null) continue;
@@ -150,8 +163,8 @@ export function createSyncRelay<Result extends { currentCommit: string | null },
       const own = await local.status();
       const listed = link.up() ? await link.values(`${SEEN}*`).catch(() => []) : [];
       const others = listed.flatMap((text) => {
-        const seen = parse<ReplicaCommit>(text);
-        return seen && seen.replica !== replicaId ? [{ ...seen, seenAt: new Date(seen.seenAt) }] : [];
+        const seen = told(parse<unknown>(text));
+        return seen && seen.replica !== replicaId ? [seen] : [];
       });
       return { ...own, replicas: [{ replica: replicaId, currentCommit: own.currentCommit, seenAt: new Date() }, ...others] };
     },

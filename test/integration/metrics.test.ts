@@ -68,6 +68,12 @@ describe('/metrics', () => {
     expect(sample(text, 'goimgserver_syncs_total{outcome="FAILED"}')).toBe(1);
   });
 
+  it('names the replica, and says nothing of Redis without --redis-url (a 0 would read as Redis down)', async () => {
+    const text = (await fetchBody(`${server.url}/metrics`)).body.toString();
+    expect(text).toMatch(/^goimgserver_replica_info\{replica="[^"]+"\} 1$/m);
+    expect(text).not.toContain('goimgserver_redis_up');
+  });
+
   it('is ready at once when there is no pre-cache to wait for', async () => {
     const ready = await fetchBody(`${server.url}/ready`);
     expect([ready.status, ready.json().ready]).toEqual([200, true]);

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createContentIds } from '../../src/images/content-id';
 import { createRemote, git, GIT_TEST_ENV, publish } from '../helpers/git';
-import { makeSource } from '../helpers/images';
-import { fetchBody, graphql, startServer, type TestServer } from '../helpers/server';
+import sharp from 'sharp';
+import { inspect, makeSource, meanColour } from '../helpers/images';
+import { fetchBody, graphql, manualClock, startServer, type TestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
 const SECRET = 'source-versions-test-secret-0123456789abcdef';
@@ -177,5 +178,58 @@ describe('a large source read for its version', () => {
     expect(best.hits).toBeGreaterThan(3);
     expect(best.maxDelayMs).toBeLessThan(best.boundMs);
     expect(best.slowestHitMs).toBeLessThan(100);
+  });
+});
+
+describe('a file rewritten within --source-check-interval', () => {
+  /** 400×300: `colour` inside a white border of 50 pixels (what trim removes), or all of it `colour`. */
+  const picture = (colour: { r: number; g: number; b: number }, framed: boolean) =>
+    sharp({ create: { width: 400, height: 300, channels: 3, background: framed ? '#ffffff' : colour } })
+      .composite(framed ? [{ input: { create: { width: 300, height: 200, channels: 3, background: colour } }, left: 50, top: 50 }] : [])
+      .png()
+      .toBuffer();
+  /** The colour at the middle of an image. */
+  const middle = async (data: Buffer) => {
+    const { width, height } = await inspect(data);
+    const [r, g, b] = await sharp(data).extract({ left: Math.floor(width! / 2), top: Math.floor(height! / 2), width: 1, height: 1 }).removeAlpha().raw().toBuffer();
+    return { r, g, b };
+  };
+  const RED = { r: 220, g: 20, b: 20 };
+  const BLUE = { r: 20, g: 20, b: 220 };
+
+  it('never keeps what was read of the new bytes under the version of the old ones', async () => {
+    const imagesDir = path.join(root, 'rewritten');
+    await fs.mkdir(imagesDir);
+    const [red, blue] = await Promise.all([picture(RED, true), picture(BLUE, false)]);
+    // Two files, so that each path's first read of the new bytes is under the old version.
+    const rewrite = (bytes: Buffer) => ['rendered.png', 'trimmed.png'].forEach((name) => writeFileSync(path.join(imagesDir, name), bytes));
+    rewrite(red);
+    const clock = manualClock();
+    const server = await startServer(
+      ['--imagesdir', imagesDir, '--cachedir', path.join(root, 'cache-rewritten'), '--allow-unsigned', '--source-check-interval', '60'],
+      {},
+      { clock },
+    );
+    servers.push(server);
+    // The first look reads the red files for their versions.
+    for (const name of ['rendered', 'trimmed']) expect(await middle((await fetchBody(`${server.url}/img/${name}/300/png`)).body)).toEqual(RED);
+
+    // Rewritten by hand: until the next look the server takes each path for its red version, and
+    // a render, or a trim's look for the border, started meanwhile reads the blue bytes.
+    rewrite(blue);
+    for (const url of ['/img/rendered/301/png', '/img/trimmed/302/png/trim']) {
+      const answer = await fetchBody(server.url + url);
+      expect([url, answer.status, await middle(answer.body)]).toEqual([url, 200, BLUE]);
+    }
+
+    // The red bytes come back (a revert), and the next look gives them their red version again:
+    // what is served for it is red, trimmed as red is, never what was read of the blue files.
+    rewrite(red);
+    clock.advance(61_000);
+    const rendered = await fetchBody(`${server.url}/img/rendered/301/png`);
+    expect(await middle(rendered.body)).toEqual(RED);
+    const trimmed = await fetchBody(`${server.url}/img/trimmed/302/png/trim`);
+    expect(await inspect(trimmed.body)).toMatchObject({ width: 300, height: 200 });
+    expect(await meanColour(trimmed.body)).toEqual(RED);
   });
 });

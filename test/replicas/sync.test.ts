@@ -116,4 +116,47 @@ describe('syncs across replicas, each with its own checkout of one remote (--red
     await within(5000, async () => git(path.join(root, 'images-c'), 'rev-parse', 'HEAD') === head);
     expect(near(await colourServed(c), GREEN)).toBe(true);
   }, 20_000);
+
+  it('follows only commits of its own branch: a replica of another branch sharing the Redis moves no checkout of this one', async () => {
+    // A staging branch ahead of main, and a replica that serves it.
+    git(publisher, 'checkout', '--quiet', '-b', 'staging');
+    await makeSource(publisher, 'photo.jpg', { width: 200, height: 100, colour: BLUE });
+    git(publisher, 'commit', '--quiet', '--all', '-m', 'blue on staging');
+    git(publisher, 'push', '--quiet', 'origin', 'staging');
+    git(publisher, 'checkout', '--quiet', 'main');
+    git(root, 'clone', '--quiet', '--branch', 'staging', remote, path.join(root, 'images-staging'));
+    const staging = await replica('staging');
+    const mainHead = git(path.join(root, 'images-a'), 'rev-parse', 'HEAD');
+
+    const synced = await graphql<{ syncImages: { currentCommit: string } }>(staging.address, SYNC, {}, admin);
+    expect(synced.data?.syncImages.currentCommit).toBe(git(publisher, 'rev-parse', 'staging'));
+    // The outcome reaches the replicas of main, which look at it and keep their checkouts.
+    await within(5000, async () => a.output().includes(`"following":"${synced.data?.syncImages.currentCommit}"`) && a.output().includes('which this checkout follows'));
+    expect(git(path.join(root, 'images-a'), 'rev-parse', 'HEAD')).toBe(mainHead);
+    expect(near(await colourServed(a), GREEN)).toBe(true);
+  }, 20_000);
+
+  it('lists only what replicas tell in syncStatus, whatever else is stored under their keys', async () => {
+    const garbage = ['not json', 'null', '[1, 2]', '{"replica": {"a": 1}, "currentCommit": "x", "seenAt": 1}', '{"replica": "x", "currentCommit": 5, "seenAt": "not a date"}'];
+    await Promise.all(garbage.map((text, index) => redis.command('SET', `goimgserver:replica:garbage-${index}`, text, 'PX', '20000')));
+    try {
+      const status = await graphql<{ syncStatus: { replicas: Array<{ replica: string; currentCommit: string }> } }>(a.address, STATUS, {}, admin);
+      expect(status.errors).toBeUndefined();
+      expect(status.data?.syncStatus.replicas.map((entry) => entry.replica).filter((replica) => !/^[\w.-]+-\d+$/.test(replica))).toEqual([]);
+    } finally {
+      await Promise.all(garbage.map((_, index) => redis.command('DEL', `goimgserver:replica:garbage-${index}`)));
+    }
+  });
+
+  it('is not held up by a sync lease that never expires, which no replica takes', async () => {
+    // Every lease a replica takes lapses; one set by hand (or left by anything else) would not.
+    await redis.command('SET', 'goimgserver:lease:sync', 'left-behind');
+    const started = Date.now();
+    const synced = await graphql<{ syncImages: { currentCommit: string } }>(a.address, SYNC, {}, admin);
+    expect(synced.errors).toBeUndefined();
+    expect(synced.data?.syncImages.currentCommit).toBe(git(publisher, 'rev-parse', 'HEAD'));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await redis.command('GET', 'goimgserver:lease:sync')).not.toBe('left-behind');
+    expect(a.output()).toContain('a sync lease that never expires was dropped');
+  }, 20_000);
 });

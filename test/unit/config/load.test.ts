@@ -183,6 +183,17 @@ describe('redis settings', () => {
     ]);
   });
 
+  it('refuses a query, which the Redis client would read options from (a password among them), never quoting it back', () => {
+    expect(problemsOf(['--redis-url', 'redis://redis.example.com:6379/0?password=hunter2-secret'])).toEqual([
+      'Expected a Redis URL without a query or fragment (a password goes in GOIMGSERVER_REDIS_PASSWORD or GOIMGSERVER_REDIS_PASSWORD_FILE) for --redis-url but received "redis://redis.example.com:6379/0?***"',
+    ]);
+    expect(problemsOf(['--redis-url', 'redis://redis.example.com/0#x'])).toHaveLength(1);
+  });
+
+  it.each(['redis://redis.example.com/cache', 'redis://redis.example.com/0/1'])('refuses %j, whose path is not a database number', (given) => {
+    expect(problemsOf(['--redis-url', given])).toEqual([`Expected a Redis URL whose path is a database number, such as redis://host:6379/0 for --redis-url but received ${JSON.stringify(given)}`]);
+  });
+
   it.each(['http://redis.example.com', 'redis.example.com:6379', 'redis://', 'unix:///run/redis.sock'])('refuses %j, which is not a redis:// or rediss:// URL', (given) => {
     expect(problemsOf(['--redis-url', given])).toEqual([`Expected a URL such as redis://host:6379/0 or rediss://host:6380 for --redis-url but received ${JSON.stringify(given)}`]);
   });

@@ -199,4 +199,29 @@ describe('content ids of source files', () => {
     await expect(ids.identify('/a.jpg', memory.identity('/a.jpg'))).rejects.toThrow('EACCES');
     await expect(ids.identify('/a.jpg', memory.identity('/a.jpg'))).rejects.toThrow('EACCES');
   });
+
+  it('read at most two files at once however many are seen first at once, each in turn, and all of them', async () => {
+    const memory = memoryFs(4);
+    const names = Array.from({ length: 12 }, (_, i) => `/new-${i}.jpg`);
+    for (const name of names) memory.write(name, `the bytes of ${name}, in a few chunks`);
+    let open = 0;
+    let most = 0;
+    const counting: ContentFs = {
+      stat: memory.fs.stat,
+      async *read(file) {
+        most = Math.max(most, ++open);
+        try {
+          yield* memory.fs.read(file);
+        } finally {
+          open--;
+        }
+      },
+    };
+    const ids = createContentIds(counting);
+    const found = await Promise.all(names.map((name) => ids.identify(name, memory.identity(name))));
+    expect(found.map((one) => one.id)).toEqual(names.map((name) => gitSha256(`the bytes of ${name}, in a few chunks`)));
+    expect(memory.counters.reads).toBe(names.length);
+    // Hashing runs on the event loop: more reads at once hash no faster, and a hit waits behind each chunk.
+    expect(most).toBe(2);
+  });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../../src/clock';
-import { createResolver, PLACEHOLDER_NAME, type Placeholder, type ResolverFs } from '../../../src/images/resolve';
+import { createResolver, PLACEHOLDER_NAME, readSource, type Placeholder, type ResolvedSource, type ResolverFs } from '../../../src/images/resolve';
 
 const ROOT = '/srv/images';
 
@@ -252,6 +252,21 @@ describe('source versions', () => {
       if (file === path.join(ROOT, 'cat.jpg')) files.remove('cat.jpg');
     };
     expect(await resolver.resolve(['cat'])).toMatchObject({ kind: 'DEFAULT', relative: 'default.jpg', version: expectedVersion('default.jpg', 'bytes of default.jpg') });
+  });
+
+  it('are never given to what was read of a file written since: the path is looked up again, and a file written on every read is being written', async () => {
+    const { resolver, files } = resolverFor(['cat.jpg'], {}, { recheckMs: 60_000 });
+    await resolver.resolve(['cat']);
+    /** Reads the source, while `writes` more writes land on the file as it is read. */
+    const reading = (writes: number) => (source: ResolvedSource) =>
+      readSource(source, async () => {
+        if (writes-- > 0) files.write('cat.jpg', `bytes of cat.jpg, write ${writes}`);
+        return source.version;
+      });
+    // Written once while read: what was read is taken for the new bytes' version, not the one remembered.
+    expect(await resolver.withSource(['cat'], reading(1))).toBe(expectedVersion('cat.jpg', 'bytes of cat.jpg, write 0'));
+    expect(await resolver.withSource(['cat'], reading(0))).toBe(expectedVersion('cat.jpg', 'bytes of cat.jpg, write 0'));
+    await expect(resolver.withSource(['cat'], reading(2))).rejects.toMatchObject({ code: 'UNSUPPORTED_IMAGE', message: 'The source file is being written; ask again once it is whole.' });
   });
 });
 
