@@ -5,6 +5,7 @@ import { makeSource } from '../helpers/images';
 import { startRedis, type TestRedis } from '../helpers/redis';
 import { fetchBody, graphql, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
+import { within } from '../helpers/wait';
 
 const root = tempDir();
 const imagesDir = path.join(root, 'images');
@@ -25,15 +26,6 @@ function replica(name: string, url: string, env: NodeJS.ProcessEnv = {}): Promis
 
 async function redisState(server: SpawnedServer): Promise<string> {
   return ((await fetchBody(`${server.address}/health`)).json() as { redis: string }).redis;
-}
-
-/** Polls until `check` passes, for at most `ms`. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 beforeAll(async () => {

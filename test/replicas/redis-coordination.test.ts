@@ -4,6 +4,7 @@ import { makeSource } from '../helpers/images';
 import { startRedis, REDIS_SERVER, type TestRedis } from '../helpers/redis';
 import { fetchBody, graphql, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
+import { within } from '../helpers/wait';
 
 const root = tempDir();
 const imagesDir = path.join(root, 'images');
@@ -28,16 +29,6 @@ async function replica(name: string): Promise<SpawnedServer> {
 
 async function health(server: SpawnedServer) {
   return (await fetchBody(`${server.address}/health`)).json() as { replica: string; redis: string };
-}
-
-/** Polls until `check` passes or `ms` have gone by; resolves with the milliseconds it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - started;
 }
 
 const imageQuery = (server: SpawnedServer, headers: Record<string, string>) => graphql(server.address, '{ image(path: "photo", width: 120) { width } }', {}, headers);

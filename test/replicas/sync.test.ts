@@ -6,6 +6,7 @@ import { makeSource } from '../helpers/images';
 import { startRedis, type TestRedis } from '../helpers/redis';
 import { fetchBody, graphql, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
+import { within } from '../helpers/wait';
 
 const root = tempDir();
 const ADMIN = 'ops:admin-token-0123456789';
@@ -27,15 +28,6 @@ async function replica(name: string): Promise<SpawnedServer> {
   const server = await spawnServer(['--imagesdir', checkout, '--cachedir', path.join(root, `cache-${name}`), '--allow-unsigned', '--source-check-interval', '0'], env, root);
   servers.push(server);
   return server;
-}
-
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
 }
 
 /** The mean colour of the image a replica serves for `photo`. */
