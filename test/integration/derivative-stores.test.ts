@@ -1,4 +1,6 @@
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDiskCache } from '../../src/images/cache';
 import type { DerivativeCache } from '../../src/images/derivative-cache';
@@ -191,7 +193,7 @@ describe('a clear heard from another replica, on a fake S3 (s3rver)', () => {
     expect(await b.read('cats', name(1))).toBeNull();
 
     // Another replica cleared everything and its deletion has not reached these yet: the marker it wrote makes them misses.
-    await s3.put('heard/dogs/' + name(3), bytes(KB));
+    await a.write('dogs', name(3), bytes(KB));
     expect(await b.read('dogs', name(3))).toEqual(bytes(KB));
     await s3.put('heard/.cleared', Buffer.from(String(Date.now())));
     await b.clearedElsewhere(null);
@@ -301,6 +303,46 @@ describe('the shared folder store', () => {
     await expect(cache.clearAll()).rejects.toMatchObject({ code: 'OVERLOADED' });
     expect(readdirSync(doomed, { recursive: true }).sort()).toEqual(['old', `old/.${name(6)}.host-b-2.0a1b2c.tmp`, `old/${name(5)}`]);
     expect(existsSync(path.join(dir, 'photo'))).toBe(true);
+  });
+});
+
+describe('an S3 store that answers wrongly', () => {
+  it('misses an object planted with the right key but without the digest a write stores, whole as its bytes look', async () => {
+    await s3.empty();
+    const cache = createStoreCache(createS3Store({ bucket: s3.bucket, prefix: 'planted/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 }), {});
+    await cache.open();
+    await s3.put(`planted/photo/${name(1)}`, bytes(2 * KB, 5));
+    expect(await cache.read('photo', name(1))).toBeNull();
+    expect(cache.stats()).toMatchObject({ damaged: 1, readFailures: 0 });
+    expect(await s3.keys('planted/')).toEqual([]);
+  });
+
+  it('gives up a listing whose pages never end (the same continuation token again): the clear answers OVERLOADED, in a bounded time', async () => {
+    let lists = 0;
+    const server = http.createServer((request, response) => {
+      if (request.url?.includes('list-type=2')) lists++;
+      response.writeHead(200, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0"?><ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken></ListBucketResult>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outcomes: unknown[] = [];
+      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 1000 }), {
+        onDeleted: (outcome) => outcomes.push(outcome),
+      });
+      await cache.open();
+      const started = Date.now();
+      await expect(cache.clearPaths(['photo'])).rejects.toMatchObject({ code: 'OVERLOADED' });
+      await cache.clearAll();
+      await cache.deleted();
+      expect(outcomes).toEqual([{ error: expect.any(Error) }]);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(lists).toBeLessThan(10);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
