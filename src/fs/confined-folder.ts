@@ -6,9 +6,11 @@ import { MEMORY_BOUNDS } from '../memory-bounds';
  * Keeps reads and writes inside a folder: a relative path is confined when its folder, as
  * far as it exists, is the real folder it names inside `root`, so a symbolic link in the
  * folder never leads a read or a write elsewhere (into the images folder, say). Paths are
- * `/`-separated checked segments (no empty or dot segments).
+ * `/`-separated checked segments (no empty or dot segments). With `remember` false every
+ * look is made again: a folder others can write (a shared volume) may be swapped for a link
+ * after it was confirmed.
  */
-export function createConfinement(root: string) {
+export function createConfinement(root: string, { remember = true }: { remember?: boolean } = {}) {
   // The folder's real path: a folder whose real path is elsewhere was reached through a link.
   let realRoot = root;
   // Paths whose folder was found to be a real folder inside: a second look costs nothing.
@@ -28,7 +30,7 @@ export function createConfinement(root: string) {
         if (real === undefined) continue;
         // Only a folder that exists is remembered: one made later is checked again when it is.
         const inside = real === `${realRoot}/${relative}`;
-        if (inside && relative === relativePath) confirmed.set(relativePath, true);
+        if (inside && relative === relativePath && remember) confirmed.set(relativePath, true);
         return inside;
       }
       return true;

@@ -25,6 +25,8 @@ const INVALIDATE = 'goimgserver:invalidate';
 const TURN_LEASE_MS = 30_000;
 /** How often a replica waiting for its turn asks again. */
 const TURN_POLL_MS = 1000;
+/** How long a turn asked at start-up waits for the first connection to Redis before going on alone. */
+const TURN_FIRST_CONNECTION_MS = 5000;
 
 interface ClearMessage {
   readonly from: string;
@@ -82,12 +84,14 @@ export function startReplicas(options: ReplicaOptions) {
     },
     /**
      * Waits until this replica holds the lease `name` (one replica at a time), and resolves
-     * with its release; at once, holding nothing, while Redis cannot be reached.
+     * with its release; at once, holding nothing, while Redis cannot be reached. At start-up,
+     * Redis not connected yet is waited for a few seconds: asked right after listening, every
+     * replica would otherwise find it "down" and take its turn alone.
      */
     async turn(name: string, signal: AbortSignal): Promise<() => Promise<void>> {
       for (;;) {
         if (signal.aborted) throw signal.reason;
-        const lease = link.up() ? await leases.take(`goimgserver:lease:${name}`, TURN_LEASE_MS).catch(() => undefined) : undefined;
+        const lease = (await link.upOnceConnected(TURN_FIRST_CONNECTION_MS, signal)) ? await leases.take(`goimgserver:lease:${name}`, TURN_LEASE_MS).catch(() => undefined) : undefined;
         if (lease === undefined) return async () => {};
         if (lease) return () => lease.release();
         await new Promise((resolve) => setTimeout(resolve, TURN_POLL_MS).unref());

@@ -45,7 +45,11 @@ export function createRedisLink(options: RedisLinkOptions) {
   // Why Redis was last not reached, as told: each reason is told once per outage, not once per attempt.
   let told: string | null = null;
 
+  // Settles at the first connection: until then "down" only means "not connected yet".
+  let firstReached = () => {};
+  const reachedOnce = new Promise<void>((resolve) => (firstReached = resolve));
   commands.on('ready', () => {
+    firstReached();
     if (!reachable) options.log.info({ redis: 'up' }, 'Redis reached: clears, syncs and budgets are shared with the other replicas');
     reachable = true;
     told = null;
@@ -91,6 +95,25 @@ export function createRedisLink(options: RedisLinkOptions) {
   return {
     /** Whether commands reach Redis now. */
     up: () => reachable,
+    /**
+     * Whether commands reach Redis, waiting up to `ms` (or until `signal` aborts) for the
+     * first connection of this process; once Redis was reached, or after the wait, answers at once.
+     */
+    async upOnceConnected(ms: number, signal: AbortSignal): Promise<boolean> {
+      if (!reachable) {
+        let timer: NodeJS.Timeout | undefined;
+        let abort = () => {};
+        const waited = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, ms);
+          abort = resolve;
+          signal.addEventListener('abort', abort, { once: true });
+        });
+        await Promise.race([reachedOnce, waited]);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', abort);
+      }
+      return reachable;
+    },
     /** Runs a script atomically; loads it when Redis does not know it yet (first use, or after a restart). */
     async run(code: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
       try {

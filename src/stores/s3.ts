@@ -104,12 +104,16 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
   /** The objects under `under`, a page at a time; with `directOnly`, not those below a further `/`. */
   async function* pages(under: string, directOnly: boolean): AsyncGenerator<_Object[]> {
     let token: string | undefined;
+    // A server that hands out a token it gave before would keep a clear listing for ever.
+    const seen = new Set<string>();
     do {
       const page = await within((abortSignal) =>
         client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: under, ContinuationToken: token, ...(directOnly ? { Delimiter: '/' } : {}) }), { abortSignal }),
       );
       yield page.Contents ?? [];
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && (token === undefined || seen.has(token))) throw new Error(`The bucket's listing of ${under} does not end: a page is truncated without a new continuation token.`);
+      if (token !== undefined) seen.add(token);
     } while (token);
   }
 
@@ -203,8 +207,8 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
             throw new Error(`Short read from the bucket: ${data.length} of ${answer.ContentLength} bytes.`);
           }
           if (writtenAt(answer) <= clearedAt) return null;
-          const digest = answer.Metadata?.digest;
-          if (digest !== undefined && digest !== digestOf(data)) throw new DamagedDerivativeError(`${requestPath}/${name} is not the object one write stored.`);
+          // Every write stores the digest: an object without it was put there by something else.
+          if (answer.Metadata?.digest !== digestOf(data)) throw new DamagedDerivativeError(`${requestPath}/${name} is not the object one write stored.`);
           return data;
         });
       } catch (error) {

@@ -7,7 +7,7 @@ import { isDerivativeName, isStorable, isStorablePath } from '../images/derivati
 import type { DerivativeStore } from '../images/derivative-store';
 
 /** The file operations the store reads and writes with, so a test can fail a read the way NFS does (ESTALE). */
-export type SharedFolderFs = WriteFs & Pick<typeof nodeFs, 'readFile' | 'access'>;
+export type SharedFolderFs = WriteFs & Pick<typeof nodeFs, 'readFile' | 'lstat'>;
 
 export interface SharedFolderOptions {
   dir: string;
@@ -26,6 +26,9 @@ const DOOMED = '.doomed';
 
 // A file another replica has just deleted or moved away is a miss, not a failure.
 const gone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+// A derivative's name that is a symbolic link (planted by hand or by another host): never followed, a miss.
+const linked = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ELOOP';
+const READ_NO_LINK = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
 const listed = (dir: string, recursive = false): Promise<Dirent[]> => nodeFs.readdir(dir, { withFileTypes: true, recursive }).catch(() => []);
 
 /**
@@ -37,7 +40,9 @@ const listed = (dir: string, recursive = false): Promise<Dirent[]> => nodeFs.rea
  * everything renames the top folders into `.doomed/` (every replica misses at once) and
  * deletes them in the background. A file that goes between two looks is a miss; a stale
  * handle (ESTALE) or any other error is thrown, for the cache to count and miss. Reads and
- * writes never go through a symbolic link inside the folder.
+ * writes never go through a symbolic link inside the folder: other hosts write it too, so
+ * folders are looked at again at every read and write (never remembered), a derivative that
+ * is a link is a miss, and a `.incoming` or `.doomed` that leads elsewhere is never used.
  */
 export function createSharedFolderStore(options: SharedFolderOptions): DerivativeStore {
   const root = path.resolve(options.dir);
@@ -45,7 +50,7 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
   const staleAfterMs = options.staleAfterMs ?? 3_600_000;
   const replica = options.replica.replace(/^\.|[^A-Za-z0-9.-]/g, '_');
   const staging = path.join(root, INCOMING, replica);
-  const { confined, open: confine } = createConfinement(root);
+  const { confined, open: confine } = createConfinement(root, { remember: false });
   // This process's temporary files, from their creation until renamed or removed: what a stop removes.
   const inFlight = new Set<string>();
   const tracking: WriteFs = {
@@ -111,7 +116,9 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
     async sweep() {
       const now = Date.now();
       let removedTemporary = 0;
-      for (const stage of await listed(path.join(root, INCOMING))) {
+      // A link in place of either folder leads elsewhere: nothing there is this store's to delete.
+      const [incoming, doomed] = [await confined(INCOMING), await confined(DOOMED)];
+      for (const stage of incoming ? await listed(path.join(root, INCOMING)) : []) {
         if (!stage.isDirectory()) continue;
         const folder = path.join(root, INCOMING, stage.name);
         // Untouched for an hour (a write adds and removes a file): the stage of a replica gone or idle.
@@ -126,7 +133,7 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
         if (abandoned) await nodeFs.rmdir(folder).catch(() => undefined);
       }
       // Clears whose deletion a stop cut short; younger ones may still be under way on another replica.
-      for (const clear of await listed(path.join(root, DOOMED))) {
+      for (const clear of doomed ? await listed(path.join(root, DOOMED)) : []) {
         const folder = path.join(root, DOOMED, clear.name);
         if (clear.isDirectory() && (await isStale(folder, now))) await deleteDoomed(folder);
       }
@@ -135,16 +142,16 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
 
     async read(requestPath, name) {
       if (!(await within(requestPath, name))) return null;
-      return fs.readFile(fileOf(requestPath, name)).catch((error: unknown) => {
-        if (gone(error)) return null;
+      return fs.readFile(fileOf(requestPath, name), { flag: READ_NO_LINK }).catch((error: unknown) => {
+        if (gone(error) || linked(error)) return null;
         throw error;
       });
     },
 
     async has(requestPath, name) {
       if (!(await within(requestPath, name))) return false;
-      return fs.access(fileOf(requestPath, name)).then(
-        () => true,
+      return fs.lstat(fileOf(requestPath, name)).then(
+        (stat) => stat.isFile(),
         (error: unknown) => {
           if (gone(error)) return false;
           throw error;
@@ -154,6 +161,9 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
 
     async write(requestPath, name, data) {
       if (!(await within(requestPath, name))) throw new Error(`The shared cache folder for ${requestPath} is reached through a symbolic link, or ${name} is no derivative; nothing is written through it.`);
+      // Looked at before the stage is made (nothing is made elsewhere) and after (a link put there meanwhile).
+      const staged = async () => (await confined(INCOMING)) && (await confined(`${INCOMING}/${replica}`));
+      if (!(await staged()) || !(await fs.mkdir(staging, { recursive: true }).then(staged))) throw new Error(`The shared cache folder's ${INCOMING}/${replica} leads elsewhere through a symbolic link; nothing is staged through it.`);
       await writeFileAtomic(fileOf(requestPath, name), [data], tracking, staging);
     },
 
@@ -180,8 +190,9 @@ export function createSharedFolderStore(options: SharedFolderOptions): Derivativ
     },
 
     async clearAll() {
-      const doomed = path.join(root, DOOMED, `${Date.now()}-${replica}`);
-      await nodeFs.mkdir(doomed, { recursive: true });
+      const clear = `${DOOMED}/${Date.now()}-${replica}`;
+      const doomed = path.join(root, clear);
+      if (!(await confined(DOOMED)) || !(await nodeFs.mkdir(doomed, { recursive: true }).then(() => confined(clear)))) throw new Error(`The shared cache folder's ${DOOMED} leads elsewhere through a symbolic link; nothing is moved into it.`);
       // Every requested path's top folder; dot folders (staging, clears, the placeholder) stay, and so do links and files.
       for (const entry of await nodeFs.readdir(root, { withFileTypes: true })) {
         if (!entry.isDirectory() || entry.name.startsWith('.')) continue;

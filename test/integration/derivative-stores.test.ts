@@ -1,4 +1,6 @@
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDiskCache } from '../../src/images/cache';
 import type { DerivativeCache } from '../../src/images/derivative-cache';
@@ -191,7 +193,7 @@ describe('a clear heard from another replica, on a fake S3 (s3rver)', () => {
     expect(await b.read('cats', name(1))).toBeNull();
 
     // Another replica cleared everything and its deletion has not reached these yet: the marker it wrote makes them misses.
-    await s3.put('heard/dogs/' + name(3), bytes(KB));
+    await a.write('dogs', name(3), bytes(KB));
     expect(await b.read('dogs', name(3))).toEqual(bytes(KB));
     await s3.put('heard/.cleared', Buffer.from(String(Date.now())));
     await b.clearedElsewhere(null);
@@ -223,7 +225,7 @@ describe('the shared folder store', () => {
   it('treats a stale file handle (ESTALE) as a miss, counted as a failed read, never as an error', async () => {
     const dir = freshDir();
     const estale = Object.assign(new Error('ESTALE: stale file handle, open'), { code: 'ESTALE' });
-    const staleFs = { ...fs, readFile: async () => Promise.reject(estale), access: async () => Promise.reject(estale) } as unknown as typeof fs;
+    const staleFs = { ...fs, readFile: async () => Promise.reject(estale), lstat: async () => Promise.reject(estale) } as unknown as typeof fs;
     const cache = createStoreCache(createSharedFolderStore({ dir, replica: 'host-a-1', fs: staleFs }), {});
     await cache.open();
     await cache.write('nfs', name(1), bytes(KB));
@@ -244,6 +246,103 @@ describe('the shared folder store', () => {
     writeFile(outside, name(2), bytes(KB));
     expect(await cache.read('linked', name(2))).toBeNull();
     expect(readdirSync(outside)).toEqual([name(2)]);
+  });
+
+  it('never serves a derivative file that is a symbolic link, even to a whole file elsewhere, and writes over the link', async () => {
+    const dir = freshDir();
+    const outside = freshDir();
+    const secret = writeFile(outside, 'secret.webp', bytes(KB, 9));
+    await fs.mkdir(path.join(dir, 'photo'), { recursive: true });
+    await fs.symlink(secret, path.join(dir, 'photo', name(1)));
+    const cache = createStoreCache(createSharedFolderStore({ dir, replica: 'host-a-1' }), {});
+    await cache.open();
+    expect(await cache.read('photo', name(1))).toBeNull();
+    expect(await cache.has('photo', name(1))).toBe(false);
+    expect(await cache.write('photo', name(1), bytes(KB))).toEqual({ stored: true });
+    expect((await fs.lstat(path.join(dir, 'photo', name(1)))).isSymbolicLink()).toBe(false);
+    expect(await fs.readFile(secret)).toEqual(bytes(KB, 9));
+  });
+
+  it('looks at a folder again at each read and write: one swapped for a link after it was used is never read or written through', async () => {
+    const dir = freshDir();
+    const outside = freshDir();
+    const cache = createStoreCache(createSharedFolderStore({ dir, replica: 'host-a-1' }), {});
+    await cache.open();
+    expect(await cache.write('photo', name(1), bytes(KB))).toEqual({ stored: true });
+    expect(await cache.read('photo', name(1))).toEqual(bytes(KB));
+    // Another host with the volume mounted swaps the folder for a link.
+    await fs.rm(path.join(dir, 'photo'), { recursive: true });
+    writeFile(outside, name(2), bytes(KB, 3));
+    await fs.symlink(outside, path.join(dir, 'photo'));
+    expect(await cache.write('photo', name(3), bytes(KB))).toMatchObject({ stored: false });
+    expect(await cache.read('photo', name(2))).toBeNull();
+    expect(readdirSync(outside)).toEqual([name(2)]);
+  });
+
+  it('never stages, sweeps or clears through a .incoming or .doomed that is a link out of the folder', async () => {
+    const dir = freshDir();
+    const [incoming, doomed] = [freshDir(), freshDir()];
+    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(incoming, { recursive: true });
+    await fs.symlink(incoming, path.join(dir, '.incoming'));
+    await fs.symlink(doomed, path.join(dir, '.doomed'));
+    // Files elsewhere that merely look like what a sweep removes, in a folder untouched for an hour.
+    const lookalike = writeFile(doomed, `old/${name(5)}`, bytes(KB));
+    const staged = writeFile(doomed, `old/.${name(6)}.host-b-2.0a1b2c.tmp`, 'x');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const file of [lookalike, staged, path.join(doomed, 'old')]) await fs.utimes(file, hourAgo, hourAgo);
+
+    const store = createSharedFolderStore({ dir, replica: 'host-a-1' });
+    const cache = createStoreCache(store, {});
+    await cache.open();
+    await cache.index();
+    expect(existsSync(lookalike) && existsSync(staged)).toBe(true);
+    expect(await cache.write('photo', name(1), bytes(KB))).toMatchObject({ stored: false });
+    expect(readdirSync(incoming)).toEqual([]);
+    await fs.mkdir(path.join(dir, 'photo'), { recursive: true });
+    await expect(cache.clearAll()).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect(readdirSync(doomed, { recursive: true }).sort()).toEqual(['old', `old/.${name(6)}.host-b-2.0a1b2c.tmp`, `old/${name(5)}`]);
+    expect(existsSync(path.join(dir, 'photo'))).toBe(true);
+  });
+});
+
+describe('an S3 store that answers wrongly', () => {
+  it('misses an object planted with the right key but without the digest a write stores, whole as its bytes look', async () => {
+    await s3.empty();
+    const cache = createStoreCache(createS3Store({ bucket: s3.bucket, prefix: 'planted/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 }), {});
+    await cache.open();
+    await s3.put(`planted/photo/${name(1)}`, bytes(2 * KB, 5));
+    expect(await cache.read('photo', name(1))).toBeNull();
+    expect(cache.stats()).toMatchObject({ damaged: 1, readFailures: 0 });
+    expect(await s3.keys('planted/')).toEqual([]);
+  });
+
+  it('gives up a listing whose pages never end (the same continuation token again): the clear answers OVERLOADED, in a bounded time', async () => {
+    let lists = 0;
+    const server = http.createServer((request, response) => {
+      if (request.url?.includes('list-type=2')) lists++;
+      response.writeHead(200, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0"?><ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken></ListBucketResult>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outcomes: unknown[] = [];
+      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 1000 }), {
+        onDeleted: (outcome) => outcomes.push(outcome),
+      });
+      await cache.open();
+      const started = Date.now();
+      await expect(cache.clearPaths(['photo'])).rejects.toMatchObject({ code: 'OVERLOADED' });
+      await cache.clearAll();
+      await cache.deleted();
+      expect(outcomes).toEqual([{ error: expect.any(Error) }]);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(lists).toBeLessThan(10);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { makeSource } from '../helpers/images';
 import { startRedis, type TestRedis } from '../helpers/redis';
@@ -13,9 +14,9 @@ const SOURCES = 8;
 let redis: TestRedis;
 const servers: SpawnedServer[] = [];
 
-async function replica(): Promise<SpawnedServer> {
-  const env = { GOIMGSERVER_SIGNING_SECRET: 'replicas-test-secret-0123456789abcdef', GOIMGSERVER_REDIS_URL: redis.url };
-  const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', shared, '--cache-store', 'shared', '--precache', 'true', '--allow-unsigned'], env, root);
+async function replica(redisUrl = redis.url, cacheDir = shared): Promise<SpawnedServer> {
+  const env = { GOIMGSERVER_SIGNING_SECRET: 'replicas-test-secret-0123456789abcdef', GOIMGSERVER_REDIS_URL: redisUrl };
+  const server = await spawnServer(['--imagesdir', imagesDir, '--cachedir', cacheDir, '--cache-store', 'shared', '--precache', 'true', '--allow-unsigned'], env, root);
   servers.push(server);
   return server;
 }
@@ -50,5 +51,39 @@ describe('a derivative store shared by replicas over Redis', () => {
     const served = await fetchBody(`${b.address}/img/photo-0/300/webp`);
     const again = await fetchBody(`${a.address}/img/photo-0/300/webp`);
     expect([served.headers.get('x-cache-status'), again.headers.get('x-cache-status')]).toEqual(['MISS', 'HIT']);
+  }, 40_000);
+
+  it('waits for a Redis that is slow to answer at start-up before pre-caching alone, so each source is still rendered once', async () => {
+    // A Redis farther away than the loopback: each connection is passed on only after 700 ms.
+    const sockets = new Set<net.Socket>();
+    const port = Number(new URL(redis.url).port);
+    const proxy = net.createServer((client) => {
+      sockets.add(client);
+      setTimeout(() => {
+        const upstream = net.connect(port, '127.0.0.1');
+        sockets.add(upstream);
+        client.pipe(upstream).pipe(client);
+        const end = () => (client.destroy(), upstream.destroy());
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+      }, 700);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/1`;
+      const cacheDir = path.join(root, 'slow-redis-cache');
+      const [a, b] = await Promise.all([replica(url, cacheDir), replica(url, cacheDir)]);
+      const deadline = Date.now() + 30_000;
+      while (!((await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200)) {
+        if (Date.now() > deadline) throw new Error('the replicas did not get ready');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const [ha, hb] = [await health(a), await health(b)];
+      expect(ha.imagesProcessed + hb.imagesProcessed).toBe(SOURCES);
+      await Promise.all([a.stop(), b.stop()]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   }, 40_000);
 });
