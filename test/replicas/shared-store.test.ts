@@ -1,12 +1,15 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeSource } from '../helpers/images';
+import { freePort, SHIPPED_CACHE, startNginx } from '../helpers/nginx';
 import { startRedis, type TestRedis } from '../helpers/redis';
 import { fetchBody, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 
 const root = tempDir();
+// nginx's workers drop to an unprivileged user when started as root: they must reach their cache.
+chmodSync(root, 0o755);
 const imagesDir = path.join(root, 'images');
 const shared = path.join(root, 'shared-cache');
 const SOURCES = 8;
@@ -37,8 +40,12 @@ afterAll(async () => {
 });
 
 describe('a derivative store shared by replicas over Redis', () => {
+  // The two replicas of the first case, which the nginx case puts behind deploy/nginx-replicas.conf.
+  let pair: SpawnedServer[] = [];
+
   it('is pre-cached one replica at a time, so each source is rendered once in all', async () => {
     const [a, b] = await Promise.all([replica(), replica()]);
+    pair = [a, b];
     const deadline = Date.now() + 30_000;
     while (!((await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200)) {
       if (Date.now() > deadline) throw new Error('the replicas did not get ready');
@@ -86,4 +93,28 @@ describe('a derivative store shared by replicas over Redis', () => {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   }, 40_000);
+
+  it('renders 20 identical cold requests through nginx in front of both replicas once in all', async () => {
+    expect(pair).toHaveLength(2);
+    const port = await freePort();
+    const prefix = path.join(root, 'nginx');
+    const nginx = await startNginx(prefix, 'nginx-replicas.conf', port, {
+      'nginx-replicas.conf': [['listen 80;', `listen 127.0.0.1:${port};`]],
+      'snippets/goimgserver-replicas.conf': [
+        ['server 127.0.0.1:9001 ', `server ${new URL(pair[0]!.address).host} `],
+        ['server 127.0.0.1:9002 ', `server ${new URL(pair[1]!.address).host} `],
+      ],
+      'snippets/goimgserver-http.conf': [[`proxy_cache_path ${SHIPPED_CACHE} `, `proxy_cache_path ${path.join(prefix, 'cache')} `]],
+    });
+    try {
+      const rendered = async () => (await Promise.all(pair.map(health))).reduce((sum, seen) => sum + seen.imagesProcessed, 0);
+      const before = await rendered();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetchBody(`${nginx.base}/img/photo-3/333/webp`)));
+      expect(answers.map((answer) => answer.status)).toEqual(new Array(20).fill(200));
+      expect(answers.filter((answer) => answer.headers.get('x-proxy-cache') === 'MISS')).toHaveLength(1);
+      expect((await rendered()) - before).toBe(1);
+    } finally {
+      await nginx.stop();
+    }
+  });
 });
