@@ -8,6 +8,14 @@ import { fetchBody, graphql, MAIN, spawnServer, type SpawnedServer } from '../he
 import { tempDir } from '../helpers/temp';
 import { within } from '../helpers/wait';
 
+let redis: TestRedis;
+const servers: SpawnedServer[] = [];
+// Declared before the temporary folder's own clean-up, so the replicas stop (and stop writing to their checkouts) before it runs.
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+  await redis?.kill();
+});
+
 const root = tempDir();
 const ADMIN = 'ops:admin-token-0123456789';
 const admin = { authorization: 'Bearer admin-token-0123456789' };
@@ -15,10 +23,8 @@ const RED = { r: 220, g: 20, b: 20 };
 const BLUE = { r: 20, g: 20, b: 220 };
 const GREEN = { r: 20, g: 200, b: 20 };
 
-let redis: TestRedis;
 let remote: string;
 let publisher: string;
-const servers: SpawnedServer[] = [];
 
 /** A replica with its own clone of the remote and its own cache folder. */
 async function replica(name: string): Promise<SpawnedServer> {
@@ -51,10 +57,6 @@ beforeAll(async () => {
   redis = await startRedis();
 }, 30_000);
 
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.stop()));
-  await redis?.kill();
-});
 
 describe('syncs across replicas, each with its own checkout of one remote (--redis-url)', () => {
   let a: SpawnedServer;
