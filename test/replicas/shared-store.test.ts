@@ -6,6 +6,7 @@ import { freePort, SHIPPED_CACHE, startNginx } from '../helpers/nginx';
 import { startRedis, type TestRedis } from '../helpers/redis';
 import { fetchBody, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
+import { within } from '../helpers/wait';
 
 const root = tempDir();
 // nginx's workers drop to an unprivileged user when started as root: they must reach their cache.
@@ -23,6 +24,10 @@ async function replica(redisUrl = redis.url, cacheDir = shared): Promise<Spawned
   servers.push(server);
   return server;
 }
+
+/** Waits until both replicas say they are ready: their pre-cache has ended. */
+const bothReady = (a: SpawnedServer, b: SpawnedServer) =>
+  within(30_000, async () => (await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200, 100);
 
 async function health(server: SpawnedServer) {
   return (await fetchBody(`${server.address}/health`)).json() as { imagesProcessed: number; precache: { state: string; generated: number; skipped: number } };
@@ -46,11 +51,7 @@ describe('a derivative store shared by replicas over Redis', () => {
   it('is pre-cached one replica at a time, so each source is rendered once in all', async () => {
     const [a, b] = await Promise.all([replica(), replica()]);
     pair = [a, b];
-    const deadline = Date.now() + 30_000;
-    while (!((await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200)) {
-      if (Date.now() > deadline) throw new Error('the replicas did not get ready');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await bothReady(a, b);
     const [ha, hb] = [await health(a), await health(b)];
     expect(ha.imagesProcessed + hb.imagesProcessed).toBe(SOURCES);
     expect([ha.precache.generated + hb.precache.generated, ha.precache.skipped + hb.precache.skipped]).toEqual([SOURCES, SOURCES]);
@@ -80,11 +81,7 @@ describe('a derivative store shared by replicas over Redis', () => {
       const url = `redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/1`;
       const cacheDir = path.join(root, 'slow-redis-cache');
       const [a, b] = await Promise.all([replica(url, cacheDir), replica(url, cacheDir)]);
-      const deadline = Date.now() + 30_000;
-      while (!((await fetchBody(`${a.address}/ready`)).status === 200 && (await fetchBody(`${b.address}/ready`)).status === 200)) {
-        if (Date.now() > deadline) throw new Error('the replicas did not get ready');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await bothReady(a, b);
       const [ha, hb] = [await health(a), await health(b)];
       expect(ha.imagesProcessed + hb.imagesProcessed).toBe(SOURCES);
       await Promise.all([a.stop(), b.stop()]);
