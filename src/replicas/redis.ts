@@ -53,6 +53,7 @@ export function createRedisLink(options: RedisLinkOptions) {
     if (!reachable) options.log.info({ redis: 'up' }, 'Redis reached: clears, syncs and budgets are shared with the other replicas');
     reachable = true;
     told = null;
+    tellConnected();
   });
   const lost = (error?: Error) => {
     // The message only: a refused AUTH carries the password among its command's arguments.
@@ -82,9 +83,18 @@ export function createRedisLink(options: RedisLinkOptions) {
       throw error;
     }
   }
-  // A message sent while this replica was not subscribed is lost: each (re)connection is told.
-  subscriber.on('ready', () => {
+  // A message sent while this replica was not subscribed is lost: each (re)connection is told,
+  // once commands can run too, since listeners catch up by asking Redis what they missed. The two
+  // connections become ready in either order.
+  let subscribedUntold = false;
+  function tellConnected(): void {
+    if (!subscribedUntold || !reachable) return;
+    subscribedUntold = false;
     for (const listener of onConnected) listener();
+  }
+  subscriber.on('ready', () => {
+    subscribedUntold = true;
+    tellConnected();
   });
   // Errors are told through the command connection's state; an unhandled 'error' would throw.
   subscriber.on('error', () => undefined);
@@ -154,7 +164,7 @@ export function createRedisLink(options: RedisLinkOptions) {
       listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);
       void subscriber.subscribe(channel).catch(() => undefined);
     },
-    /** Called each time the subscription connection is (re)established. */
+    /** Called each time the subscription connection is (re)established, once commands reach Redis too. */
     onConnected(listener: () => void): void {
       onConnected.push(listener);
     },

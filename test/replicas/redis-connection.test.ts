@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import pino from 'pino';
+import { createRedisLink, type RedisLink } from '../../src/replicas/redis';
 import { makeSource } from '../helpers/images';
 import { startRedis, type TestRedis } from '../helpers/redis';
 import { fetchBody, graphql, MAIN, spawnServer, type SpawnedServer } from '../helpers/server';
@@ -114,3 +117,53 @@ describe('a Redis that stops answering with its connections open (a frozen host,
   }, 30_000);
 });
 
+
+describe('a subscription connection that is ready before the command connection', () => {
+  let plain: TestRedis;
+  const sockets: net.Socket[] = [];
+  let proxy: net.Server | undefined;
+  let link: RedisLink | undefined;
+
+  afterAll(async () => {
+    await link?.close();
+    for (const socket of sockets) socket.destroy();
+    proxy?.close();
+    await plain?.kill();
+  });
+
+  it('tells its listeners connected only once commands run, so that what they ask Redis to catch up on is answered', async () => {
+    plain = await startRedis();
+    await plain.command('SET', 'goimgserver:caught-up', 'yes');
+    const port = Number(new URL(plain.url).port);
+    // The first connection a link opens is its command connection: held back, the subscription connects first.
+    let accepted = 0;
+    proxy = net.createServer((socket) => {
+      sockets.push(socket);
+      const delay = accepted++ === 0 ? 500 : 0;
+      socket.pause();
+      setTimeout(() => {
+        const upstream = net.connect(port, '127.0.0.1', () => {
+          socket.pipe(upstream).pipe(socket);
+          socket.resume();
+        });
+        sockets.push(upstream);
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      }, delay);
+    });
+    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as net.AddressInfo).port;
+
+    link = createRedisLink({ url: `redis://127.0.0.1:${proxyPort}`, password: '', replicaId: 'test-1', log: pino({ level: 'silent' }) });
+    const connected = new Promise<{ up: boolean; value: string | null }>((resolve) => {
+      link?.onConnected(() => {
+        const up = link?.up() ?? false;
+        void link
+          ?.get('goimgserver:caught-up')
+          .catch(() => null)
+          .then((value) => resolve({ up, value }));
+      });
+    });
+    expect(await connected).toEqual({ up: true, value: 'yes' });
+  }, 15_000);
+});
