@@ -12,7 +12,6 @@ const LIBRARY_OWNERS = {
   ioredis: ['src/replicas/redis.ts'],
   '@aws-sdk/client-s3': ['src/stores/s3.ts'],
   fastify: ['src/http/'],
-  '@as-integrations/fastify': ['src/http/'],
   // The domain and everything below the transports know no HTTP server.
   'node:http': ['src/http/'],
   // Render processes are started in one place.

@@ -26,6 +26,8 @@ function groupsOf(address: string): number[] | null {
  * that the 2^64 addresses of one network are one client, not as many budgets.
  */
 export function addressKey(address: string): string {
+  // Every IPv6 address has a colon; most clients are IPv4, and isIPv6 is a long regular expression.
+  if (!address.includes(':')) return address;
   const groups = groupsOf(address);
   if (!groups) return address;
   const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups;

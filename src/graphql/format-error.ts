@@ -1,7 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError, UNEXPECTED_MESSAGE } from '../errors';
-import type { GraphQLContext } from './context';
+import type { Log } from '../log';
 
 interface PublicError {
   code: string;
@@ -48,17 +47,8 @@ export const createFormatError = ({ hideSchema }: { hideSchema: boolean }) => (f
   };
 };
 
-/** Logs each unexpected error with its cause under the request id; the response only says "Unexpected error.". */
-export const logUnexpectedErrors: ApolloServerPlugin<GraphQLContext> = {
-  async requestDidStart() {
-    return {
-      async didEncounterErrors({ errors, contextValue }) {
-        for (const error of errors) {
-          if (!publicError(error).unexpected) continue;
-          const original = error.originalError ?? error;
-          contextValue.log.error({ err: original instanceof AppError && original.cause ? original.cause : original, path: error.path }, 'graphql request failed');
-        }
-      },
-    };
-  },
-};
+/** Logs an unexpected error with its cause under the request id; the response only says "Unexpected error.". */
+export function logUnexpected(error: GraphQLError, log: Log): void {
+  const original = error.originalError ?? error;
+  log.error({ err: original instanceof AppError && original.cause ? original.cause : original, path: error.path }, 'graphql request failed');
+}

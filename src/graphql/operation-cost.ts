@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type FieldNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
 import { createSelectionFold } from './selection-fold';
 
@@ -152,20 +151,10 @@ export function operationCost(
  * Refuses, before any resolver runs, an operation that costs more than `maxCost`
  * (BAD_USER_INPUT, HTTP 400), so no document buys more work than that many images are worth.
  */
-export function operationCostPlugin<Context extends object>(maxCost: number, defaults: CostDefaults): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request }) {
-          if (!operation) return;
-          const cost = operationCost(document, operation, request.variables ?? {}, maxCost, defaults);
-          if (cost <= maxCost) return;
-          throw new GraphQLError(
-            `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder, a trim and a dominant colour 10, once per path in a batch, folder and source 1, a listing of a folder 1 (sorted by date 100), each image of a page 1 and what is below a page once per item of it) but received more`,
-            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-          );
-        },
-      };
-    },
-  };
+export function refuseCostly(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, maxCost: number, defaults: CostDefaults): void {
+  if (operationCost(document, operation, variables, maxCost, defaults) <= maxCost) return;
+  throw new GraphQLError(
+    `Expected an operation costing at most ${maxCost} (--max-cost: image 1, responsive 1 per two candidate URLs, each path of images 1 and of responsiveImages as much as responsive, a placeholder, a trim and a dominant colour 10, once per path in a batch, folder and source 1, a listing of a folder 1 (sorted by date 100), each image of a page 1 and what is below a page once per item of it) but received more`,
+    { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+  );
 }

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Caller } from '../auth/identify';
 
@@ -15,7 +14,7 @@ export interface RequestSummary {
 }
 
 /** Root field names of an operation; fields inside fragments at the root are not expanded. */
-function rootFields(operation: OperationDefinitionNode | undefined): string[] {
+export function rootFields(operation: OperationDefinitionNode | null | undefined): string[] {
   const names = new Set<string>();
   for (const selection of operation?.selectionSet.selections ?? []) {
     if (selection.kind === Kind.FIELD) names.add(selection.name.value);
@@ -23,19 +22,7 @@ function rootFields(operation: OperationDefinitionNode | undefined): string[] {
   return [...names];
 }
 
-/** Hands each request's summary to the context's `report`, for the HTTP layer's request line. */
-export function requestSummaryPlugin<Context extends { report(summary: RequestSummary): void; caller: Caller }>(): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ contextValue, operation, operationName, response }) {
-          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const codes = new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
-          const { caller } = contextValue;
-          const named = caller.kind === 'admin' || caller.kind === 'client' ? { caller: `${caller.kind}:${caller.name}` } : {};
-          contextValue.report({ operation: operationName ?? null, fields: rootFields(operation), codes: [...codes], ...named });
-        },
-      };
-    },
-  };
+/** A request's summary before its operation is known: who asked, no fields, no errors yet. */
+export function emptySummary(caller: Caller): RequestSummary {
+  return { operation: null, fields: [], codes: [], ...(caller.kind === 'admin' || caller.kind === 'client' ? { caller: `${caller.kind}:${caller.name}` } : {}) };
 }

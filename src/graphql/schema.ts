@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { callResolversDirectly } from './direct-resolvers';
 import { AdminResolver } from './admin.resolver';
 import { FolderResolver, SourceImageResolver } from './browse.resolver';
 import { ImageResolver } from './image.resolver';
@@ -9,10 +10,12 @@ import { ResponsiveResolver } from './responsive.resolver';
 /**
  * The executable schema, built from the type-graphql classes. Result types are declared
  * with `simpleResolvers`: their fields are plain properties that graphql reads itself,
- * without a type-graphql wrapper per field of every result.
+ * without a type-graphql wrapper per field of every result; resolver methods are called
+ * directly (direct-resolvers.ts).
  */
-export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [ImageResolver, ResponsiveResolver, FolderResolver, SourceImageResolver, AdminResolver], validate: false });
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  const resolvers = [ImageResolver, ResponsiveResolver, FolderResolver, SourceImageResolver, AdminResolver] as const;
+  return callResolversDirectly(await buildSchema({ resolvers, validate: false }), resolvers);
 }
 
 /** The text committed as `schema/schema.graphql`, from which client SDKs are generated. */

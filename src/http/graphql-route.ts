@@ -1,7 +1,7 @@
-import { fastifyApolloHandler } from '@as-integrations/fastify';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { createApollo, type ApolloOptions } from '../graphql/apollo';
+import { apolloRequest, createApollo, searchOf, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import type { RequestSummary } from '../graphql/request-summary';
 import { createOperationGate } from '../graphql/operation-limits';
@@ -35,18 +35,23 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
       // The document as Apollo will read it: a GET's from the URL as URLSearchParams decodes it.
-      const search = request.method === 'GET' ? new URL(request.raw.url ?? '/', 'http://server/').search : '';
-      const refused = refusal(request.method === 'GET' ? new URLSearchParams(search).get('query') : (request.body as { query?: unknown } | null)?.query);
+      const refused = refusal(request.method === 'GET' ? new URLSearchParams(searchOf(request.url)).get('query') : (request.body as { query?: unknown } | null)?.query);
       if (refused) {
         request.errorCode = 'GRAPHQL_VALIDATION_FAILED';
         return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
       }
     },
-    handler: fastifyApolloHandler<GraphQLContext>(apollo, {
-      context: async (request) =>
-        options.context(request, (summary) => {
-          request.graphql = summary;
-        }),
-    }),
+    async handler(request, reply) {
+      const answer = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: apolloRequest(request),
+        context: async () =>
+          options.context(request, (summary) => {
+            request.graphql = summary;
+          }),
+      });
+      for (const [name, value] of answer.headers) void reply.header(name, value);
+      void reply.code(answer.status ?? 200);
+      return answer.body.kind === 'complete' ? answer.body.string : reply.send(Readable.from(answer.body.asyncIterator));
+    },
   });
 }
