@@ -86,6 +86,15 @@ export interface AppDependencies {
   renderExecArgv?: readonly string[];
 }
 
+/**
+ * More bytes than any derivative can have: eight per pixel (a 16-bit PNG with alpha) of the
+ * largest output, an animation's frames together (at most --max-source-pixels), and a
+ * mebibyte for headers and metadata.
+ */
+function largestDerivativeBytes(config: Pick<Config, 'maxOutputPixels' | 'maxSourcePixels'>): number {
+  return 8 * Math.max(config.maxOutputPixels, config.maxSourcePixels) + 1024 * 1024;
+}
+
 export async function createApp(config: Config, baseLogger: Logger, { clock = systemClock, renderExecArgv = [] }: AppDependencies = {}) {
   // Names this replica in every log line, /health and /metrics: unique per machine and process.
   const replicaId = `${hostname()}-${process.pid}`;
@@ -406,6 +415,7 @@ async function createDerivativeCache(config: Config, replicaId: string, logger: 
           region: config.s3Region,
           forcePathStyle: config.s3ForcePathStyle,
           timeoutMs: config.s3Timeout * 1000,
+          maxObjectBytes: largestDerivativeBytes(config),
         });
   let warnedAt = -Infinity;
   const cache = createStoreCache(store, {

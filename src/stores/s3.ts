@@ -27,6 +27,8 @@ export interface S3StoreOptions {
   forcePathStyle: boolean;
   /** Milliseconds one request may take, its retry and its answer's body included. */
   timeoutMs: number;
+  /** Largest object read: no derivative is larger, so a larger one is damaged and is never held whole in memory. */
+  maxObjectBytes: number;
 }
 
 // The time of the last clear of everything, under the prefix: objects written before it are cleared.
@@ -53,6 +55,26 @@ const missing = (error: unknown) => {
  * background. Nothing is walked at start-up and nothing bounds the bucket: its lifecycle
  * rules expire what is not wanted.
  */
+/** An object's bytes, read only up to `limit`: past it (as told, or as sent) the object is damaged. */
+async function bodyOf(answer: { Body?: unknown; ContentLength?: number | undefined }, limit: number, key: string): Promise<Buffer> {
+  const body = answer.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
+  if (!body) return Buffer.alloc(0);
+  const tooLarge = () => new DamagedDerivativeError(`${key} is larger than any derivative (${limit} bytes).`);
+  if (answer.ContentLength !== undefined && answer.ContentLength > limit) {
+    body.destroy?.();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Leaving the loop early (by the throw) ends the stream.
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
 export function createS3Store(options: S3StoreOptions): DerivativeStore {
   const { bucket, prefix, timeoutMs } = options;
   const client = new S3Client({
@@ -202,7 +224,7 @@ export function createS3Store(options: S3StoreOptions): DerivativeStore {
       try {
         return await within(async (abortSignal) => {
           const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(requestPath, name) }), { abortSignal });
-          const data = Buffer.from((await answer.Body?.transformToByteArray()) ?? []);
+          const data = await bodyOf(answer, options.maxObjectBytes, `${requestPath}/${name}`);
           if (answer.ContentLength !== undefined && data.length !== answer.ContentLength) {
             throw new Error(`Short read from the bucket: ${data.length} of ${answer.ContentLength} bytes.`);
           }

@@ -12,6 +12,8 @@ import { closedPort, silentPort, startFakeS3, type FakeS3 } from '../helpers/s3'
 import { tempDir } from '../helpers/temp';
 
 const KB = 1024;
+// What the S3 stores here read at most: more than any derivative these tests write.
+const MAX_OBJECT = 1024 * KB;
 const root = tempDir();
 let folders = 0;
 const freshDir = () => path.join(root, `store${++folders}`);
@@ -23,6 +25,14 @@ const bytes = (size: number, fill = 7) => {
   data.writeUInt32LE(size - 8, 4);
   data.write('WEBP', 8, 'latin1');
   return data;
+};
+
+/** What `work` gives, checked to have come within `ms`: a store that hangs must not hold a request. */
+const within = async <T>(ms: number, work: () => Promise<T>): Promise<T> => {
+  const started = Date.now();
+  const result = await work();
+  expect(Date.now() - started).toBeLessThan(ms);
+  return result;
 };
 
 /** One store form with two caches on it, as two replicas (or two starts of one) would have. */
@@ -90,7 +100,7 @@ const forms: Form[] = [
     async open() {
       await s3.empty();
       const prefix = `run${++folders}/`;
-      const store = () => createS3Store({ bucket: s3.bucket, prefix, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 });
+      const store = () => createS3Store({ bucket: s3.bucket, prefix, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000, maxObjectBytes: MAX_OBJECT });
       const [a, b] = [createStoreCache(store(), {}), createStoreCache(store(), {})];
       await a.open();
       await b.open();
@@ -177,7 +187,7 @@ describe.each(forms)('the derivative store contract: $title', (form) => {
 describe('a clear heard from another replica, on a fake S3 (s3rver)', () => {
   it('drops what this replica holds in memory and learns the time of a clear of everything from the bucket, deleting nothing itself', async () => {
     await s3.empty();
-    const store = () => createS3Store({ bucket: s3.bucket, prefix: 'heard/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 });
+    const store = () => createS3Store({ bucket: s3.bucket, prefix: 'heard/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000, maxObjectBytes: MAX_OBJECT });
     const [a, b] = [createStoreCache(store(), {}), createStoreCache(store(), { memoryBytes: 64 * KB })];
     await a.open();
     await b.open();
@@ -309,12 +319,52 @@ describe('the shared folder store', () => {
 describe('an S3 store that answers wrongly', () => {
   it('misses an object planted with the right key but without the digest a write stores, whole as its bytes look', async () => {
     await s3.empty();
-    const cache = createStoreCache(createS3Store({ bucket: s3.bucket, prefix: 'planted/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000 }), {});
+    const cache = createStoreCache(createS3Store({ bucket: s3.bucket, prefix: 'planted/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000, maxObjectBytes: MAX_OBJECT }), {});
     await cache.open();
     await s3.put(`planted/photo/${name(1)}`, bytes(2 * KB, 5));
     expect(await cache.read('photo', name(1))).toBeNull();
     expect(cache.stats()).toMatchObject({ damaged: 1, readFailures: 0 });
     expect(await s3.keys('planted/')).toEqual([]);
+  });
+
+  it('misses an object larger than any derivative without reading it whole, told by its length or not', async () => {
+    await s3.empty();
+    const cache = createStoreCache(createS3Store({ bucket: s3.bucket, prefix: 'large/', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000, maxObjectBytes: 4 * KB }), {});
+    await cache.open();
+    expect(await cache.write('photo', name(1), bytes(4 * KB))).toMatchObject({ stored: true });
+    expect(await cache.read('photo', name(1))).toEqual(bytes(4 * KB));
+    await s3.put(`large/photo/${name(2)}`, bytes(4 * KB + 1));
+    expect(await cache.read('photo', name(2))).toBeNull();
+    expect(cache.stats()).toMatchObject({ damaged: 1, readFailures: 0 });
+  });
+
+  it('stops reading an object whose body never ends (no length told) at the size bound, long before the timeout', async () => {
+    let sent = 0;
+    const server = http.createServer((request, response) => {
+      // The damaged object's removal is answered at once.
+      if (request.method !== 'GET') return void response.writeHead(204).end();
+      response.writeHead(200, { 'content-type': 'image/webp' });
+      const chunk = Buffer.alloc(16 * KB, 1);
+      const more = () => {
+        while (!response.destroyed) {
+          sent += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', more);
+        }
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 2000, maxObjectBytes: 256 * KB }), {});
+      expect(await within(1500, () => cache.read('photo', name(1)))).toBeNull();
+      expect(cache.stats()).toMatchObject({ damaged: 1, readFailures: 0 });
+      // Only what the sockets buffer besides the bound was sent before the read stopped.
+      expect(sent).toBeLessThan(16 * 1024 * KB);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('gives up a listing whose pages never end (the same continuation token again): the clear answers OVERLOADED, in a bounded time', async () => {
@@ -328,7 +378,7 @@ describe('an S3 store that answers wrongly', () => {
     try {
       const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const outcomes: unknown[] = [];
-      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 1000 }), {
+      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 1000, maxObjectBytes: MAX_OBJECT }), {
         onDeleted: (outcome) => outcomes.push(outcome),
       });
       await cache.open();
@@ -347,20 +397,13 @@ describe('an S3 store that answers wrongly', () => {
 });
 
 describe('an S3 store that cannot be reached', () => {
-  const within = async <T>(ms: number, work: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    const result = await work();
-    expect(Date.now() - started).toBeLessThan(ms);
-    return result;
-  };
-
   it.each([
     ['a closed port', async () => ({ endpoint: await closedPort(), close: async () => undefined })],
     ['a port that never answers (request timeout)', silentPort],
   ])('on %s: reads miss, writes are counted as not cached, and nothing throws, within a bounded time', async (_title, endpointOf) => {
     const { endpoint, close } = await endpointOf();
     try {
-      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300 }), {});
+      const cache = createStoreCache(createS3Store({ bucket: 'derivatives', prefix: '', endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300, maxObjectBytes: MAX_OBJECT }), {});
       expect(await within(3000, () => cache.open())).toEqual({ writable: false });
       expect(await within(3000, () => cache.read('photo', name(1)))).toBeNull();
       expect(await within(3000, () => cache.has('photo', name(1)))).toBe(false);
@@ -377,7 +420,7 @@ describe('an S3 store that cannot be reached', () => {
     const region = process.env.AWS_REGION;
     delete process.env.AWS_REGION;
     try {
-      const store = createS3Store({ bucket: 'derivatives', prefix: '', endpoint: await closedPort(), forcePathStyle: true, timeoutMs: 300 });
+      const store = createS3Store({ bucket: 'derivatives', prefix: '', endpoint: await closedPort(), forcePathStyle: true, timeoutMs: 300, maxObjectBytes: MAX_OBJECT });
       await expect(store.open()).rejects.toThrow('No AWS region for the derivative bucket: set --s3-region, or AWS_REGION in the environment.');
     } finally {
       if (region !== undefined) process.env.AWS_REGION = region;
@@ -391,12 +434,12 @@ describe('an S3 store that cannot be reached', () => {
   afterAll(() => own.close());
 
   it('turns a fake S3 (s3rver) stopped while serving into misses', async () => {
-    const cache = createStoreCache(createS3Store({ bucket: own.bucket, prefix: '', endpoint: own.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300 }), {});
+    const cache = createStoreCache(createS3Store({ bucket: own.bucket, prefix: '', endpoint: own.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300, maxObjectBytes: MAX_OBJECT }), {});
     await cache.open();
     await cache.write('photo', name(1), bytes(KB));
     expect(await cache.read('photo', name(1))).toEqual(bytes(KB));
     await own.stop();
-    const fresh = createStoreCache(createS3Store({ bucket: own.bucket, prefix: '', endpoint: own.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300 }), {});
+    const fresh = createStoreCache(createS3Store({ bucket: own.bucket, prefix: '', endpoint: own.endpoint, region: 'us-east-1', forcePathStyle: true, timeoutMs: 300, maxObjectBytes: MAX_OBJECT }), {});
     expect(await fresh.read('photo', name(1))).toBeNull();
     expect(await fresh.write('photo', name(2), bytes(KB))).toMatchObject({ stored: false });
     expect(fresh.stats()).toMatchObject({ readFailures: 1, writeFailures: 1 });
