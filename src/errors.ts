@@ -68,12 +68,23 @@ export function badInput(name: string, expected: string, received: unknown): App
   return new AppError('BAD_USER_INPUT', `Expected ${expected} for ${name} but received ${describe(received)}`);
 }
 
+const SHOWN_CHARACTERS = 64;
+
+/**
+ * A value as a message shows it, at most about 64 characters long: strings quoted, input
+ * objects as JSON. GraphQL builds the objects written in a document without a prototype,
+ * which `String()` cannot turn into text.
+ */
 function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    return JSON.stringify(shown);
+  if (typeof value === 'string') return JSON.stringify(value.length > SHOWN_CHARACTERS ? `${value.slice(0, SHOWN_CHARACTERS)}…` : value);
+  if (typeof value !== 'object' || value === null) return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? Object.prototype.toString.call(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
   }
-  return String(value);
+  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}…` : text;
 }
 
 /** The error for a URL path whose percent-encoding cannot be decoded, by the router or the bytes route. */

@@ -72,6 +72,16 @@ describe('presets-only mode', () => {
     expect(answer.errors?.[0]?.message).toContain(`for ${argument} but`);
   });
 
+  it.each([
+    ['crop', 'crop: { left: 0, top: 0, width: 10, height: 10 }', '{"left":0,"top":0,"width":10,"height":10}'],
+    ['focalPoint', 'focalPoint: { x: 0.5, y: 0.5 }', '{"x":0.5,"y":0.5}'],
+    ['watermark', 'watermark: { name: "logo" }', '{"name":"logo"}'],
+  ])('refuses an input object written in the document beside the preset (%s), showing it', async (argument, written, shown) => {
+    const answer = await graphql(server.url, `{ image(path: "photo", preset: "thumb", ${written}) { url } }`);
+    expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(answer.errors?.[0]?.message).toBe(`Expected nothing beside the preset in presets-only mode for ${argument} but received ${shown}`);
+  });
+
   it('refuses images without a preset and responsive altogether', async () => {
     const images = await graphql(server.url, '{ images(paths: ["photo"], width: 300) { url } }');
     expect(images.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
