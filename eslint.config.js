@@ -20,6 +20,8 @@ const LIBRARY_OWNERS = {
   'prom-client': ['src/http/metrics.ts'],
   pino: ['src/main.ts', 'src/app.ts', 'src/http/'],
   '@apollo/server': ['src/graphql/'],
+  // Apollo's own choice of a response's type, made once before anything runs.
+  negotiator: ['src/graphql/apollo.ts'],
   'type-graphql': ['src/graphql/'],
   dataloader: ['src/graphql/'],
   graphql: ['src/graphql/', 'src/auth/', 'src/http/graphql-route.ts'],

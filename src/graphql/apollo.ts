@@ -1,6 +1,8 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import Negotiator from 'negotiator';
+import { createMemo } from '../memo';
 import type { GraphQLContext } from './context';
 import { createFormatError, logUnexpected, publicError } from './format-error';
 import { refuseCostly, type CostDefaults } from './operation-cost';
@@ -31,16 +33,25 @@ export interface ApolloOptions {
  */
 function requestPlugin(maxCost: number, costDefaults: CostDefaults): ApolloServerPlugin<GraphQLContext> {
   return {
-    async requestDidStart({ contextValue }) {
+    async requestDidStart({ contextValue, request, response }) {
+      // Chosen as Apollo would (the route refused what none suits), so Apollo need not negotiate again.
+      const type = responseType(request.http?.headers.get('accept'));
+      if (type) response.http.headers.set('content-type', type);
       const summary = emptySummary(contextValue.caller);
       contextValue.report(summary);
+      const noteOperation = (operation: OperationDefinitionNode | undefined, operationName: string | null | undefined) => {
+        if (!operation) return;
+        summary.operation = operationName ?? null;
+        summary.fields = rootFields(operation);
+      };
       return {
-        async didResolveOperation({ document, operation, operationName, request }) {
-          summary.operation = operationName ?? null;
-          summary.fields = rootFields(operation);
-          if (operation) refuseCostly(document, operation, request.variables ?? {}, maxCost, costDefaults);
+        async didResolveOperation({ document, operation, operationName, request: { variables } }) {
+          noteOperation(operation, operationName);
+          if (operation) refuseCostly(document, operation, variables ?? {}, maxCost, costDefaults);
         },
-        async didEncounterErrors({ errors }) {
+        // An operation refused once found (a mutation over GET) reaches no other hook.
+        async didEncounterErrors({ errors, operation, operationName }) {
+          noteOperation(operation, operationName);
           for (const error of errors) {
             const { code, unexpected } = publicError(error);
             if (!summary.codes.includes(code)) summary.codes.push(code);
@@ -107,4 +118,19 @@ export function apolloRequest(request: { method: string; url: string; headers: R
     if (value) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return { method: request.method, headers, search: searchOf(request.url), body: request.body };
+}
+
+// What Apollo answers a single result as, in its order of preference.
+const RESPONSE_TYPES = ['application/json; charset=utf-8', 'application/graphql-response+json; charset=utf-8', 'application/json; callbackSpec=1.0; charset=utf-8'];
+// Clients send a handful of Accept headers; each is negotiated once.
+const responseTypes = createMemo<string | null>(100);
+
+/**
+ * The type a GraphQL answer is sent as, for a request's Accept header, as Apollo chooses it
+ * (JSON when there is none); null when the header accepts none of them. Apollo itself finds
+ * that out only after running the operation (a mutation included) and answers 406 then.
+ */
+export function responseType(accept: string | undefined): string | null {
+  if (!accept) return RESPONSE_TYPES[0] as string;
+  return responseTypes.remembered(accept, () => new Negotiator({ headers: { accept } }).mediaType(RESPONSE_TYPES) ?? null);
 }

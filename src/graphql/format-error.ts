@@ -25,7 +25,26 @@ export function publicError(error: unknown): PublicError {
   if (error instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return { code, message: error.message, unexpected: false };
   }
+  const refusal = uncodedRefusal(error);
+  if (refusal) return { ...refusal, unexpected: false };
   return { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_MESSAGE, unexpected: true };
+}
+
+/**
+ * A request refused by GraphQL or Apollo themselves with no code of their own: Apollo's 4xx
+ * answers without one (a persisted query's hash or version) are BAD_REQUEST, and graphql's
+ * refusals of a field's arguments while executing (a null through a nullable variable for a
+ * non-null argument) BAD_USER_INPUT, as Apollo's own variable errors are. Both are raised by
+ * the libraries (the innermost error wraps nothing thrown), so no failure of a resolver is
+ * ever taken for one.
+ */
+function uncodedRefusal(error: unknown): { code: string; message: string } | null {
+  const inner = error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError : error;
+  if (!(inner instanceof GraphQLError) || inner.originalError) return null;
+  const status = (inner.extensions.http as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { code: 'BAD_REQUEST', message: inner.message };
+  if (inner.message.startsWith('Argument "')) return { code: 'BAD_USER_INPUT', message: inner.message };
+  return null;
 }
 
 // GraphQL's hints name fields, arguments, types and enum values: " Did you mean "WEBP"?".

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { apolloRequest, createApollo, searchOf, type ApolloOptions } from '../graphql/apollo';
+import { apolloRequest, createApollo, responseType, searchOf, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import type { RequestSummary } from '../graphql/request-summary';
 import { createOperationGate } from '../graphql/operation-limits';
@@ -34,6 +34,12 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
+      // Before anything runs: Apollo would run the operation, a mutation too, and only then refuse to send its answer.
+      if (responseType(request.headers.accept) === null) {
+        request.errorCode = 'BAD_REQUEST';
+        const message = 'The Accept header accepts neither application/json nor application/graphql-response+json, the types a GraphQL answer is sent as.';
+        return reply.code(406).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+      }
       // The document as Apollo will read it: a GET's from the URL as URLSearchParams decodes it.
       const refused = refusal(request.method === 'GET' ? new URLSearchParams(searchOf(request.url)).get('query') : (request.body as { query?: unknown } | null)?.query);
       if (refused) {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { PrecacheProgress } from '../images/precache';
 import { IMAGE_PREFIX } from '../signing/url-signer';
@@ -51,6 +51,11 @@ const CLIENT_CLOSED = 499;
 const BODY_MS = 20_000;
 
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
+/** A request's URL for its log line; a GraphQL GET's query string (its document and variables) stays out. */
+function loggedUrl(request: FastifyRequest): string {
+  return request.routeOptions.url === GRAPHQL_PATH ? (request.url.split('?')[0] as string) : request.url;
+}
+
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
   const generateId = createRequestIds();
@@ -101,7 +106,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggedUrl(request),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         cache: reply.getHeader('x-cache-status'),
@@ -115,7 +120,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.addHook('onRequestAbort', async (request) => {
     const ms = performance.now() - request.startedAt;
     options.metrics?.observeRequest(request.routeOptions.url ?? 'unmatched', CLIENT_CLOSED, ms / 1000);
-    request.log.info({ method: request.method, url: request.url, status: CLIENT_CLOSED, ms: Math.round(ms * 10) / 10, code: request.errorCode }, 'request');
+    request.log.info({ method: request.method, url: loggedUrl(request), status: CLIENT_CLOSED, ms: Math.round(ms * 10) / 10, code: request.errorCode }, 'request');
   });
   // Once closing, responses still in flight end their connection, so the server can stop
   // without waiting for clients' keep-alive connections to time out.

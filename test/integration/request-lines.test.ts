@@ -41,6 +41,59 @@ describe('GraphQL request lines', () => {
   });
 });
 
+describe('GraphQL requests refused before their operation runs', () => {
+  it('tell the operation and fields of a mutation sent over GET (405)', async () => {
+    const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent('mutation Clear { clearCache { clearedFiles } }')}`, { headers: { 'x-request-id': 'get-mutation-1' } });
+    expect(response.status).toBe(405);
+    expect(lineOf('get-mutation-1')).toMatchObject({ graphql: { operation: 'Clear', fields: ['clearCache'], codes: ['BAD_REQUEST'] } });
+  });
+
+  it('log a GET without its query string: the document and its variables stay out of the log', async () => {
+    const query = 'query Secretive($p: String!) { image(path: $p) { url } }';
+    const search = new URLSearchParams({ query, variables: JSON.stringify({ p: 'photo-of-a-secret-place' }) });
+    const response = await fetch(`${server.url}/graphql?${search}`, { headers: { 'x-request-id': 'get-query-1' } });
+    expect(response.status).toBe(200);
+    expect(lineOf('get-query-1')).toMatchObject({ method: 'GET', url: '/graphql', graphql: { operation: 'Secretive', fields: ['image'] } });
+    expect(JSON.stringify(server.logs)).not.toContain('secret-place');
+  });
+
+  it('refuse an Accept header no GraphQL answer suits with 406 before anything runs, a mutation included', async () => {
+    const answer = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/xml', authorization: `Bearer ${TOKEN}`, 'x-request-id': 'accept-1' },
+      body: JSON.stringify({ query: 'mutation { clearCache(path: "photo") { clearedFiles } }' }),
+    });
+    expect(answer.status).toBe(406);
+    expect(await answer.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    expect(lineOf('accept-1')).toMatchObject({ status: 406, code: 'BAD_REQUEST' });
+    expect(server.logs.filter((line) => line.msg === 'admin action' && line.reqId === 'accept-1')).toEqual([]);
+  });
+
+  it.each([
+    ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
+    ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
+    ['text/html, */*;q=0.1', 'application/json; charset=utf-8'],
+  ])('answer Accept: %s as %s, as Apollo chooses', async (accept, type) => {
+    const answer = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: '{ imagePresets { name } }' }) });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe(type);
+  });
+});
+
+describe('requests GraphQL or Apollo refuse without a code of their own', () => {
+  it.each([
+    ['a null for a non-null argument, through a nullable variable', { query: 'query ($p: String) { folder(path: $p) { path } }', variables: { p: null } }, 200, 'BAD_USER_INPUT'],
+    ['a persisted query whose hash is not its document', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, 400, 'BAD_REQUEST'],
+    ['a persisted query of an unknown version', { query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: 'abc' } } }, 400, 'BAD_REQUEST'],
+  ])('answer %s with a client code, logging no error', async (_title, body, status, code) => {
+    const requestId = `uncoded-${code}-${status}-${JSON.stringify(body).length}`;
+    const answer = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify(body) });
+    expect(answer.status).toBe(status);
+    expect(((await answer.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe(code);
+    expect(server.logs.filter((line) => line.reqId === requestId && Number(line.level) >= 50)).toEqual([]);
+  });
+});
+
 describe('a request for no route', () => {
   it('is answered by the one error translator: JSON with its code, the common headers, and the code in its request line', async () => {
     const response = await fetch(`${server.url}/nowhere?x=1`, { headers: { 'x-request-id': 'nowhere-1' } });
