@@ -92,9 +92,18 @@ export function createRedisLink(options: RedisLinkOptions) {
     subscribedUntold = false;
     for (const listener of onConnected) listener();
   }
+  // ioredis is ready before it has subscribed again: listeners are told once Redis has confirmed
+  // every subscription, so nothing published after their catch-up's question can be missed.
   subscriber.on('ready', () => {
-    subscribedUntold = true;
-    tellConnected();
+    const channels = [...listeners.keys()];
+    (channels.length === 0 ? Promise.resolve() : subscriber.subscribe(...channels)).then(
+      () => {
+        subscribedUntold = true;
+        tellConnected();
+      },
+      // The connection went again: its next 'ready' tells.
+      () => undefined,
+    );
   });
   // Errors are told through the command connection's state; an unhandled 'error' would throw.
   subscriber.on('error', () => undefined);

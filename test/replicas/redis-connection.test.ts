@@ -118,52 +118,80 @@ describe('a Redis that stops answering with its connections open (a frozen host,
 });
 
 
-describe('a subscription connection that is ready before the command connection', () => {
+describe('a link whose two connections come up in either order', () => {
   let plain: TestRedis;
   const sockets: net.Socket[] = [];
-  let proxy: net.Server | undefined;
-  let link: RedisLink | undefined;
+  const proxies: net.Server[] = [];
+  const links: RedisLink[] = [];
+
+  beforeAll(async () => {
+    plain = await startRedis();
+    await plain.command('SET', 'goimgserver:caught-up', 'yes');
+  }, 15_000);
 
   afterAll(async () => {
-    await link?.close();
+    await Promise.all(links.map((link) => link.close()));
     for (const socket of sockets) socket.destroy();
-    proxy?.close();
+    for (const proxy of proxies) proxy.close();
     await plain?.kill();
   });
 
-  it('tells its listeners connected only once commands run, so that what they ask Redis to catch up on is answered', async () => {
-    plain = await startRedis();
-    await plain.command('SET', 'goimgserver:caught-up', 'yes');
+  /**
+   * A proxy to the test's Redis on a free port. A link opens its command connection first:
+   * `holdFirstMs` holds that one back; `holdSubscribeMs` holds back what a client sends once it
+   * asks to SUBSCRIBE (only the subscription connection does).
+   */
+  async function proxy({ holdFirstMs = 0, holdSubscribeMs = 0 }): Promise<string> {
     const port = Number(new URL(plain.url).port);
-    // The first connection a link opens is its command connection: held back, the subscription connects first.
     let accepted = 0;
-    proxy = net.createServer((socket) => {
+    const server = net.createServer((socket) => {
       sockets.push(socket);
-      const delay = accepted++ === 0 ? 500 : 0;
       socket.pause();
       setTimeout(() => {
         const upstream = net.connect(port, '127.0.0.1', () => {
-          socket.pipe(upstream).pipe(socket);
+          socket.on('data', (chunk: Buffer) => {
+            if (holdSubscribeMs > 0 && chunk.toString('latin1').toUpperCase().includes('SUBSCRIBE')) setTimeout(() => upstream.write(chunk), holdSubscribeMs);
+            else upstream.write(chunk);
+          });
+          upstream.pipe(socket);
           socket.resume();
         });
         sockets.push(upstream);
         upstream.on('error', () => socket.destroy());
         socket.on('error', () => upstream.destroy());
-      }, delay);
+      }, accepted++ === 0 ? holdFirstMs : 0);
     });
-    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
-    const proxyPort = (proxy.address() as net.AddressInfo).port;
+    proxies.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
 
-    link = createRedisLink({ url: `redis://127.0.0.1:${proxyPort}`, password: '', replicaId: 'test-1', log: pino({ level: 'silent' }) });
+  function linkTo(url: string): RedisLink {
+    const link = createRedisLink({ url, password: '', replicaId: `test-${links.length}`, log: pino({ level: 'silent' }) });
+    links.push(link);
+    return link;
+  }
+
+  it('tells its listeners connected only once commands run, so that what they ask Redis to catch up on is answered', async () => {
+    const link = linkTo(await proxy({ holdFirstMs: 500 }));
     const connected = new Promise<{ up: boolean; value: string | null }>((resolve) => {
-      link?.onConnected(() => {
-        const up = link?.up() ?? false;
+      link.onConnected(() => {
+        const up = link.up();
         void link
-          ?.get('goimgserver:caught-up')
+          .get('goimgserver:caught-up')
           .catch(() => null)
           .then((value) => resolve({ up, value }));
       });
     });
     expect(await connected).toEqual({ up: true, value: 'yes' });
+  }, 15_000);
+
+  it('tells its listeners connected only once Redis has confirmed the subscriptions, so that nothing published after their catch-up is missed', async () => {
+    const link = linkTo(await proxy({ holdSubscribeMs: 300 }));
+    const heard: string[] = [];
+    link.subscribe('goimgserver:test-channel', (message) => heard.push(message));
+    await new Promise<void>((resolve) => link.onConnected(resolve));
+    await plain.command('PUBLISH', 'goimgserver:test-channel', 'right after');
+    await within(2000, async () => heard.includes('right after'));
   }, 15_000);
 });
