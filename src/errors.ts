@@ -5,6 +5,8 @@
  */
 export const ERROR_STATUS = {
   BAD_USER_INPUT: 400,
+  // Apollo's refusals of a request it cannot read as an operation (and the route's 406 for an Accept header).
+  BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
