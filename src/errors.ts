@@ -72,13 +72,21 @@ export function badInput(name: string, expected: string, received: unknown): App
 
 const SHOWN_CHARACTERS = 64;
 
+/** The first 64 UTF-16 units of `text` and an ellipsis when it is longer, never half of a surrogate pair. */
+function shortened(text: string): string {
+  if (text.length <= SHOWN_CHARACTERS) return text;
+  const last = text.charCodeAt(SHOWN_CHARACTERS - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? SHOWN_CHARACTERS - 1 : SHOWN_CHARACTERS;
+  return `${text.slice(0, end)}…`;
+}
+
 /**
- * A value as a message shows it, at most about 64 characters long: strings quoted, input
+ * A value as a message shows it, at most about 64 characters of it: strings quoted, input
  * objects as JSON. GraphQL builds the objects written in a document without a prototype,
  * which `String()` cannot turn into text.
  */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > SHOWN_CHARACTERS ? `${value.slice(0, SHOWN_CHARACTERS)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(shortened(value));
   if (typeof value !== 'object' || value === null) return String(value);
   let text: string;
   try {
@@ -86,7 +94,7 @@ function describe(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}…` : text;
+  return shortened(text);
 }
 
 /** The error for a URL path whose percent-encoding cannot be decoded, by the router or the bytes route. */

@@ -1,6 +1,6 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, OperationTypeNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import Negotiator from 'negotiator';
 import { createMemo } from '../memo';
 import type { GraphQLContext } from './context';
@@ -47,7 +47,12 @@ function requestPlugin(maxCost: number, costDefaults: CostDefaults): ApolloServe
       return {
         async didResolveOperation({ document, operation, operationName, request: { variables } }) {
           noteOperation(operation, operationName);
-          if (operation) refuseCostly(document, operation, variables ?? {}, maxCost, costDefaults);
+          if (!operation) return;
+          // graphql 16 validates a subscription against a schema without any, then fails to run it.
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+            throw new GraphQLError('Subscriptions are not served: the schema has queries and mutations only.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+          }
+          refuseCostly(document, operation, variables ?? {}, maxCost, costDefaults);
         },
         // An operation refused once found (a mutation over GET) reaches no other hook.
         async didEncounterErrors({ errors, operation, operationName }) {
@@ -133,4 +138,14 @@ const responseTypes = createMemo<string | null>(100);
 export function responseType(accept: string | undefined): string | null {
   if (!accept) return RESPONSE_TYPES[0] as string;
   return responseTypes.remembered(accept, () => new Negotiator({ headers: { accept } }).mediaType(RESPONSE_TYPES) ?? null);
+}
+
+/** The code of the first error of an answer Apollo refused (a body it could not read as an operation, say); null for none. */
+export function refusalCode(body: string): string | null {
+  try {
+    const code = (JSON.parse(body) as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors?.[0]?.extensions?.code;
+    return typeof code === 'string' ? code : null;
+  } catch {
+    return null;
+  }
 }

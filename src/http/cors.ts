@@ -38,7 +38,8 @@ export function registerCors(app: FastifyInstance, graphqlPath: string, imagePre
   }
 
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] as string;
+    // The route matched, not the raw URL: `/%67raphql` reaches the API too.
+    const path = request.routeOptions.url ?? '';
     if (path.startsWith(imagePrefix)) {
       reply.header('Access-Control-Allow-Origin', '*');
       return;

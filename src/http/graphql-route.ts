@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { apolloRequest, createApollo, responseType, searchOf, type ApolloOptions } from '../graphql/apollo';
+import { apolloRequest, createApollo, refusalCode, responseType, searchOf, type ApolloOptions } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import type { RequestSummary } from '../graphql/request-summary';
 import { createOperationGate } from '../graphql/operation-limits';
@@ -44,7 +44,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
       const refused = refusal(request.method === 'GET' ? new URLSearchParams(searchOf(request.url)).get('query') : (request.body as { query?: unknown } | null)?.query);
       if (refused) {
         request.errorCode = 'GRAPHQL_VALIDATION_FAILED';
-        return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
+        return reply.code(400).type(responseType(request.headers.accept) as string).send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
       }
     },
     async handler(request, reply) {
@@ -56,7 +56,12 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
           }),
       });
       for (const [name, value] of answer.headers) void reply.header(name, value);
-      void reply.code(answer.status ?? 200);
+      // A GET's answer is cacheable, and its type follows the Accept header.
+      if (request.method === 'GET') void reply.header('Vary', [reply.getHeader('Vary'), 'Accept'].filter(Boolean).join(', '));
+      const status = answer.status ?? 200;
+      void reply.code(status);
+      // Refused before any operation was read, the answer's code is the request line's.
+      if (status >= 400 && request.graphql === undefined && answer.body.kind === 'complete') request.errorCode = refusalCode(answer.body.string) ?? undefined;
       return answer.body.kind === 'complete' ? answer.body.string : reply.send(Readable.from(answer.body.asyncIterator));
     },
   });

@@ -51,9 +51,14 @@ const CLIENT_CLOSED = 499;
 const BODY_MS = 20_000;
 
 /** One fastify server for every route; request ids come from X-Request-Id when sane. */
-/** A request's URL for its log line; a GraphQL GET's query string (its document and variables) stays out. */
+/**
+ * A request's URL for its log line. The query string stays out of GraphQL's (a GET's document
+ * and variables) and of requests that matched no route (`/graphql/?query=...` from a client
+ * set up with a trailing slash); image URLs keep theirs (the version and the signature).
+ */
 function loggedUrl(request: FastifyRequest): string {
-  return request.routeOptions.url === GRAPHQL_PATH ? (request.url.split('?')[0] as string) : request.url;
+  const route = request.routeOptions.url;
+  return route === undefined || route === GRAPHQL_PATH ? (request.url.split('?')[0] as string) : request.url;
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {

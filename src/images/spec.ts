@@ -324,7 +324,7 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
   if (input.focalPoint !== undefined && input.focalPoint !== null) {
     if (input.position !== undefined && input.position !== null) throw badInput('focalPoint', 'either focalPoint or position, not both', `${JSON.stringify(input.focalPoint)} beside position ${input.position}`);
     focus = readFocus(input.focalPoint.x, input.focalPoint.y);
-    if (focus === null) throw badInput('focalPoint', 'x and y as fractions from 0 to 1 (two decimals kept)', JSON.stringify(input.focalPoint));
+    if (focus === null) throw badInput('focalPoint', 'x and y as fractions from 0 to 1 (two decimals kept)', input.focalPoint);
   }
   const ranged = (name: keyof typeof ADJUSTMENT_RANGES, none: number): number => {
     const value = input[name];
@@ -342,7 +342,7 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
     const unit = CROP_UNITS.find((u) => u === (given ?? 'pixels').toLowerCase());
     const read = unit === undefined ? null : readCrop(unit, left, top, w, h);
     if (read === null) {
-      throw badInput('crop', `left, top, width and height in PIXELS (integers up to ${MAX_CROP_PIXELS}, width and height at least 1) or as FRACTION of the source (0-1, the region within it)`, JSON.stringify(input.crop));
+      throw badInput('crop', `left, top, width and height in PIXELS (integers up to ${MAX_CROP_PIXELS}, width and height at least 1) or as FRACTION of the source (0-1, the region within it)`, input.crop);
     }
     crop = read === 'whole' ? null : read;
   }
@@ -366,7 +366,7 @@ function checked(input: SpecInput, limits: SpecLimits, auto: boolean): Derivativ
       throw badInput(
         'watermark',
         `a configured name (lower-case letters, digits, _), a position among ${WATERMARK_POSITIONS.join(', ')}, size ${size.min}-${size.max}, opacity ${opacity.min}-${opacity.max} and margin ${margin.min}-${margin.max} in whole percent`,
-        JSON.stringify(input.watermark),
+        input.watermark,
       );
     }
   }

@@ -108,6 +108,18 @@ describe('browsers on other origins, with listed origins', () => {
     expect((await post(server, 'https://evil.example.net', QUERY)).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('treats the API reached through another spelling of its path (/%67raphql) as /graphql', async () => {
+    const response = await fetchBody(`${server.url}/%67raphql?query=${encodeURIComponent(QUERY)}`, { headers: { origin: APP } });
+    expect(response.json().data.image.width).toBe(100);
+    expect([response.headers.get('vary'), response.headers.get('access-control-allow-origin')]).toEqual(['Origin, Accept', APP]);
+    const refused = await fetchBody(`${server.url}/%67raphql`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example.net', 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query: 'mutation { clearCache { clearedFiles } }' }),
+    });
+    expect(refused.status).toBe(403);
+  });
+
   it('refuses the Authorization header from an origin it does not list at all, as from a listed one', async () => {
     for (const origin of ['https://evil.example.net', APP]) {
       const response = await post(server, origin, 'mutation { clearCache { clearedFiles } }', { authorization: `Bearer ${TOKEN}` });
@@ -116,12 +128,12 @@ describe('browsers on other origins, with listed origins', () => {
     }
   });
 
-  it('varies every answer of /graphql on the Origin, so a cache never gives one origin what another got', async () => {
+  it('varies every answer of /graphql on the Origin, so a cache never gives one origin what another got (a GET on its Accept too, which chooses its type)', async () => {
     const get = (headers: Record<string, string>) => fetchBody(`${server.url}/graphql?query=${encodeURIComponent(QUERY)}`, { headers });
     const [none, stranger, listed] = await Promise.all([get({}), get({ origin: 'https://evil.example.net' }), get({ origin: APP })]);
     for (const response of [none, stranger, listed]) {
       expect(response.json().data.image.width).toBe(100);
-      expect(response.headers.get('vary')).toBe('Origin');
+      expect(response.headers.get('vary')).toBe('Origin, Accept');
     }
     expect([none, stranger, listed].map((response) => response.headers.get('access-control-allow-origin'))).toEqual([null, null, APP]);
     expect((await preflight(server, '/graphql', 'https://evil.example.net')).headers.get('vary')).toBe('Origin');

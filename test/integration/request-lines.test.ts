@@ -57,6 +57,43 @@ describe('GraphQL requests refused before their operation runs', () => {
     expect(JSON.stringify(server.logs)).not.toContain('secret-place');
   });
 
+  it('log a request that matched no route without its query string (a client set up with a trailing slash)', async () => {
+    const response = await fetch(`${server.url}/graphql/?query=${encodeURIComponent('{ image(path: "x") { url } }')}&variables=${encodeURIComponent('{"p":"secret-of-a-slash"}')}`, { headers: { 'x-request-id': 'slash-1' } });
+    expect(response.status).toBe(404);
+    expect(lineOf('slash-1')).toMatchObject({ url: '/graphql/', status: 404, code: 'NOT_FOUND' });
+    expect(JSON.stringify(server.logs)).not.toContain('secret-of-a-slash');
+  });
+
+  it.each([
+    ['a body that is not an object', { 'content-type': 'application/json' }, '"just a string"', 400],
+    ['a body without a query', { 'content-type': 'application/json' }, '{"variables":{}}', 400],
+    ['variables that are not an object', { 'content-type': 'application/json' }, '{"query":"{ __typename }","variables":"x"}', 400],
+  ])('carry the code of %s, which Apollo refuses before running anything', async (_title, headers, body, status) => {
+    const requestId = `early-${body.length}`;
+    const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { ...headers, 'x-request-id': requestId }, body });
+    expect(response.status).toBe(status);
+    // As the line's code when Apollo refused before its plugins ran, among the operation's codes when after.
+    const line = lineOf(requestId) as { status: number; code?: string; graphql?: { codes: string[] } };
+    expect(line.status).toBe(status);
+    expect([line.code, ...(line.graphql?.codes ?? [])]).toContain('BAD_REQUEST');
+  });
+
+  it('refuse a subscription, which the schema has none of, as a client mistake before anything runs', async () => {
+    const answer = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'subscription-1' }, body: JSON.stringify({ query: 'subscription Live { __typename }' }) });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+    expect(lineOf('subscription-1')).toMatchObject({ graphql: { operation: 'Live', fields: ['__typename'], codes: ['GRAPHQL_VALIDATION_FAILED'] } });
+    expect(server.logs.filter((line) => line.reqId === 'subscription-1' && Number(line.level) >= 50)).toEqual([]);
+  });
+
+  it('send its own refusals in the type the Accept header chose, as Apollo does its own', async () => {
+    const aliases = Array.from({ length: 31 }, (_, index) => `a${index}: imagePresets { name }`).join(' ');
+    const answer = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query: `{ ${aliases} }` }) });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+    expect(await answer.json()).toMatchObject({ errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+  });
+
   it('refuse an Accept header no GraphQL answer suits with 406 before anything runs, a mutation included', async () => {
     const answer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
