@@ -25,11 +25,12 @@ export interface ApolloOptions {
 }
 
 /**
- * What is done for each request on Apollo's side, in one plugin with two hooks: an operation
- * costing more than `maxCost` is refused before any resolver runs; unexpected errors are
- * logged with their causes; the request's log line gets its summary (operation, root fields,
- * error codes as the response gives them). Apollo runs a round of promises per hook of each
- * plugin on every request: three plugins cost an `image` query about a tenth of its rate.
+ * What is done for each request on Apollo's side, in one plugin with two hooks besides its
+ * start: the answer's type is set as negotiated; a subscription, or an operation costing more
+ * than `maxCost`, is refused before any resolver runs; unexpected errors are logged with their
+ * causes; the request's log line gets its summary (operation, root fields, error codes as the
+ * response gives them). Apollo runs a round of promises per hook of each plugin on every
+ * request: three plugins cost an `image` query about a tenth of its rate.
  */
 function requestPlugin(maxCost: number, costDefaults: CostDefaults): ApolloServerPlugin<GraphQLContext> {
   return {
