@@ -58,17 +58,16 @@ export function callResolversDirectly(schema: GraphQLSchema, resolvers: readonly
   ];
   for (const { metadata, type } of entries) {
     if (!resolvers.some((resolver) => resolver === metadata.target)) continue;
-    const field = type?.getFields()[metadata.schemaName];
-    if (!field) throw new Error(`${metadata.target.name}.${metadata.methodName} answers no field of the schema`);
     const where = `${metadata.target.name}.${metadata.methodName}`;
+    const field = type?.getFields()[metadata.schemaName];
+    if (!field) throw new Error(`${where} answers no field of the schema`);
     if ((metadata.middlewares ?? []).length > 0 || metadata.roles !== undefined) throw new Error(`${where}: middleware and roles are not applied here (see direct-resolvers.ts)`);
     const takes = [...(metadata.params ?? [])].sort((a, b) => a.index - b.index).map((param) => {
       const take = taking(param);
       if (!take) throw new Error(`${where}: its "${param.kind}" parameter is not handed over here (see direct-resolvers.ts)`);
       return take;
     });
-    let instance = instances.get(metadata.target);
-    if (!instance) instance = new (metadata.target as ResolverClass)() as Methods;
+    const instance = instances.get(metadata.target) ?? (new (metadata.target as ResolverClass)() as Methods);
     instances.set(metadata.target, instance);
     const method = (instance[metadata.methodName] as Methods[string]).bind(instance);
     const resolve: GraphQLFieldResolver<unknown, unknown, Record<string, unknown>> = (root, args, context, info) => method(...takes.map((take) => take(root, args, context, info)));
