@@ -34,18 +34,17 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       if (options.playground && wantsPlayground(request)) return reply.redirect(PLAYGROUND_PATH);
+      /** Answers a GraphQL error before Apollo is asked, in the type the request accepts. */
+      const refuse = (status: number, code: string, message: string, type: string) => {
+        request.errorCode = code;
+        return reply.code(status).type(type).send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+      };
+      const type = responseType(request.headers.accept);
       // Before anything runs: Apollo would run the operation, a mutation too, and only then refuse to send its answer.
-      if (responseType(request.headers.accept) === null) {
-        request.errorCode = 'BAD_REQUEST';
-        const message = 'The Accept header accepts neither application/json nor application/graphql-response+json, the types a GraphQL answer is sent as.';
-        return reply.code(406).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
-      }
+      if (type === null) return refuse(406, 'BAD_REQUEST', 'The Accept header accepts neither application/json nor application/graphql-response+json, the types a GraphQL answer is sent as.', 'application/json; charset=utf-8');
       // The document as Apollo will read it: a GET's from the URL as URLSearchParams decodes it.
       const refused = refusal(request.method === 'GET' ? new URLSearchParams(searchOf(request.url)).get('query') : (request.body as { query?: unknown } | null)?.query);
-      if (refused) {
-        request.errorCode = 'GRAPHQL_VALIDATION_FAILED';
-        return reply.code(400).type(responseType(request.headers.accept) as string).send(JSON.stringify({ errors: [{ message: refused, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
-      }
+      if (refused) return refuse(400, 'GRAPHQL_VALIDATION_FAILED', refused, type);
     },
     async handler(request, reply) {
       const answer = await apollo.executeHTTPGraphQLRequest({
